@@ -1,0 +1,51 @@
+# fichepress — `make sheets` sets everything up and builds the series; `make test` proves it.
+# Every target is phony: `sheets/` is a folder, and make must never think it "up to date".
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.fichepress-installed
+
+.PHONY: all help venv sheets check test lint format clean
+
+all: sheets
+
+help:
+	@echo "make sheets   create $(VENV), install fichepress, build every sheet into build/"
+	@echo "make test     lint (ruff, mypy) and run the test suite"
+	@echo "make check    validate the sheets without rendering"
+	@echo "make format   format the code with ruff"
+	@echo "make clean    remove build/ (keeps $(VENV))"
+
+# (Re)install when the virtual environment is missing or pyproject.toml changed.
+venv:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "fichepress needs Python 3.11 or newer ($(PYTHON) is older)"; exit 1; }
+	@if [ ! -x $(BIN)/python ] || [ pyproject.toml -nt $(STAMP) ]; then \
+		echo "installing fichepress into $(VENV)/"; \
+		$(PYTHON) -m venv $(VENV) \
+		&& $(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip \
+		&& $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' \
+		&& touch $(STAMP); \
+	fi
+
+sheets: venv
+	$(BIN)/fichepress build
+
+check: venv
+	$(BIN)/fichepress check
+
+lint: venv
+	$(BIN)/ruff check src tests tools
+	$(BIN)/ruff format --check src tests tools
+	$(BIN)/mypy
+
+format: venv
+	$(BIN)/ruff format src tests tools
+	$(BIN)/ruff check --fix src tests tools
+
+test: lint
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf build

@@ -1,0 +1,5 @@
+"""`python -m fichepress` runs the command line."""
+
+from fichepress.cli import main
+
+main()

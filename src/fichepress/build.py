@@ -1,0 +1,194 @@
+"""Build every sheet of a series in both variants: validate all, render, write atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from fichepress import __version__
+from fichepress.errors import Problem
+from fichepress.load import SheetSource, load_series, load_sheets
+from fichepress.model import Series
+from fichepress.pdf import Renderer, RenderError, SandboxFetcher, foreign_fonts
+from fichepress.project import Project
+from fichepress.render import VARIANTS, Variant, render_sheet
+from fichepress.themes import Theme, declared_font_families, find_theme
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Output:
+    """One PDF written by the build, as listed in `build/manifest.json`."""
+
+    variant: Variant
+    sheet: str
+    source: str
+    path: str
+    pages: int
+    sha256: str
+
+
+@dataclass
+class Report:
+    """What a build did: outputs written, problems per source, warnings."""
+
+    outputs: list[Output] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    failed: set[str] = field(default_factory=set)
+    """Sources (as shown) whose outputs were not all written."""
+    sheets: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    """Write `data` to `target` so that `target` is either the old file or the whole new one."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        Path(temporary).replace(target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+class Builder:
+    """Builds sheets of one project into an output folder."""
+
+    def __init__(self, project: Project, out: Path, series: Series | None = None) -> None:
+        self.project = project
+        self.out = out
+        self.series = series or load_series(project)
+        self.theme: Theme = find_theme(project, self.series.theme)
+        self.renderer = Renderer(SandboxFetcher(project.readable, project.root))
+        self.families = declared_font_families(self.theme.stylesheets("print"))
+        self.logos = {
+            logo: (project.sheets / logo).resolve().as_uri() for logo in self._logo_paths()
+        }
+
+    def _logo_paths(self) -> list[str]:
+        paths = [self.series.publisher.logo]
+        if self.series.funders:
+            paths += [funder.logo for funder in self.series.funders.organisations]
+        return paths
+
+    def output_path(self, variant: Variant, slug: str) -> Path:
+        return self.out / variant / f"{slug}.pdf"
+
+    def build_sheet(self, source: SheetSource, variant: Variant, report: Report) -> None:
+        """Render one sheet in one variant and write it; record problems in `report`."""
+        shown = self.project.display(source.path)
+        html = render_sheet(
+            source.sheet,
+            self.series,
+            variant=variant,
+            stylesheets=[path.resolve().as_uri() for path in self.theme.stylesheets(variant)],
+            logos=self.logos,
+        )
+        try:
+            rendered = self.renderer.render(
+                html, base_url=self.project.root.as_uri() + "/", variant=variant
+            )
+        except RenderError as error:
+            report.problems.append(Problem(shown, message=f"{variant} PDF not made: {error}"))
+            report.failed.add(shown)
+            return
+        for warning in rendered.warnings:
+            report.warnings.append(Problem(shown, message=f"{variant} PDF: {warning}"))
+        fonts = foreign_fonts(rendered.data, self.families)
+        if fonts:
+            report.problems.extend(
+                Problem(shown, message=f"{variant} PDF not written: {font}") for font in fonts
+            )
+            report.failed.add(shown)
+            return
+        budget = source.sheet.page_budget or self.series.page_budget
+        if rendered.pages > budget:
+            line, column = source.positions.of_value(("body",))
+            report.warnings.append(
+                Problem(
+                    shown,
+                    line,
+                    column,
+                    "",
+                    f"the {variant} PDF has {rendered.pages} pages, over its budget of {budget}",
+                )
+            )
+        target = self.output_path(variant, source.slug)
+        write_atomic(target, rendered.data)
+        report.outputs.append(
+            Output(
+                variant=variant,
+                sheet=source.slug,
+                source=shown,
+                path=target.relative_to(self.out).as_posix(),
+                pages=rendered.pages,
+                sha256=hashlib.sha256(rendered.data).hexdigest(),
+            )
+        )
+
+
+def write_manifest(out: Path, outputs: list[Output]) -> None:
+    """Merge the new outputs into `build/manifest.json`, keeping entries of untouched files."""
+    manifest = out / MANIFEST
+    entries: dict[tuple[str, str], dict[str, object]] = {}
+    try:
+        previous = json.loads(manifest.read_text(encoding="utf-8"))
+        for entry in previous.get("outputs", []):
+            if (out / entry["path"]).is_file():
+                entries[(entry["sheet"], entry["variant"])] = entry
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass  # no manifest yet, or an unreadable one: rebuilt from this build's outputs
+    for output in outputs:
+        entries[(output.sheet, output.variant)] = asdict(output)
+    document = {
+        "generator": f"fichepress {__version__}",
+        "outputs": [entries[key] for key in sorted(entries)],
+    }
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    write_atomic(manifest, text.encode("utf-8"))
+
+
+def build(
+    project: Project,
+    out: Path,
+    *,
+    sheets: Sequence[Path] | None = None,
+    variants: Sequence[Variant] = VARIANTS,
+    progress: Callable[[str], None] | None = None,
+) -> Report:
+    """Build `sheets` (default: every sheet of the series) into `out`.
+
+    An invalid series file raises `InvalidSource` before anything is written. A bad sheet is
+    reported and skipped; the others are built.
+    """
+    report = Report()
+    builder = Builder(project, out)
+    paths = list(sheets) if sheets is not None else project.sheet_files()
+    sources, problems = load_sheets(project, paths)
+    report.problems.extend(problems)
+    report.failed |= {problem.file for problem in problems}
+    report.sheets = len(paths)
+    for source in sorted(sources, key=lambda s: s.sheet.number):
+        for variant in variants:
+            if progress:
+                progress(f"{variant:<10} {project.display(source.path)}")
+            builder.build_sheet(source, variant, report)
+    if report.outputs:
+        write_manifest(out, report.outputs)
+    return report

@@ -1,0 +1,113 @@
+"""The `fichepress` command: parses options, calls the API, turns problems into exit codes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from fichepress import __version__
+from fichepress.errors import BuildFailed, InvalidSource
+from fichepress.project import Project
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def project_option(command: F) -> F:
+    """`--project DIR`: the series project (default: found from the current folder)."""
+    return click.option(
+        "--project",
+        "project_dir",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        help="Folder of the series project (default: the one holding the current folder).",
+    )(command)
+
+
+def sheets_argument(command: F) -> F:
+    """`SHEETS…`: sheet files to work on (default: every sheet of the series)."""
+    return click.argument(
+        "sheets", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+    )(command)
+
+
+def _project(project_dir: Path | None) -> Project:
+    return Project.at(project_dir) if project_dir else Project.find()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="fichepress")
+def main() -> None:
+    """Publish series of fact-sheets from YAML as print-ready and accessible PDF."""
+
+
+@main.command()
+@project_option
+@sheets_argument
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder (default: build/ in the project).",
+)
+@click.option(
+    "--variant",
+    "variants",
+    type=click.Choice(["print", "accessible"]),
+    multiple=True,
+    help="Build only this variant (repeat for both; default: both).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print only problems and the summary.")
+def build(
+    project_dir: Path | None,
+    sheets: tuple[Path, ...],
+    out: Path | None,
+    variants: tuple[str, ...],
+    quiet: bool,
+) -> None:
+    """Build every sheet (or the SHEETS given) as print and accessible PDF into build/."""
+    from fichepress.build import build as run_build
+
+    project = _project(project_dir)
+    out_dir = (out or project.root / "build").resolve()
+    report = run_build(
+        project,
+        out_dir,
+        sheets=[path.resolve() for path in sheets] or None,
+        variants=variants or ("print", "accessible"),  # type: ignore[arg-type]
+        progress=None if quiet else lambda line: click.echo(f"  building {line}", err=True),
+    )
+    for warning in report.warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+    for problem in report.problems:
+        click.secho(f"error: {problem}", fg="red", err=True)
+    shown_out = project.display(out_dir)
+    for output in report.outputs if not quiet else ():
+        click.echo(f"  wrote {shown_out}/{output.path} ({output.pages} pages)")
+    summary = (
+        f"{report.sheets} sheets: {len(report.outputs)} PDFs written to {shown_out}/, "
+        f"{len(report.failed)} sheets failed, {len(report.warnings)} warnings"
+    )
+    if report.failed:
+        raise BuildFailed(summary)
+    click.echo(summary)
+
+
+@main.command()
+@project_option
+@sheets_argument
+def check(project_dir: Path | None, sheets: tuple[Path, ...]) -> None:
+    """Validate the series file and the sheets without rendering anything."""
+    from fichepress.load import load_series, load_sheets
+
+    project = _project(project_dir)
+    problems = []
+    try:
+        load_series(project)
+    except InvalidSource as invalid:
+        problems.extend(invalid.problems)
+    paths = [path.resolve() for path in sheets] or project.sheet_files()
+    problems.extend(load_sheets(project, paths)[1])
+    if problems:
+        raise InvalidSource(problems)
+    click.echo(f"{len(paths)} sheets and the series file are valid")

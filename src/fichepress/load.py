@@ -1,0 +1,438 @@
+"""Read YAML sources safely, keep where every value stands, and validate them into the model.
+
+Every problem of a file is reported at once, as `file:line:col: key.path: message`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from fichepress.errors import InvalidSource, Problem
+from fichepress.model import BLOCK_KINDS, TAG, Series, Sheet
+from fichepress.project import Project
+
+MAX_BYTES = 1_000_000
+"""A sheet is a few kilobytes; anything bigger than this is a mistake or an attack."""
+MAX_NODES = 100_000
+"""Values built from one file, aliases expanded: stops "billion laughs" alias bombs."""
+MAX_DEPTH = 50
+"""Nesting depth of one file; also stops aliases that contain themselves."""
+
+LOGO_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg")
+
+_CORE = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = {_CORE + name for name in ("str", "int", "float", "bool", "null", "timestamp")}
+_ALLOWED_TAGS |= {_CORE + "seq", _CORE + "map"}
+
+Loc = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class Positions:
+    """Where each value and each key of a YAML file starts (1-based line and column)."""
+
+    values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    """Problems found while reading (duplicate keys, tags), reported with the schema's."""
+
+    def of_value(self, loc: Loc) -> tuple[int, int]:
+        """The position of the value at `loc`, or of its nearest enclosing value."""
+        for end in range(len(loc), -1, -1):
+            if loc[:end] in self.values:
+                return self.values[loc[:end]]
+        return (0, 0)
+
+    def of_key(self, loc: Loc) -> tuple[int, int]:
+        """The position of the key naming `loc`, falling back on its value."""
+        return self.keys.get(loc) or self.of_value(loc)
+
+
+def _mark(mark: yaml.Mark | None) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+
+
+_YAML_HINTS = {
+    "found character '\\t' that cannot start any token": (
+        "a tab character is used here; YAML indents with spaces only"
+    ),
+    "mapping values are not allowed here": (
+        'unexpected ":" — put a text that contains ": " between quotes'
+    ),
+    "found undefined alias": "this alias (*name) refers to no anchor (&name)",
+    "but found another document": "holds several YAML documents; keep one",
+}
+
+
+class _TooLarge(Exception):
+    """The YAML expands into too many values or nests too deep."""
+
+
+class _Builder:
+    """Turns a composed YAML node tree into plain data, recording positions and problems."""
+
+    def __init__(self, shown: str) -> None:
+        self.shown = shown
+        self.positions = Positions()
+        self.problems: list[Problem] = []
+        self.count = 0
+        self.stack: list[int] = []
+
+    def problem(self, mark: yaml.Mark | None, loc: Loc, message: str) -> None:
+        line, column = _mark(mark)
+        self.problems.append(Problem(self.shown, line, column, key_path(loc), message))
+
+    def build(self, node: yaml.Node, loc: Loc) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooLarge(f"expands into more than {MAX_NODES} values (too many aliases?)")
+        if id(node) in self.stack:
+            raise _TooLarge("an alias refers to a value that contains it")
+        if len(self.stack) >= MAX_DEPTH:
+            raise _TooLarge(f"nests deeper than {MAX_DEPTH} levels")
+        self.positions.values.setdefault(loc, _mark(node.start_mark))
+        if node.tag not in _ALLOWED_TAGS:
+            tag = node.tag.replace(_CORE, "!!")
+            self.problem(node.start_mark, loc, f"YAML tags such as {tag} are not allowed")
+            return None
+        self.stack.append(id(node))
+        try:
+            if isinstance(node, yaml.ScalarNode):
+                # Plain scalars stay text (no "no" → False, no "1.10" → 1.1); the schema
+                # converts numbers where it expects them.
+                return None if node.tag == _CORE + "null" else node.value
+            if isinstance(node, yaml.SequenceNode):
+                return [self.build(item, (*loc, index)) for index, item in enumerate(node.value)]
+            assert isinstance(node, yaml.MappingNode)  # the third and last kind of YAML node
+            return self.build_mapping(node, loc)
+        finally:
+            self.stack.pop()
+
+    def build_mapping(self, node: yaml.MappingNode, loc: Loc) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        first_seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _CORE + "merge":
+                self.problem(
+                    key_node.start_mark, loc, "keys must be plain words (no <<, [ ] or { })"
+                )
+                continue
+            key = key_node.value
+            line = key_node.start_mark.line + 1
+            if key in first_seen:
+                self.problem(
+                    key_node.start_mark,
+                    (*loc, key),
+                    f'the key "{key}" appears twice (first on line {first_seen[key]})',
+                )
+                continue
+            first_seen[key] = line
+            self.positions.keys[(*loc, key)] = _mark(key_node.start_mark)
+            result[key] = self.build(value_node, (*loc, key))
+        return result
+
+
+def read_yaml(path: Path, shown: str) -> tuple[Any, Positions]:
+    """Read one YAML file safely into plain data and the positions of its values."""
+
+    def fail(message: str, line: int = 0, column: int = 0) -> InvalidSource:
+        return InvalidSource([Problem(shown, line, column, "", message)])
+
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise fail(f"cannot be read: {error.strerror}") from None
+    if len(raw) > MAX_BYTES:
+        raise fail(f"is too large ({len(raw):,} bytes; a source may hold {MAX_BYTES:,})")
+    if b"\0" in raw:
+        raise fail("is not a text file")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        column = error.start - raw.rfind(b"\n", 0, error.start)
+        raise fail("is not UTF-8 text: save it as UTF-8", line, column) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        problem = error.problem or "is not valid YAML"
+        hint = next((h for text_, h in _YAML_HINTS.items() if problem.startswith(text_)), None)
+        line, column = _mark(error.problem_mark)
+        raise fail(hint or f"is not valid YAML: {problem}", line, column) from None
+    except yaml.YAMLError as error:
+        raise fail(f"is not valid YAML: {error}") from None
+    if node is None:
+        raise fail("is empty")
+    builder = _Builder(shown)
+    try:
+        data = builder.build(node, ())
+    except _TooLarge as error:
+        raise fail(str(error)) from None
+    builder.positions.problems = builder.problems
+    return data, builder.positions
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+def key_path(loc: Loc) -> str:
+    """`("selection", "groups", 1, "year")` → `selection.groups[1].year`."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def _members(tp: Any) -> Iterator[tuple[Any, str | None]]:
+    """The types a type annotation may stand for, each with its discriminator tag."""
+    tag = None
+    while get_origin(tp) is Annotated:
+        tp, *metadata = get_args(tp)
+        tag = next((m.tag for m in metadata if hasattr(m, "tag")), tag)
+    if get_origin(tp) in (Union, types.UnionType):
+        for member in get_args(tp):
+            yield from _members(member)
+    else:
+        yield tp, tag
+
+
+def _keys_at(model: type[BaseModel], raw_loc: Loc) -> list[str]:
+    """The keys the schema allows in the mapping at `raw_loc` (which may hold union tags)."""
+    current: list[Any] = [model]
+    for part in raw_loc:
+        following: list[Any] = []
+        for tp in current:
+            for member, tag in _members(tp):
+                if isinstance(part, str) and part.startswith(TAG):
+                    if tag == part:
+                        following.append(member)
+                elif isinstance(part, int) and get_origin(member) in (tuple, list):
+                    following.append(get_args(member)[0])
+                elif (
+                    isinstance(part, str)
+                    and isinstance(member, type)
+                    and issubclass(member, BaseModel)
+                    and part in member.model_fields
+                ):
+                    following.append(member.model_fields[part].annotation)
+        current = following
+    keys: list[str] = []
+    for tp in current:
+        for member, _ in _members(tp):
+            if isinstance(member, type) and issubclass(member, BaseModel):
+                keys.extend(member.model_fields)
+    return keys
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping of keys"
+    if isinstance(value, list):
+        return "a list"
+    return f'"{value}"'
+
+
+def _message(error: ErrorDetails, model: type[BaseModel], raw_loc: Loc) -> str:
+    kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
+    if kind == "missing":
+        return f'the key "{raw_loc[-1]}" is required but missing'
+    if kind == "extra_forbidden":
+        name = str(raw_loc[-1])
+        allowed = _keys_at(model, raw_loc[:-1])
+        return f'unknown key "{name}"{_did_you_mean(name, allowed)}'
+    if kind == "bad_block" and isinstance(value, dict):
+        names = ", ".join(f'"{key}"' for key in value)
+        guess = _did_you_mean(next(iter(value), ""), list(BLOCK_KINDS))
+        return (
+            f"{names} is not a kind of block{guess}; a block is a paragraph, list, quote or heading"
+        )
+    if kind == "string_type":
+        return (
+            "is empty: write a text here"
+            if value is None
+            else f"must be a text, got {_kind_of(value)}"
+        )
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return (
+            "is empty: write a number here"
+            if value is None
+            else f"must be a whole number, got {_kind_of(value)}"
+        )
+    if kind == "greater_than_equal":
+        return f"must be at least {ctx['ge']}, got {value}"
+    if kind == "less_than_equal":
+        return f"must be at most {ctx['le']}, got {value}"
+    if kind == "too_short":
+        return "must hold at least one item"
+    if kind == "literal_error":
+        return f"must be one of {ctx['expected']}, got {_kind_of(value)}"
+    if kind == "string_pattern_mismatch":
+        return f"must be made of lower-case letters, digits, - and _, got {_kind_of(value)}"
+    if kind in ("tuple_type", "list_type"):
+        return f'must be a list (one "- " line per item), got {_kind_of(value)}'
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"must be a mapping of keys (key: value), got {_kind_of(value)}"
+    message = error["msg"]
+    return message[:1].lower() + message[1:]
+
+
+def _without_tags(raw_loc: Loc) -> Loc:
+    return tuple(part for part in raw_loc if not (isinstance(part, str) and part.startswith(TAG)))
+
+
+def validate(model: type[M], data: Any, positions: Positions, shown: str) -> M:
+    """Validate plain data into `model`, or raise every problem with its place."""
+    problems = list(positions.problems)
+    seen = {problem.key for problem in problems}
+    try:
+        result = model.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        for error in errors:
+            raw_loc = error["loc"]
+            loc = _without_tags(raw_loc)
+            if key_path(loc) in seen:
+                continue  # already told: the value was refused while reading
+            if error["type"] == "too_short" and any(
+                len(other["loc"]) > len(raw_loc) and other["loc"][: len(raw_loc)] == raw_loc
+                for other in errors
+            ):
+                continue  # pydantic counts only the valid items; the bad ones are reported
+            if error["type"] == "missing":
+                line, column = positions.of_key(loc[:-1])
+            elif error["type"] == "extra_forbidden":
+                line, column = positions.of_key(loc)
+            else:
+                line, column = positions.of_value(loc)
+            problems.append(
+                Problem(shown, line, column, key_path(loc), _message(error, model, raw_loc))
+            )
+    if problems:
+        raise InvalidSource(problems)
+    return result
+
+
+def _check_file(
+    text: str, base: Path, root: Path, suffixes: tuple[str, ...], project: Project
+) -> str | None:
+    """Why the file `text` (relative to `base`, inside `root`) may not be used, or None."""
+    folder = project.display(root) + "/"
+    if "://" in text or text.lower().startswith("data:"):
+        return f"must be a file of {folder}, not a web address"
+    if Path(text).is_absolute() or text.startswith("~"):
+        return f"must be a path relative to {folder}, not an absolute path"
+    target = (base / text).resolve()
+    if not target.is_relative_to(root.resolve()):
+        return f'"{text}" points outside {folder}; keep the file inside it'
+    if not target.is_file():
+        return f"file not found: {project.display(target)}"
+    if target.suffix.lower() not in suffixes:
+        return "must be an SVG, PNG or JPEG file"
+    return None
+
+
+def load_series(project: Project) -> Series:
+    """Read and check `sheets/series.yaml`."""
+    shown = project.display(project.series_file)
+    data, positions = read_yaml(project.series_file, shown)
+    series = validate(Series, data, positions, shown)
+    problems = []
+    theme_css = project.styles / series.theme / "theme.css"
+    if not theme_css.is_file():
+        known = sorted(css.parent.name for css in project.styles.glob("*/theme.css"))
+        line, column = positions.of_value(("theme",))
+        problems.append(
+            Problem(
+                shown,
+                line,
+                column,
+                "theme",
+                f'no theme "{series.theme}" in styles/{_did_you_mean(series.theme, known)}'
+                + (f"; themes here: {', '.join(known)}" if known else ""),
+            )
+        )
+    logos: list[tuple[Loc, str]] = [(("publisher", "logo"), series.publisher.logo)]
+    if series.funders:
+        logos += [
+            (("funders", "organisations", index, "logo"), funder.logo)
+            for index, funder in enumerate(series.funders.organisations)
+        ]
+    for loc, logo in logos:
+        problem = _check_file(logo, project.sheets, project.sheets, LOGO_SUFFIXES, project)
+        if problem:
+            line, column = positions.of_value(loc)
+            problems.append(Problem(shown, line, column, key_path(loc), problem))
+    if problems:
+        raise InvalidSource(problems)
+    return series
+
+
+@dataclass(frozen=True)
+class SheetSource:
+    """A validated sheet and where it came from."""
+
+    sheet: Sheet
+    path: Path
+    positions: Positions
+
+    @property
+    def slug(self) -> str:
+        """The name of its outputs: the source file name without `.yaml`."""
+        return self.path.stem
+
+
+def load_sheet(path: Path, project: Project) -> SheetSource:
+    """Read and check one sheet."""
+    shown = project.display(path)
+    data, positions = read_yaml(path, shown)
+    return SheetSource(validate(Sheet, data, positions, shown), path, positions)
+
+
+def load_sheets(project: Project, paths: Sequence[Path]) -> tuple[list[SheetSource], list[Problem]]:
+    """Load every sheet; return the valid ones and the problems of the others.
+
+    Two sheets with the same number are both refused: which one is right is the author's call.
+    """
+    sources: list[SheetSource] = []
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            sources.append(load_sheet(path, project))
+        except InvalidSource as invalid:
+            problems.extend(invalid.problems)
+    by_number: dict[int, list[SheetSource]] = {}
+    for source in sources:
+        by_number.setdefault(source.sheet.number, []).append(source)
+    clashing = set()
+    for number, same in by_number.items():
+        if len(same) < 2:
+            continue
+        for source in same:
+            others = ", ".join(project.display(o.path) for o in same if o is not source)
+            line, column = source.positions.of_value(("number",))
+            problems.append(
+                Problem(
+                    project.display(source.path),
+                    line,
+                    column,
+                    "number",
+                    f"number {number} is also used by {others}",
+                )
+            )
+            clashing.add(source.path)
+    return [source for source in sources if source.path not in clashing], problems

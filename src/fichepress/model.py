@@ -1,0 +1,346 @@
+"""The typed schema of a fact-sheet and of its series: what authors may write, and nothing else.
+
+Every field carries a one-line description (it is what `fichepress schema` and editors show),
+unknown keys are errors, and values are checked here so that nothing odd reaches the renderer.
+Paths to files (logos, themes) are checked by `load.py`, which knows where the project is.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+)
+from pydantic_core import PydanticCustomError
+
+from fichepress.markup import check_inline
+
+# Tags of the discriminated unions start with this marker, so that error locations can drop them.
+TAG = "§"
+
+
+class Strict(BaseModel):
+    """Base of every schema object: unknown keys are errors, the objects are immutable."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        str_strip_whitespace=True,
+        use_attribute_docstrings=True,
+    )
+
+
+# --- scalar types ----------------------------------------------------------------------------
+
+
+def _text(value: str) -> str:
+    if not value:
+        raise PydanticCustomError("empty_text", "is empty: write a text here")
+    return value
+
+
+def _inline(value: str) -> str:
+    value = _text(value)
+    problem = check_inline(value)
+    if problem:
+        raise PydanticCustomError("bad_inline", problem)
+    return value
+
+
+Text = Annotated[str, AfterValidator(_text)]
+"""Plain text, no markup."""
+
+Inline = Annotated[str, AfterValidator(_inline)]
+"""Text with inline Markdown: **bold**, *italics*, [links](https://…)."""
+
+
+def _url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
+        raise PydanticCustomError(
+            "bad_url",
+            'must be a web address starting with https:// or http://, got "{value}"',
+            {"value": value},
+        )
+    return value
+
+
+Url = Annotated[str, AfterValidator(_url)]
+
+_YEAR_RE = re.compile(r"^(\d{4})(?:\s*[-–]\s*(\d{4}))?$")
+
+
+def _year(value: Any) -> str:
+    text = str(value).strip()
+    match = _YEAR_RE.match(text)
+    if not match:
+        raise PydanticCustomError(
+            "bad_year",
+            'must be a year like 2012 or a range like 2011-2015, got "{value}"',
+            {"value": text},
+        )
+    start, end = match.group(1), match.group(2)
+    if end and int(end) < int(start):
+        raise PydanticCustomError(
+            "bad_year", 'the range "{value}" ends before it starts', {"value": text}
+        )
+    return f"{start}-{end}" if end else start
+
+
+Year = Annotated[str, BeforeValidator(_year)]
+
+_LANG_RE = re.compile(r"^(?P<lang>[a-z]{2,3})(?:-(?P<region>[A-Z]{2}|\d{3}))?$")
+LANGUAGES = ("fr", "en")
+
+
+def _language(value: str) -> str:
+    match = _LANG_RE.match(value)
+    if not match:
+        raise PydanticCustomError(
+            "bad_language",
+            'must be a language tag like fr-CA, fr or en, got "{value}"',
+            {"value": value},
+        )
+    if match.group("lang") not in LANGUAGES:
+        raise PydanticCustomError(
+            "unsupported_language",
+            'fichepress knows the typography of {known}, not "{value}"',
+            {"value": value, "known": ", ".join(LANGUAGES)},
+        )
+    return value
+
+
+Language = Annotated[str, AfterValidator(_language)]
+
+PageSize = Literal["letter", "a4", "legal", "a5"]
+"""Trim size of a page: US Letter (8.5 × 11 in), A4, US Legal or A5."""
+
+PageBudget = Annotated[int, Field(ge=1, le=40)]
+
+
+# --- the body of a sheet ----------------------------------------------------------------------
+
+
+class Paragraph(Strict):
+    """A paragraph of running text."""
+
+    paragraph: Inline
+    """The text of the paragraph, with inline Markdown."""
+
+
+class LabelledItem(Strict):
+    """A list item that opens with a bold label, as in "Parties prenantes : institutions, …"."""
+
+    label: Text
+    """The label, printed in bold and followed by a colon."""
+    text: Inline
+    """What follows the label."""
+
+
+def _item_kind(value: Any) -> str | None:
+    if isinstance(value, str):
+        return f"{TAG}text"
+    if isinstance(value, dict):
+        return f"{TAG}labelled"
+    return None
+
+
+ListItem = Annotated[
+    Annotated[Inline, Tag(f"{TAG}text")] | Annotated[LabelledItem, Tag(f"{TAG}labelled")],
+    Discriminator(
+        _item_kind,
+        custom_error_type="bad_list_item",
+        custom_error_message="must be a text, or a label with its text (label: …, text: …)",
+    ),
+]
+
+
+class BulletList(Strict):
+    """A bulleted list."""
+
+    list: Annotated[tuple[ListItem, ...], Field(min_length=1)]
+    """The items, in order: each a text, or a `label` and its `text`."""
+
+
+class Quote(Strict):
+    """A pull quote, set apart from the text."""
+
+    quote: Inline
+    """The quoted words."""
+    source: Inline | None = None
+    """Who said or wrote it, if the quote is not the publisher's own."""
+
+
+class Heading(Strict):
+    """A subheading inside the body of the sheet."""
+
+    heading: Text
+    """The text of the subheading."""
+
+
+BLOCK_KINDS = ("paragraph", "list", "quote", "heading")
+
+
+def _block_kind(value: Any) -> str | None:
+    if isinstance(value, dict):
+        for kind in BLOCK_KINDS:
+            if kind in value:
+                return f"{TAG}{kind}"
+    return None
+
+
+Block = Annotated[
+    Annotated[Paragraph, Tag(f"{TAG}paragraph")]
+    | Annotated[BulletList, Tag(f"{TAG}list")]
+    | Annotated[Quote, Tag(f"{TAG}quote")]
+    | Annotated[Heading, Tag(f"{TAG}heading")],
+    Discriminator(
+        _block_kind,
+        custom_error_type="bad_block",
+        custom_error_message="must be a block: paragraph, list, quote or heading",
+    ),
+]
+
+
+# --- "Notre sélection" and "pour aller plus loin" ---------------------------------------------
+
+
+class Resource(Strict):
+    """A recommended resource: KIND *Title* par Authors, container, details, year : description."""
+
+    kind: Text | None = None
+    """What it is (Vidéo, Brochure, Fiche synthèse, Recherche-action, …); printed as a label."""
+    title: Inline
+    """Its title; printed in italics after the kind, or as the label when there is no kind."""
+    authors: Inline
+    """Who made it, as it should be printed after "par" ("le Centre Léa-Roback", …)."""
+    container: Inline | None = None
+    """Where it was published, when it is part of something larger ("dans le mémoire *…*")."""
+    details: Inline | None = None
+    """Duration, issue or pages ("4 min 50 s", "n° 4", "encadré des pages 6-7")."""
+    month: Annotated[int, Field(ge=1, le=12)] | None = None
+    """Month of publication (1-12), printed by name before the year."""
+    year: Year
+    """Year of publication, or a range of years such as 2011-2015."""
+    description: Inline | None = None
+    """What it contains, printed after the year and a colon."""
+    url: Url | None = None
+    """Web address of the resource."""
+    commentary: Inline | None = None
+    """The publisher's comment on why it is worth reading, printed below it."""
+
+
+class ResourceGroup(Strict):
+    """A category of resources, such as "Des outils pratiques"."""
+
+    heading: Text
+    """Name of the category."""
+    resources: Annotated[tuple[Resource, ...], Field(min_length=1)]
+    """The resources of this category, in order."""
+
+
+class Selection(Strict):
+    """The publisher's selection of resources ("Notre sélection")."""
+
+    heading: Text | None = None
+    """Heading of the part; by default "Notre sélection" (fr) or "Our selection" (en)."""
+    intro: Inline | None = None
+    """Introduction printed under the heading."""
+    groups: Annotated[tuple[ResourceGroup, ...], Field(min_length=1)]
+    """The categories of resources, in order."""
+
+
+class Reference(Strict):
+    """A reference in the "pour aller plus loin" box, written as it should be printed."""
+
+    citation: Inline
+    """The full reference, with inline Markdown for titles in italics."""
+    url: Url | None = None
+    """Web address of the referenced work."""
+
+
+class FurtherReading(Strict):
+    """The "pour aller plus loin" box closing the sheet."""
+
+    heading: Text | None = None
+    """Heading of the box; by default "Une suggestion pour aller plus loin" (fr)."""
+    commentary: Inline | None = None
+    """Why the reading is suggested."""
+    references: Annotated[tuple[Reference, ...], Field(min_length=1)]
+    """The suggested readings."""
+
+
+class Sheet(Strict):
+    """One fact-sheet of the series: one YAML file in `sheets/`."""
+
+    number: Annotated[int, Field(ge=1, le=9999)]
+    """Number of the sheet in the series, printed before its title."""
+    title: Text
+    """Title of the sheet."""
+    kicker: Text
+    """Tagline under the title, written in normal case (the theme may set it in capitals)."""
+    language: Language | None = None
+    """Language of the sheet (fr-CA, fr, en, …) when it differs from the series."""
+    page_budget: PageBudget | None = None
+    """How many pages the sheet may fill, when it differs from the series."""
+    body: Annotated[tuple[Block, ...], Field(min_length=1)]
+    """The text of the sheet: paragraphs, lists, quotes and subheadings, in order."""
+    selection: Selection | None = None
+    """The publisher's selection of resources."""
+    further_reading: FurtherReading | None = None
+    """The "pour aller plus loin" box."""
+
+
+# --- the series ------------------------------------------------------------------------------
+
+
+class Logo(Strict):
+    """An organisation shown by its logo, such as a funder or the publisher."""
+
+    name: Text
+    """Name of the organisation."""
+    logo: Text
+    """Logo file (SVG, PNG or JPEG), relative to the folder of the series file."""
+    alt: Text
+    """Alternative text of the logo, read aloud in place of the picture."""
+
+
+class Funders(Strict):
+    """The funders' credit printed at the foot of every sheet."""
+
+    intro: Text
+    """Words introducing the funders ("Avec la participation financière de :")."""
+    organisations: Annotated[tuple[Logo, ...], Field(min_length=1)]
+    """The funders, in the order their logos are printed."""
+
+
+class Series(Strict):
+    """The series: `sheets/series.yaml`, shared by every sheet."""
+
+    title: Text
+    """Title of the series, printed on every sheet and on the collection's cover."""
+    publisher: Logo
+    """The organisation that publishes the series, with its logo."""
+    copyright: Text
+    """Copyright line, such as "© 2019 Communagir"."""
+    licence: Text
+    """Licence or rights statement, such as "Tous droits réservés" or "CC BY 4.0"."""
+    language: Language = "fr-CA"
+    """Language of the sheets, as a language tag (fr-CA, fr, en, …)."""
+    theme: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+    """Name of the theme: a folder of `styles/`."""
+    page_size: PageSize = "letter"
+    """Trim size of the pages: letter, a4, legal or a5."""
+    page_budget: PageBudget = 2
+    """How many pages a sheet may fill unless it says otherwise."""
+    funders: Funders | None = None
+    """Funders credited at the foot of every sheet."""

@@ -1,0 +1,181 @@
+"""WeasyPrint calls for the print and accessible variants, reading files through a sandbox."""
+
+from __future__ import annotations
+
+import io
+import logging
+import mimetypes
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+import pypdf
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from fichepress.render import Variant
+
+PDF_VARIANTS: dict[Variant, str] = {"print": "pdf/x-4", "accessible": "pdf/ua-1"}
+
+
+class Refused(ValueError):
+    """A resource the sandbox will not serve."""
+
+
+class SandboxFetcher(URLFetcher):  # type: ignore[misc]
+    """Serves files inside the allowed folders of the project, and nothing else.
+
+    No network, no `data:` URLs, no file elsewhere on the machine, whatever a sheet or a theme
+    asks for; `../` and symbolic links are resolved before the check.
+    """
+
+    def __init__(self, roots: tuple[Path, ...], project_root: Path) -> None:
+        super().__init__(fail_on_errors=True)
+        self.roots = tuple(root.resolve() for root in roots)
+        self.project_root = project_root.resolve()
+        self.refused: list[str] = []
+
+    def _shown(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.project_root))
+        except ValueError:
+            return str(path)
+
+    def check(self, url: str) -> Path:
+        """The file `url` names, or `Refused` saying why it may not be read."""
+        parts = urlsplit(url)
+        if parts.scheme != "file":
+            kind = "a data: URL" if parts.scheme == "data" else "the network"
+            raise Refused(
+                f'refused "{url[:80]}": builds never read {kind}; use a file of the project'
+            )
+        if parts.netloc not in ("", "localhost"):
+            raise Refused(f'refused "{url[:80]}": builds never read the network')
+        path = Path(url2pathname(unquote(parts.path))).resolve()
+        if not any(path.is_relative_to(root) for root in self.roots):
+            folders = ", ".join(self._shown(root) + "/" for root in self.roots)
+            raise Refused(f'refused "{self._shown(path)}": builds only read files in {folders}')
+        if not path.is_file():
+            raise Refused(f'file not found: "{self._shown(path)}"')
+        return path
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        try:
+            path = self.check(url)
+        except Refused as refusal:
+            self.refused.append(str(refusal))
+            raise
+        mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(
+            path.as_uri(), body=path.read_bytes(), headers={"Content-Type": mime_type}
+        )
+
+
+class RenderError(Exception):
+    """WeasyPrint could not make the PDF; the message says why in plain words."""
+
+
+@dataclass
+class _Collector(logging.Handler):
+    """Collects WeasyPrint's warnings (CSS it ignored, images it could not load)."""
+
+    messages: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+    __hash__ = logging.Handler.__hash__
+
+
+@contextmanager
+def _weasyprint_warnings() -> Iterator[list[str]]:
+    logger = logging.getLogger("weasyprint")
+    collector = _Collector()
+    logger.addHandler(collector)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        yield collector.messages
+    finally:
+        logger.removeHandler(collector)
+        logger.propagate = propagate
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A PDF in memory, with what the checks need to know of it."""
+
+    data: bytes
+    pages: int
+    warnings: tuple[str, ...]
+
+
+def project_font_config() -> FontConfiguration:
+    """A font configuration that knows no font of the machine, only @font-face ones."""
+    config = resources.files("fichepress") / "data" / "no-system-fonts.conf"
+    previous = os.environ.get("FONTCONFIG_FILE")
+    with resources.as_file(config) as path:
+        # Fontconfig reads FONTCONFIG_FILE when WeasyPrint creates its configuration, and only then.
+        os.environ["FONTCONFIG_FILE"] = str(path)
+        try:
+            return FontConfiguration()
+        finally:
+            if previous is None:
+                del os.environ["FONTCONFIG_FILE"]
+            else:
+                os.environ["FONTCONFIG_FILE"] = previous
+
+
+@dataclass
+class Renderer:
+    """Renders HTML documents to PDF, sharing one font configuration across documents."""
+
+    fetcher: SandboxFetcher
+    font_config: FontConfiguration = field(default_factory=project_font_config)
+
+    def render(self, html: str, *, base_url: str, variant: Variant) -> Rendered:
+        """The PDF of `html` in a variant, or `RenderError`."""
+        self.fetcher.refused.clear()
+        with _weasyprint_warnings() as warnings:
+            try:
+                document = HTML(string=html, base_url=base_url, url_fetcher=self.fetcher)
+                data = document.write_pdf(
+                    font_config=self.font_config, pdf_variant=PDF_VARIANTS[variant]
+                )
+            except FatalURLFetchingError as error:
+                reason = "; ".join(self.fetcher.refused) or str(error.__cause__ or error)
+                raise RenderError(reason) from None
+        pages = len(pypdf.PdfReader(io.BytesIO(data)).pages)
+        return Rendered(data, pages, tuple(warnings))
+
+
+def foreign_fonts(data: bytes, families: set[str]) -> list[str]:
+    """Fonts of the PDF that are not embedded, or not of the given families."""
+    allowed = {family.replace(" ", "-") for family in families}
+    problems = set()
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    for page in reader.pages:
+        resources = page.get("/Resources")
+        fonts = resources.get_object().get("/Font") if resources else None
+        for font_ref in (fonts.get_object() if fonts else {}).values():
+            font = font_ref.get_object()
+            name = str(font.get("/BaseFont", "?")).lstrip("/")
+            family = name.split("+", 1)[-1]
+            if not any(family == a or family.startswith(a + "-") for a in allowed):
+                problems.add(f'font "{family}" is not one of the theme\'s fonts')
+            descendants = font.get("/DescendantFonts")
+            described = descendants.get_object()[0].get_object() if descendants else font
+            descriptor = described.get("/FontDescriptor")
+            descriptor = descriptor.get_object() if descriptor else {}
+            if not any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")):
+                problems.add(f'font "{family}" is not embedded')
+    return sorted(problems)

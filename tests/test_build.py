@@ -1,0 +1,147 @@
+"""Builds are atomic and isolate bad sheets: a failure never loses a good PDF."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from fichepress.build import build, write_atomic
+from fichepress.errors import InvalidSource
+from fichepress.project import Project
+
+from .conftest import copy_project
+
+REFERENCE = "03-strategie-globale"
+
+
+@pytest.fixture
+def two_sheets(tmp_path: Path) -> Project:
+    """The reference sheet and one more."""
+    project = copy_project(tmp_path / "project")
+    keep = {f"{REFERENCE}.yaml", "series.yaml"}
+    others = sorted(p for p in project.sheets.glob("*.yaml") if p.name not in keep)
+    for extra in others[1:]:
+        extra.unlink()
+    return project
+
+
+def snapshot(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def test_a_bad_sheet_is_reported_and_the_others_are_built(
+    two_sheets: Project, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    assert build(two_sheets, out).ok
+    other = next(p for p in two_sheets.sheet_files() if p.stem != REFERENCE)
+    before = snapshot(out)
+
+    reference = two_sheets.sheets / f"{REFERENCE}.yaml"
+    text = reference.read_text(encoding="utf-8")
+    line = text[: text.index("year: 2012")].count("\n") + 1
+    reference.write_text(text.replace("year: 2012", "year: 20l2"), "utf-8")
+    other.write_text(other.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    report = build(two_sheets, out)
+
+    assert not report.ok
+    assert report.failed == {f"sheets/{REFERENCE}.yaml"}
+    assert [str(p) for p in report.problems] == [
+        f"sheets/{REFERENCE}.yaml:{line}:17: selection.groups[0].resources[0].year: must be a year"
+        ' like 2012 or a range like 2011-2015, got "20l2"'
+    ]
+    after = snapshot(out)
+    for variant in ("print", "accessible"):
+        # the bad sheet's previous PDFs are untouched, the other sheet was rebuilt
+        assert after[f"{variant}/{REFERENCE}.pdf"] == before[f"{variant}/{REFERENCE}.pdf"]
+        assert {o.sheet for o in report.outputs if o.variant == variant} == {other.stem}
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert {(e["sheet"], e["variant"]) for e in manifest["outputs"]} == {
+        (s, v) for s in (REFERENCE, other.stem) for v in ("print", "accessible")
+    }
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_an_invalid_series_file_stops_everything_before_writing(
+    project: Project, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    project.series_file.write_text(
+        project.series_file.read_text(encoding="utf-8").replace("theme: fiches", "theme: absent"),
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidSource) as invalid:
+        build(project, out)
+    assert str(invalid.value.problems[0]).startswith(
+        'sheets/series.yaml:10:8: theme: no theme "absent"'
+    )
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("css", "message"),
+    [
+        (
+            '@import url("https://example.org/remote.css");',
+            'refused "https://example.org/remote.css": builds never read the network',
+        ),
+        (
+            "body { background: url(http://example.org/track.png); }",
+            'refused "http://example.org/track.png": builds never read the network',
+        ),
+        (
+            "body { background: url(../../../outside.png); }",
+            "builds only read files in sheets/, styles/, fonts/",
+        ),
+        (
+            '@font-face { font-family: X; src: url("file:///etc/passwd"); }',
+            'refused "/etc/passwd": builds only read files in',
+        ),
+    ],
+)
+def test_a_theme_reaching_out_fails_the_sheet_and_keeps_the_old_pdf(
+    project: Project, tmp_path: Path, css: str, message: str
+) -> None:
+    out = tmp_path / "out"
+    assert build(project, out).ok
+    before = snapshot(out)
+    theme = project.styles / "fiches" / "theme.css"
+    theme.write_text(css + "\n" + theme.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "outside.png").write_bytes(b"not really a png")
+
+    report = build(project, out, variants=["print"])
+
+    assert report.failed == {f"sheets/{REFERENCE}.yaml"}
+    assert len(report.problems) == 1
+    assert str(report.problems[0]).startswith(f"sheets/{REFERENCE}.yaml: print PDF not made: ")
+    assert message in str(report.problems[0])
+    assert snapshot(out) == before
+
+
+def test_an_interrupted_write_leaves_the_previous_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "print" / "x.pdf"
+    write_atomic(target, b"%PDF old")
+
+    def interrupted(self: Path, other: Path) -> Path:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Path, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(target, b"%PDF new and longer")
+    assert target.read_bytes() == b"%PDF old"
+    assert [p.name for p in target.parent.iterdir()] == ["x.pdf"]
+
+
+def test_a_page_budget_overflow_is_reported(project: Project, tmp_path: Path) -> None:
+    sheet = project.sheets / f"{REFERENCE}.yaml"
+    sheet.write_text(
+        sheet.read_text(encoding="utf-8").replace("kicker:", "page_budget: 1\nkicker:"), "utf-8"
+    )
+    report = build(project, tmp_path / "out", variants=["accessible"])
+    assert [str(w) for w in report.warnings] == [
+        f"sheets/{REFERENCE}.yaml:8:3: the accessible PDF has 2 pages, over its budget of 1"
+    ]

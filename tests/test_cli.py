@@ -1,0 +1,94 @@
+"""The command line: exit codes, messages without tracebacks, `python -m fichepress`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from fichepress import __version__
+from fichepress.cli import main
+from fichepress.project import Project
+
+REFERENCE = "03-strategie-globale"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_build_writes_both_variants_and_a_summary(project: Project) -> None:
+    code, out, err = run("build", "--project", str(project.root))
+    assert code == 0, err
+    assert f"wrote build/print/{REFERENCE}.pdf (2 pages)" in out
+    assert f"wrote build/accessible/{REFERENCE}.pdf (2 pages)" in out
+    assert out.splitlines()[-1] == (
+        "1 sheets: 2 PDFs written to build/, 0 sheets failed, 0 warnings"
+    )
+    assert (project.root / "build" / "manifest.json").is_file()
+
+
+def test_invalid_sources_exit_1_with_every_problem_and_no_traceback(project: Project) -> None:
+    sheet = project.sheets / f"{REFERENCE}.yaml"
+    text = sheet.read_text(encoding="utf-8")
+    sheet.write_text(text.replace("kicker:", "kiker:").replace("year: 2016", "year: deux"), "utf-8")
+    code, out, err = run("build", "--project", str(project.root))
+    assert code == 1
+    assert "Traceback" not in out + err
+    assert f'error: sheets/{REFERENCE}.yaml:4:1: kiker: unknown key "kiker" (did you mean' in err
+    assert 'year: must be a year like 2012 or a range like 2011-2015, got "deux"' in err
+    assert err.strip().endswith("1 sheets: 0 PDFs written to build/, 1 sheets failed, 0 warnings")
+    assert not (project.root / "build" / "print").exists()
+
+    code, out, err = run("check", "--project", str(project.root))
+    assert code == 1
+    assert err.splitlines() == [
+        f'error: sheets/{REFERENCE}.yaml:2:1: kicker: the key "kicker" is required but missing',
+        f'error: sheets/{REFERENCE}.yaml:4:1: kiker: unknown key "kiker" (did you mean "kicker"?)',
+        *[line for line in err.splitlines() if 'got "deux"' in line],
+        "4 problems found",
+    ]
+    assert len(err.splitlines()) == 5  # both resources of 2016
+
+
+def test_check_says_valid(project: Project) -> None:
+    code, out, _ = run("check", "--project", str(project.root))
+    assert (code, out) == (0, "1 sheets and the series file are valid\n")
+
+
+def test_usage_errors_exit_2(project: Project) -> None:
+    assert run("build", "--variant", "web", "--project", str(project.root))[0] == 2
+    assert run("build", "--no-such-option")[0] == 2
+    assert run("no-such-command")[0] == 2
+    code, _, err = run("build", "--project", str(project.root), "absent.yaml")
+    assert code == 2 and "'absent.yaml' does not exist" in err
+
+
+def test_outside_a_project_the_message_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["build"])
+    assert result.exit_code == 1
+    assert "Error: no fichepress project here: no sheets/series.yaml in" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_python_dash_m_runs_the_command_line() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "fichepress", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == f"fichepress, version {__version__}"
+
+
+def test_help_lists_the_commands() -> None:
+    code, out, _ = run("--help")
+    assert code == 0
+    assert "build" in out and "check" in out

@@ -1,0 +1,60 @@
+"""The README's set-up works from a clean clone: `make sheets`, then `make test`.
+
+This clones the repository's committed HEAD (CI runs on a fresh clone, so that is what is
+tested there), creates a new virtual environment and builds the series in it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_readme_gives_the_two_commands() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert re.search(r"^\s+make sheets\s+#", readme, re.MULTILINE)
+    assert re.search(r"^\s+make test\s+#", readme, re.MULTILINE)
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert ci.rstrip().splitlines()[-1] == "make test"
+
+
+def test_every_makefile_target_is_phony() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    targets = set(re.findall(r"^([a-z][\w-]*):", makefile, re.MULTILINE))
+    phony = set(re.search(r"^\.PHONY:(.*)$", makefile, re.MULTILINE).group(1).split())  # type: ignore[union-attr]
+    assert {"sheets", "test", "lint", "venv"} <= targets
+    assert targets <= phony
+
+
+@pytest.mark.slow
+def test_make_sheets_in_a_clean_clone(tmp_path: Path) -> None:
+    if not (ROOT / ".git").exists():
+        pytest.fail("this test needs the git repository to clone it")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+    # `sheets/` exists: a non-phony target would make this say "up to date" and build nothing.
+    result = subprocess.run(
+        ["make", "sheets"], cwd=clone, capture_output=True, text=True, timeout=900
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (clone / ".venv" / "bin" / "fichepress").is_file()
+    manifest = json.loads((clone / "build" / "manifest.json").read_text(encoding="utf-8"))
+    sheets = [p for p in (clone / "sheets").glob("*.yaml") if p.name != "series.yaml"]
+    assert len(manifest["outputs"]) == 2 * len(sheets)
+    for entry in manifest["outputs"]:
+        assert (clone / "build" / entry["path"]).read_bytes().startswith(b"%PDF-")
+    # A second run rebuilds (nothing is "up to date" for make) and reinstalls nothing.
+    again = subprocess.run(["make", "sheets"], cwd=clone, capture_output=True, text=True)
+    assert again.returncode == 0 and "installing" not in again.stdout
+    assert "up to date" not in again.stdout + again.stderr
+    # `make test` is what CI runs after this; here, check that it lints and runs pytest.
+    plan = subprocess.run(["make", "-n", "test"], cwd=clone, capture_output=True, text=True)
+    assert "ruff check" in plan.stdout and "mypy" in plan.stdout and "pytest" in plan.stdout
+    shutil.rmtree(clone / ".venv")
