@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
+from importlib import resources
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from fichepress.build import build, write_atomic
+from fichepress.cli import main
 from fichepress.errors import InvalidSource
 from fichepress.project import Project
 
@@ -145,3 +150,67 @@ def test_a_page_budget_overflow_is_reported(project: Project, tmp_path: Path) ->
     assert [str(w) for w in report.warnings] == [
         f"sheets/{REFERENCE}.yaml:8:3: the accessible PDF has 2 pages, over its budget of 1"
     ]
+
+
+def test_a_theme_that_crashes_weasyprint_fails_its_sheets_without_a_traceback(
+    project: Project, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    assert build(project, out, variants=["print"]).ok
+    before = snapshot(out)
+    icc = resources.files("weasyprint") / "pdf" / "sRGB2014.icc"
+    theme = project.styles / "fiches"
+    (theme / "profile.icc").write_bytes(icc.read_bytes())
+    css = "@color-profile device-cmyk { src: url(profile.icc); }\n"  # `components` missing
+    (theme / "theme.css").write_text(css + (theme / "theme.css").read_text("utf-8"), "utf-8")
+
+    report = build(project, out, variants=["print"])
+
+    assert [str(p) for p in report.problems] == [
+        f"sheets/{REFERENCE}.yaml: print PDF not made: WeasyPrint failed (TypeError: object of"
+        " type 'NoneType' has no len()); check the theme's CSS"
+    ]
+    assert snapshot(out) == before
+
+
+BAD_SHEETS = {
+    "syntax": ("kicker: Un élément", "kicker: [Un élément", "is not valid YAML"),
+    "tab": ("\nbody:\n", "\n\tbody:\n", "a tab character is used here"),
+    "python-tag": ("number: 3", "number: !!python/name:os.system", "YAML tags such as"),
+    "duplicate": ("number: 3", "number: 3\nnumber: 4", 'the key "number" appears twice'),
+    "unknown-key": ("kicker:", "kiker:", 'unknown key "kiker" (did you mean "kicker"?)'),
+    "bad-link": ("**portée**", "[portée](file:///etc/passwd)", 'the link "file:///etc/passwd"'),
+    "wrong-type": ("number: 3", "number: [3]", "must be a whole number, got a list"),
+}
+
+
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("built")
+    project = copy_project(root / "project", [f"{REFERENCE}.yaml"])
+    assert build(project, project.root / "build").ok
+    return root, project.root
+
+
+@pytest.mark.parametrize("case", sorted(BAD_SHEETS))
+def test_bad_input_exits_1_names_the_place_and_keeps_the_previous_pdfs(
+    built_once: tuple[Path, Path], tmp_path: Path, case: str
+) -> None:
+    _, original = built_once
+    root = tmp_path / "project"
+    shutil.copytree(original, root)
+    before = snapshot(root / "build")
+    sheet = root / "sheets" / f"{REFERENCE}.yaml"
+    old, new, message = BAD_SHEETS[case]
+    text = sheet.read_text(encoding="utf-8")
+    assert old in text
+    sheet.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    result = CliRunner().invoke(main, ["build", "--project", str(root)])
+
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert re.search(
+        rf"error: sheets/{REFERENCE}\.yaml:\d+:\d+: .*{re.escape(message)}", result.stderr
+    )
+    assert snapshot(root / "build") == before

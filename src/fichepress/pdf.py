@@ -154,6 +154,12 @@ class Renderer:
             except FatalURLFetchingError as error:
                 reason = "; ".join(self.fetcher.refused) or str(error.__cause__ or error)
                 raise RenderError(reason) from None
+            except Exception as error:
+                # WeasyPrint crashes on some stylesheets (an @color-profile without
+                # `components`, say): a theme mistake, told as such rather than as a traceback.
+                raise RenderError(
+                    f"WeasyPrint failed ({type(error).__name__}: {error}); check the theme's CSS"
+                ) from error
         pages = len(pypdf.PdfReader(io.BytesIO(data)).pages)
         return Rendered(data, pages, tuple(warnings))
 
