@@ -27,6 +27,7 @@ def html_of(sheet: Sheet, series: Series, variant: str = "accessible") -> Elemen
         series,
         variant=variant,  # type: ignore[arg-type]
         stylesheets=["file:///theme.css"],
+        swatches=":root { --ink: #000000; }",
         logos={
             logo: f"file:///{logo}"
             for logo in (
@@ -142,6 +143,10 @@ def test_the_html_is_the_same_for_both_variants_but_the_page(
     sheet, series = reference
     printed = html_of(sheet, series, "print")
     accessible = html_of(sheet, series, "accessible")
-    assert "bleed: 3mm" in text(printed.find("head/style"))  # type: ignore[arg-type]
-    assert "bleed" not in text(accessible.find("head/style"))  # type: ignore[arg-type]
+    printed_css = text(printed.find("head/style"))  # type: ignore[arg-type]
+    accessible_css = text(accessible.find("head/style"))  # type: ignore[arg-type]
+    assert "@page { size: letter; bleed: 3mm; }" in printed_css
+    assert "--bleed: 3mm;" in printed_css
+    assert "@page { size: letter; }" in accessible_css
+    assert "--bleed: 0mm;" in accessible_css
     assert printed.find("body").get("class") == "fp-print"  # type: ignore[union-attr]

@@ -8,16 +8,20 @@ import os
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 from fichepress import __version__
+from fichepress.colour import print_asset
 from fichepress.errors import Problem
 from fichepress.load import SheetSource, load_series, load_sheets
 from fichepress.model import Series
 from fichepress.pdf import Renderer, RenderError, SandboxFetcher, foreign_fonts
+from fichepress.preflight import check_print
+from fichepress.prepress import finish_print_pdf
 from fichepress.project import Project
 from fichepress.render import VARIANTS, Variant, render_sheet
-from fichepress.themes import Theme, declared_font_families, find_theme
+from fichepress.themes import Theme, declared_font_families, load_theme
 
 MANIFEST = "manifest.json"
 
@@ -70,11 +74,15 @@ def write_atomic(target: Path, data: bytes) -> None:
 class Builder:
     """Builds sheets of one project into an output folder."""
 
-    def __init__(self, project: Project, out: Path, series: Series | None = None) -> None:
+    def __init__(
+        self, project: Project, out: Path, series: Series | None = None, *, strict: bool = False
+    ) -> None:
         self.project = project
         self.out = out
+        self.strict = strict
         self.series = series or load_series(project)
-        self.theme: Theme = find_theme(project, self.series.theme)
+        self.theme: Theme = load_theme(project, self.series.theme)
+        self.print_transform = partial(print_asset, swatches=self.theme.rgb_to_swatch())
         self.renderer = Renderer(SandboxFetcher(project.readable, project.root))
         self.families = declared_font_families(self.theme.stylesheets("print"))
         self.logos = {
@@ -98,19 +106,31 @@ class Builder:
             self.series,
             variant=variant,
             stylesheets=[path.resolve().as_uri() for path in self.theme.stylesheets(variant)],
+            swatches=self.theme.swatch_css(variant),
             logos=self.logos,
         )
         try:
             rendered = self.renderer.render(
-                html, base_url=self.project.root.as_uri() + "/", variant=variant
+                html,
+                base_url=self.project.root.as_uri() + "/",
+                variant=variant,
+                transform=self.print_transform if variant == "print" else None,
             )
         except RenderError as error:
             report.problems.append(Problem(shown, message=f"{variant} PDF not made: {error}"))
             report.failed.add(shown)
             return
-        for warning in rendered.warnings:
-            report.warnings.append(Problem(shown, message=f"{variant} PDF: {warning}"))
-        fonts = foreign_fonts(rendered.data, self.families)
+        warnings = [Problem(shown, message=f"{variant} PDF: {w}") for w in rendered.warnings]
+        data = rendered.data
+        if variant == "print":
+            data = finish_print_pdf(data)
+            warnings += [
+                Problem(
+                    shown, message=f"print PDF preflight: {finding.line(shown)[len(shown) + 2 :]}"
+                )
+                for finding in check_print(data)
+            ]
+        fonts = foreign_fonts(data, self.families)
         if fonts:
             report.problems.extend(
                 Problem(shown, message=f"{variant} PDF not written: {font}") for font in fonts
@@ -120,17 +140,17 @@ class Builder:
         budget = source.sheet.page_budget or self.series.page_budget
         if rendered.pages > budget:
             line, column = source.positions.of_value(("body",))
-            report.warnings.append(
-                Problem(
-                    shown,
-                    line,
-                    column,
-                    "",
-                    f"the {variant} PDF has {rendered.pages} pages, over its budget of {budget}",
-                )
-            )
+            message = f"the {variant} PDF has {rendered.pages} pages, over its budget of {budget}"
+            warnings.append(Problem(shown, line, column, "", message))
+        if self.strict and warnings:
+            report.problems.extend(warnings)
+            message = f"{variant} PDF not written: --strict turns warnings into errors"
+            report.problems.append(Problem(shown, message=message))
+            report.failed.add(shown)
+            return
+        report.warnings.extend(warnings)
         target = self.output_path(variant, source.slug)
-        write_atomic(target, rendered.data)
+        write_atomic(target, data)
         report.outputs.append(
             Output(
                 variant=variant,
@@ -138,7 +158,7 @@ class Builder:
                 source=shown,
                 path=target.relative_to(self.out).as_posix(),
                 pages=rendered.pages,
-                sha256=hashlib.sha256(rendered.data).hexdigest(),
+                sha256=hashlib.sha256(data).hexdigest(),
             )
         )
 
@@ -170,15 +190,17 @@ def build(
     *,
     sheets: Sequence[Path] | None = None,
     variants: Sequence[Variant] = VARIANTS,
+    strict: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> Report:
     """Build `sheets` (default: every sheet of the series) into `out`.
 
-    An invalid series file raises `InvalidSource` before anything is written. A bad sheet is
-    reported and skipped; the others are built.
+    An invalid series file or theme raises `InvalidSource` before anything is written. A bad
+    sheet is reported and skipped; the others are built. With `strict`, a sheet with any
+    warning (preflight findings included) fails and its PDF is not written.
     """
     report = Report()
-    builder = Builder(project, out)
+    builder = Builder(project, out, strict=strict)
     paths = list(sheets) if sheets is not None else project.sheet_files()
     sources, problems = load_sheets(project, paths)
     report.problems.extend(problems)

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from fichepress import __version__
-from fichepress.errors import BuildFailed, InvalidSource
+from fichepress.errors import BuildFailed, FichepressError, InvalidSource
 from fichepress.project import Project
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -57,12 +57,18 @@ def main() -> None:
     multiple=True,
     help="Build only this variant (repeat for both; default: both).",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail a sheet on any warning: preflight findings, page budget, CSS WeasyPrint ignored.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems and the summary.")
 def build(
     project_dir: Path | None,
     sheets: tuple[Path, ...],
     out: Path | None,
     variants: tuple[str, ...],
+    strict: bool,
     quiet: bool,
 ) -> None:
     """Build every sheet (or the SHEETS given) as print and accessible PDF into build/."""
@@ -75,6 +81,7 @@ def build(
         out_dir,
         sheets=[path.resolve() for path in sheets] or None,
         variants=variants or ("print", "accessible"),  # type: ignore[arg-type]
+        strict=strict,
         progress=None if quiet else lambda line: click.echo(f"  building {line}", err=True),
     )
     for warning in report.warnings:
@@ -99,11 +106,12 @@ def build(
 def check(project_dir: Path | None, sheets: tuple[Path, ...]) -> None:
     """Validate the series file and the sheets without rendering anything."""
     from fichepress.load import load_series, load_sheets
+    from fichepress.themes import load_theme
 
     project = _project(project_dir)
     problems = []
     try:
-        load_series(project)
+        load_theme(project, load_series(project).theme)
     except InvalidSource as invalid:
         problems.extend(invalid.problems)
     paths = [path.resolve() for path in sheets] or project.sheet_files()
@@ -111,3 +119,36 @@ def check(project_dir: Path | None, sheets: tuple[Path, ...]) -> None:
     if problems:
         raise InvalidSource(problems)
     click.echo(f"{len(paths)} sheets and the series file are valid")
+
+
+@main.command()
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="text: one line per finding; json: for machines.",
+)
+def preflight(files: tuple[Path, ...], output_format: str) -> None:
+    """Check print PDFs as a print shop would: PDF/X-4, CMYK, ink, bleed, marks, fonts, images.
+
+    Prints one line per finding (rule, page, what, where); exits with 1 if any is an error.
+    """
+    from fichepress.preflight import as_json, check_file
+
+    results = {str(path): check_file(path) for path in files}
+    if output_format == "json":
+        click.echo(as_json(results))
+    else:
+        for file, findings in results.items():
+            for finding in findings:
+                colour = "red" if finding.severity == "error" else "yellow"
+                click.secho(finding.line(file), fg=colour)
+            if not findings:
+                click.echo(f"{file}: no findings")
+    errors = sum(f.severity == "error" for findings in results.values() for f in findings)
+    if errors:
+        raise FichepressError(f"{errors} error{'s' if errors > 1 else ''} in {len(files)} file(s)")

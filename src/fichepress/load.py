@@ -281,6 +281,10 @@ def _message(error: ErrorDetails, model: type[BaseModel], raw_loc: Loc) -> str:
         return "must hold at least one item"
     if kind == "literal_error":
         return f"must be one of {ctx['expected']}, got {_kind_of(value)}"
+    if kind == "string_pattern_mismatch" and raw_loc[-1:] == ("[key]",):
+        return f"{_kind_of(value)} is not a valid name: use lower-case letters, digits and -"
+    if kind == "string_pattern_mismatch" and str(ctx.get("pattern", "")).startswith("^#"):
+        return f"must be a colour written #rrggbb, got {_kind_of(value)}"
     if kind == "string_pattern_mismatch":
         return f"must be made of lower-case letters, digits, - and _, got {_kind_of(value)}"
     if kind in ("tuple_type", "list_type"):
@@ -292,7 +296,13 @@ def _message(error: ErrorDetails, model: type[BaseModel], raw_loc: Loc) -> str:
 
 
 def _without_tags(raw_loc: Loc) -> Loc:
-    return tuple(part for part in raw_loc if not (isinstance(part, str) and part.startswith(TAG)))
+    """The location of an error in the data: without union tags, nor the `[key]` marker that
+    pydantic adds when a mapping's key (not its value) is wrong."""
+    return tuple(
+        part
+        for part in raw_loc
+        if not (isinstance(part, str) and (part.startswith(TAG) or part == "[key]"))
+    )
 
 
 def validate(model: type[M], data: Any, positions: Positions, shown: str) -> M:
@@ -315,7 +325,7 @@ def validate(model: type[M], data: Any, positions: Positions, shown: str) -> M:
                 continue  # pydantic counts only the valid items; the bad ones are reported
             if error["type"] == "missing":
                 line, column = positions.of_key(loc[:-1])
-            elif error["type"] == "extra_forbidden":
+            elif error["type"] == "extra_forbidden" or raw_loc[-1:] == ("[key]",):
                 line, column = positions.of_key(loc)
             else:
                 line, column = positions.of_value(loc)

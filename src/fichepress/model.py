@@ -7,6 +7,7 @@ Paths to files (logos, themes) are checked by `load.py`, which knows where the p
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -298,6 +299,8 @@ class Sheet(Strict):
     """The publisher's selection of resources."""
     further_reading: FurtherReading | None = None
     """The "pour aller plus loin" box."""
+    date: datetime.date | None = None
+    """Date of this version of the sheet (YYYY-MM-DD), when it differs from the series'."""
 
 
 # --- the series ------------------------------------------------------------------------------
@@ -344,3 +347,79 @@ class Series(Strict):
     """How many pages a sheet may fill unless it says otherwise."""
     funders: Funders | None = None
     """Funders credited at the foot of every sheet."""
+    date: datetime.date | None = None
+    """Date of this edition (YYYY-MM-DD), written in the PDFs' metadata; default: today."""
+
+
+# --- themes ----------------------------------------------------------------------------------
+
+_SWATCH_RE = re.compile(
+    r"^cmyk\s+(\d+(?:\.\d+)?)\s+(\d+(?:\.\d+)?)\s+(\d+(?:\.\d+)?)\s+(\d+(?:\.\d+)?)"
+    r"\s*/\s*rgb\s+(#[0-9a-fA-F]{6})$"
+)
+MAX_INK = 300
+"""Total area coverage (C+M+Y+K, in percent) a printing condition such as FOGRA39 accepts."""
+
+
+def _swatch_shorthand(value: Any) -> Any:
+    """Accept "cmyk 0 85 100 0 / rgb #e3411b" as well as the mapping form."""
+    if isinstance(value, str):
+        match = _SWATCH_RE.match(value.strip())
+        if not match and value.rstrip().endswith("rgb"):
+            raise PydanticCustomError(
+                "bad_swatch",
+                'lacks its RGB value: put the whole value between quotes, as " #" starts a YAML'
+                ' comment ("cmyk 0 85 100 0 / rgb #e3411b")',
+            )
+        if not match:
+            raise PydanticCustomError(
+                "bad_swatch",
+                'must be "cmyk C M Y K / rgb #rrggbb" or a mapping with cmyk and rgb,'
+                ' got "{value}"',
+                {"value": value},
+            )
+        return {"cmyk": list(match.groups()[:4]), "rgb": match.group(5)}
+    return value
+
+
+def _ink_limit(cmyk: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    total = sum(cmyk)
+    if total > MAX_INK:
+        raise PydanticCustomError(
+            "too_much_ink",
+            "uses {total} % of ink in all; print accepts {limit} % at most",
+            {"total": f"{total:g}", "limit": MAX_INK},
+        )
+    return cmyk
+
+
+Ink = Annotated[float, Field(ge=0, le=100)]
+
+
+class Swatch(Strict):
+    """A colour of the theme, given once for print (CMYK) and once for screens (RGB)."""
+
+    cmyk: Annotated[tuple[Ink, Ink, Ink, Ink], AfterValidator(_ink_limit)]
+    """Ink coverages in percent for the print variant: cyan, magenta, yellow, black."""
+    rgb: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
+    """The colour for the accessible variant, as #rrggbb."""
+
+    @property
+    def rgb_tuple(self) -> tuple[int, int, int]:
+        """The RGB value as three numbers from 0 to 255."""
+        return (int(self.rgb[1:3], 16), int(self.rgb[3:5], 16), int(self.rgb[5:7], 16))
+
+
+SwatchName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")]
+
+
+class ThemeConfig(Strict):
+    """A theme's settings: `styles/<name>/theme.yaml`, beside its CSS."""
+
+    description: Text | None = None
+    """What the theme looks like and what it is for."""
+    swatches: Annotated[
+        dict[SwatchName, Annotated[Swatch, BeforeValidator(_swatch_shorthand)]],
+        Field(min_length=1),
+    ]
+    """The theme's colours; CSS uses each as var(--name)."""

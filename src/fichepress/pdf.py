@@ -6,7 +6,7 @@ import io
 import logging
 import mimetypes
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
@@ -25,6 +25,10 @@ from fichepress.render import Variant
 PDF_VARIANTS: dict[Variant, str] = {"print": "pdf/x-4", "accessible": "pdf/ua-1"}
 
 
+Transform = Callable[[str, bytes], tuple[bytes, str | None, tuple[str, ...]]]
+"""(file name, data) → (new data, new media type or None, notes for the designer)."""
+
+
 class Refused(ValueError):
     """A resource the sandbox will not serve."""
 
@@ -41,6 +45,9 @@ class SandboxFetcher(URLFetcher):  # type: ignore[misc]
         self.roots = tuple(root.resolve() for root in roots)
         self.project_root = project_root.resolve()
         self.refused: list[str] = []
+        self.transform: Transform | None = None
+        """Changes images and logos on their way to WeasyPrint (the print variant's CMYK)."""
+        self.notes: list[str] = []
 
     def _shown(self, path: Path) -> str:
         try:
@@ -73,9 +80,12 @@ class SandboxFetcher(URLFetcher):  # type: ignore[misc]
             self.refused.append(str(refusal))
             raise
         mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(
-            path.as_uri(), body=path.read_bytes(), headers={"Content-Type": mime_type}
-        )
+        data = path.read_bytes()
+        if self.transform is not None and not mime_type.startswith(("text/css", "font/")):
+            data, new_type, notes = self.transform(path.name, data)
+            mime_type = new_type or mime_type
+            self.notes.extend(f"{self._shown(path)}: {note}" for note in notes)
+        return URLFetcherResponse(path.as_uri(), body=data, headers={"Content-Type": mime_type})
 
 
 class RenderError(Exception):
@@ -142,9 +152,16 @@ class Renderer:
     fetcher: SandboxFetcher
     font_config: FontConfiguration = field(default_factory=project_font_config)
 
-    def render(self, html: str, *, base_url: str, variant: Variant) -> Rendered:
-        """The PDF of `html` in a variant, or `RenderError`."""
+    def render(
+        self, html: str, *, base_url: str, variant: Variant, transform: Transform | None = None
+    ) -> Rendered:
+        """The PDF of `html` in a variant, or `RenderError`.
+
+        `transform` changes the images the document loads (see `SandboxFetcher.transform`).
+        """
         self.fetcher.refused.clear()
+        self.fetcher.notes.clear()
+        self.fetcher.transform = transform
         with _weasyprint_warnings() as warnings:
             try:
                 document = HTML(string=html, base_url=base_url, url_fetcher=self.fetcher)
@@ -161,7 +178,7 @@ class Renderer:
                     f"WeasyPrint failed ({type(error).__name__}: {error}); check the theme's CSS"
                 ) from error
         pages = len(pypdf.PdfReader(io.BytesIO(data)).pages)
-        return Rendered(data, pages, tuple(warnings))
+        return Rendered(data, pages, (*self.fetcher.notes, *warnings))
 
 
 def foreign_fonts(data: bytes, families: set[str]) -> list[str]:

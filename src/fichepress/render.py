@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -131,10 +133,11 @@ class Page:
     bleed: str | None
 
     def css(self) -> str:
+        """The page rule, and `--bleed` for themes that run backgrounds off the page."""
         rule = f"size: {self.size};"
         if self.bleed:
             rule += f" bleed: {self.bleed};"
-        return f"@page {{ {rule} }}"
+        return f"@page {{ {rule} }} :root {{ --bleed: {self.bleed or '0mm'}; }}"
 
 
 def page_for(series: Series, variant: Variant) -> Page:
@@ -151,18 +154,32 @@ def sheet_title(sheet: Sheet) -> str:
     return f"{sheet.number}. {sheet.title}"
 
 
+def edition_date(sheet: Sheet, series: Series) -> datetime.date:
+    """The date written in a sheet's metadata: its own, the series', SOURCE_DATE_EPOCH or today.
+
+    A fixed date keeps builds reproducible; without one, builds of the same day are.
+    """
+    if sheet.date or series.date:
+        return sheet.date or series.date  # type: ignore[return-value]
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return datetime.datetime.fromtimestamp(int(epoch), datetime.UTC).date()
+    return datetime.datetime.now(datetime.UTC).date()
+
+
 def render_sheet(
     sheet: Sheet,
     series: Series,
     *,
     variant: Variant,
     stylesheets: list[str],
+    swatches: str,
     logos: dict[str, str],
 ) -> str:
     """The HTML of one sheet in one variant.
 
-    `stylesheets` are URLs of the theme's CSS files, `logos` maps each logo path of the series
-    file to its URL.
+    `stylesheets` are URLs of the theme's CSS files, `swatches` the CSS that defines the
+    theme's colours for this variant, `logos` maps each logo path of the series file to its URL.
     """
     language = sheet_language(sheet, series)
     template = environment().get_template("sheet.html.j2")
@@ -174,7 +191,8 @@ def render_sheet(
         title=sheet_title(sheet),
         labels=labels_for(language),
         stylesheets=stylesheets,
-        page_css=page_for(series, variant).css(),
+        head_css=swatches + " " + page_for(series, variant).css(),
+        date=edition_date(sheet, series).isoformat(),
         logos=logos,
         version=__version__,
     )

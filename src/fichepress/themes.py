@@ -1,4 +1,10 @@
-"""Find a theme in `styles/` and the stylesheets it gives each variant."""
+"""Find a theme in `styles/`, read its swatches, and give each variant its stylesheets.
+
+A theme is a folder `styles/<name>/` holding `theme.yaml` (its swatches: each colour once, as
+CMYK for print and RGB for screens), `theme.css`, and optionally `print.css` and
+`accessible.css`. The CSS names colours only through the swatches, as `var(--name)`; a colour
+written in the CSS would print as RGB or differ between variants, so it is an error.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +12,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import tinycss2
+import tinycss2.color4
 
+from fichepress.colour import CMYK, css_cmyk
+from fichepress.errors import InvalidSource, Problem
+from fichepress.load import read_yaml, validate
+from fichepress.model import ThemeConfig
 from fichepress.project import Project
-from fichepress.render import Variant
+from fichepress.render import VARIANTS, Variant
+
+THEME_FILE = "theme.yaml"
 
 
 @dataclass(frozen=True)
 class Theme:
-    """A folder `styles/<name>/`: `theme.css`, and `print.css` / `accessible.css` for a variant."""
+    """A theme folder and its settings."""
 
     name: str
     folder: Path
+    config: ThemeConfig
 
     def stylesheets(self, variant: Variant) -> list[Path]:
         """The theme's CSS files for a variant, in cascade order."""
@@ -26,10 +40,94 @@ class Theme:
             sheets.append(extra)
         return sheets
 
+    def swatch_css(self, variant: Variant) -> str:
+        """CSS custom properties for the swatches: CMYK in print, RGB on screens."""
+        values = {
+            name: css_cmyk(self.cmyk(name)) if variant == "print" else swatch.rgb
+            for name, swatch in self.config.swatches.items()
+        }
+        return ":root { " + " ".join(f"--{name}: {value};" for name, value in values.items()) + " }"
 
-def find_theme(project: Project, name: str) -> Theme:
-    """The theme called `name`; `load_series` has checked that it exists."""
-    return Theme(name, project.styles / name)
+    def cmyk(self, name: str) -> CMYK:
+        """A swatch's CMYK value, as fractions from 0 to 1."""
+        c, m, y, k = (value / 100 for value in self.config.swatches[name].cmyk)
+        return (c, m, y, k)
+
+    def rgb_to_swatch(self) -> dict[tuple[int, int, int], CMYK]:
+        """Each swatch's RGB value mapped to its CMYK value, to print logos in brand colours."""
+        return {swatch.rgb_tuple: self.cmyk(name) for name, swatch in self.config.swatches.items()}
+
+
+_NOT_COLOURS = {"transparent", "currentcolor", "inherit", "initial", "unset", "none"}
+
+
+def _colour_literals(tokens: list[tinycss2.ast.Node]) -> list[tinycss2.ast.Node]:
+    found = []
+    for token in tokens:
+        if token.type == "function" and token.lower_name != "var":
+            if tinycss2.color4.parse_color(token) is not None:
+                found.append(token)
+            else:
+                found.extend(_colour_literals(token.arguments))
+        elif (
+            token.type == "hash"
+            or (token.type == "ident" and token.lower_value not in _NOT_COLOURS)
+        ) and tinycss2.color4.parse_color(token) is not None:
+            found.append(token)
+    return found
+
+
+def css_colour_problems(path: Path, shown: str) -> list[Problem]:
+    """Colours written in a stylesheet instead of taken from the swatches."""
+    problems = []
+    rules = tinycss2.parse_stylesheet(path.read_text(encoding="utf-8"), skip_comments=True)
+
+    def declarations(content: list[tinycss2.ast.Node]) -> None:
+        for item in tinycss2.parse_blocks_contents(
+            content, skip_comments=True, skip_whitespace=True
+        ):
+            if item.type == "declaration":
+                for token in _colour_literals(item.value):
+                    problems.append(
+                        Problem(
+                            shown,
+                            token.source_line,
+                            token.source_column,
+                            item.name,
+                            f'the colour "{tinycss2.serialize([token])}" is written in the CSS:'
+                            " define it once as a swatch in theme.yaml and use var(--name)",
+                        )
+                    )
+            elif item.type in ("qualified-rule", "at-rule") and item.content:
+                declarations(item.content)
+
+    for rule in rules:
+        if rule.type in ("qualified-rule", "at-rule") and rule.content:
+            declarations(rule.content)
+    return problems
+
+
+def load_theme(project: Project, name: str) -> Theme:
+    """Read and check the theme called `name`: its settings and the colours of its CSS."""
+    folder = project.styles / name
+    settings = folder / THEME_FILE
+    shown = project.display(settings)
+    if not settings.is_file():
+        raise InvalidSource(
+            [Problem(shown, message="not found: a theme lists its colours (swatches) in it")]
+        )
+    data, positions = read_yaml(settings, shown)
+    config = validate(ThemeConfig, data, positions, shown)
+    theme = Theme(name, folder, config)
+    problems = []
+    for variant in VARIANTS:
+        for css in theme.stylesheets(variant):
+            if variant == "accessible" and css.name == "theme.css":
+                continue  # already read for print
+            problems.extend(css_colour_problems(css, project.display(css)))
+    if problems:
+        raise InvalidSource(problems)
+    return theme
 
 
 def declared_font_families(stylesheets: list[Path]) -> set[str]:

@@ -1,0 +1,496 @@
+"""Walk the content of a PDF page and tell what it paints: where, in which colour, with what.
+
+A small interpreter of PDF content streams (ISO 32000 §8-9) over pikepdf's parser. It follows
+the graphics state (transformation, colour spaces, text state) through the page, its forms and
+patterns, and reports each painting operation with its bounding box in page space. Geometry is
+approximate where exactness costs much (curves by their control points, glyphs by their advance
+and the font's ascent and descent), which is what preflight checks need.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pikepdf
+
+Matrix = tuple[float, float, float, float, float, float]
+Box = tuple[float, float, float, float]
+IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+Family = Literal["cmyk", "rgb", "gray", "lab", "separation", "devicen", "pattern", "unknown"]
+
+
+def multiply(m: Matrix, n: Matrix) -> Matrix:
+    """m × n: apply m, then n."""
+    a, b, c, d, e, f = m
+    a2, b2, c2, d2, e2, f2 = n
+    return (
+        a * a2 + b * c2,
+        a * b2 + b * d2,
+        c * a2 + d * c2,
+        c * b2 + d * d2,
+        e * a2 + f * c2 + e2,
+        e * b2 + f * d2 + f2,
+    )
+
+
+def apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
+    a, b, c, d, e, f = m
+    return (a * x + c * y + e, b * x + d * y + f)
+
+
+def bbox_of(points: list[tuple[float, float]]) -> Box:
+    xs = [p[0] for p in points]
+    ys = [p[1] for p in points]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+@dataclass(frozen=True)
+class ColourSpace:
+    """A colour space as far as print cares: its family and number of components."""
+
+    family: Family
+    components: int
+    name: str
+    base: ColourSpace | None = None
+    """The space an Indexed space picks its colours from."""
+
+
+DEVICE = {
+    "/DeviceCMYK": ColourSpace("cmyk", 4, "DeviceCMYK"),
+    "/DeviceRGB": ColourSpace("rgb", 3, "DeviceRGB"),
+    "/DeviceGray": ColourSpace("gray", 1, "DeviceGray"),
+    "/CMYK": ColourSpace("cmyk", 4, "DeviceCMYK"),
+    "/RGB": ColourSpace("rgb", 3, "DeviceRGB"),
+    "/G": ColourSpace("gray", 1, "DeviceGray"),
+    "/Pattern": ColourSpace("pattern", 1, "Pattern"),
+}
+DEFAULT_GRAY = DEVICE["/DeviceGray"]
+
+
+def colour_space(value: Any, resources: Any = None) -> ColourSpace:
+    """Classify a colour space given by name (looked up in `resources`) or by array."""
+    if isinstance(value, pikepdf.Name):
+        name = str(value)
+        if name in DEVICE:
+            return DEVICE[name]
+        named: Any = resources.get("/ColorSpace", {}) if resources is not None else {}
+        if name in named:
+            return colour_space(named[name], resources)
+        return ColourSpace("unknown", 0, name)
+    if isinstance(value, pikepdf.Array) and len(value) > 0:
+        kind = str(value[0])
+        if kind == "/ICCBased":
+            n = int(value[1].get("/N", 0))
+            family: Family = {4: "cmyk", 3: "rgb", 1: "gray"}.get(n, "unknown")  # type: ignore[assignment]
+            return ColourSpace(family, n, f"ICCBased (N={n})")
+        if kind in ("/CalRGB",):
+            return ColourSpace("rgb", 3, "CalRGB")
+        if kind in ("/CalGray",):
+            return ColourSpace("gray", 1, "CalGray")
+        if kind == "/Lab":
+            return ColourSpace("lab", 3, "Lab")
+        if kind == "/Separation":
+            return ColourSpace("separation", 1, f"Separation {value[1]}")
+        if kind == "/DeviceN":
+            return ColourSpace("devicen", len(value[1]), "DeviceN")
+        if kind in ("/Indexed", "/I"):
+            base = colour_space(value[1], resources)
+            return ColourSpace(base.family, 1, f"Indexed {base.name}", base)
+        if kind == "/Pattern":
+            return ColourSpace("pattern", 1, "Pattern")
+    return ColourSpace("unknown", 0, str(value))
+
+
+@dataclass(frozen=True)
+class Paint:
+    """One painting operation."""
+
+    kind: Literal["fill", "stroke", "text", "image", "shading"]
+    bbox: Box
+    """Where it paints, in the page's default coordinates (points)."""
+    space: ColourSpace
+    colour: tuple[float, ...]
+    where: str
+    """Which stream painted it: "page", "form /Fm1", …"""
+    glyphs: int = 0
+    """For text: how many glyphs."""
+    pixels: tuple[int, int] = (0, 0)
+    """For images: width and height in pixels."""
+    image: Any = None
+    """For images: the image XObject (or inline image)."""
+
+
+@dataclass(frozen=True)
+class ColourUse:
+    """A colour operator or colour space found in a content stream."""
+
+    operator: str
+    space: ColourSpace
+    values: tuple[float, ...]
+    where: str
+
+
+@dataclass
+class _State:
+    ctm: Matrix = IDENTITY
+    fill_space: ColourSpace = DEFAULT_GRAY
+    fill: tuple[float, ...] = (0.0,)
+    stroke_space: ColourSpace = DEFAULT_GRAY
+    stroke: tuple[float, ...] = (0.0,)
+    line_width: float = 1.0
+    font: Any = None
+    font_size: float = 0.0
+    char_spacing: float = 0.0
+    word_spacing: float = 0.0
+    scale: float = 1.0
+    leading: float = 0.0
+    rise: float = 0.0
+    render_mode: int = 0
+
+    def copy(self) -> _State:
+        return _State(**self.__dict__)
+
+
+_DEFAULTS = {
+    "cmyk": (0.0, 0.0, 0.0, 1.0),
+    "rgb": (0.0, 0.0, 0.0),
+    "gray": (0.0,),
+    "lab": (0.0, 0.0, 0.0),
+}
+
+
+@dataclass
+class _FontMetrics:
+    two_bytes: bool
+    widths: dict[int, float]
+    default: float
+    ascent: float
+    descent: float
+
+    def advance(self, code: int) -> float:
+        return self.widths.get(code, self.default) / 1000
+
+
+def _metrics(font: Any) -> _FontMetrics:
+    subtype = str(font.get("/Subtype", ""))
+    if subtype == "/Type0":
+        descendant = font.DescendantFonts[0]
+        widths: dict[int, float] = {}
+        w = descendant.get("/W", [])
+        i = 0
+        while i < len(w):
+            first = int(w[i])
+            if isinstance(w[i + 1], pikepdf.Array):
+                for offset, width in enumerate(w[i + 1]):
+                    widths[first + offset] = float(width)
+                i += 2
+            else:
+                last, width = int(w[i + 1]), float(w[i + 2])
+                for code in range(first, last + 1):
+                    widths[code] = width
+                i += 3
+        descriptor = descendant.get("/FontDescriptor", {})
+        default = float(descendant.get("/DW", 1000))
+        two = True
+    else:
+        first_char = int(font.get("/FirstChar", 0))
+        widths = {first_char + i: float(v) for i, v in enumerate(font.get("/Widths", []))}
+        descriptor = font.get("/FontDescriptor", {})
+        default = float(descriptor.get("/MissingWidth", 500)) if descriptor else 500.0
+        two = False
+    ascent = float(descriptor.get("/Ascent", 800)) if descriptor else 800.0
+    descent = float(descriptor.get("/Descent", -200)) if descriptor else -200.0
+    return _FontMetrics(two, widths, default, ascent / 1000, descent / 1000)
+
+
+@dataclass
+class Scan:
+    """What one page paints and which colours its streams use."""
+
+    paints: list[Paint] = field(default_factory=list)
+    colours: list[ColourUse] = field(default_factory=list)
+    fonts: dict[str, Any] = field(default_factory=dict)
+    """Every font the page's streams use, by object id or name."""
+
+
+class _Interpreter:
+    def __init__(self, scan: Scan) -> None:
+        self.scan = scan
+        self.metrics: dict[int, _FontMetrics] = {}
+        self.depth = 0
+
+    def run(self, stream: Any, resources: Any, state: _State, where: str) -> None:
+        if self.depth > 12:
+            return  # forms nested deeper are a loop or an attack; nothing to learn there
+        self.depth += 1
+        try:
+            self._run(stream, resources, state, where)
+        finally:
+            self.depth -= 1
+
+    def _font_metrics(self, font: Any) -> _FontMetrics:
+        key = font.objgen if font.is_indirect else id(font)
+        if key not in self.metrics:
+            self.metrics[key] = _metrics(font)
+            self.scan.fonts[str(key)] = font
+        return self.metrics[key]
+
+    def _colour_use(
+        self, operator: str, space: ColourSpace, values: tuple[float, ...], where: str
+    ) -> None:
+        self.scan.colours.append(ColourUse(operator, space, values, where))
+
+    def _run(self, stream: Any, resources: Any, state: _State, where: str) -> None:
+        stack: list[_State] = []
+        path: list[tuple[float, float]] = []
+        current = (0.0, 0.0)
+        text_matrix: Matrix = IDENTITY
+        line_matrix: Matrix = IDENTITY
+        resources = resources if resources is not None else pikepdf.Dictionary()
+        for instruction in pikepdf.parse_content_stream(stream):
+            operands, op = instruction.operands, str(instruction.operator)
+            if op == "q":
+                stack.append(state.copy())
+            elif op == "Q":
+                if stack:
+                    state = stack.pop()
+            elif op == "cm":
+                state.ctm = multiply(tuple(float(v) for v in operands), state.ctm)  # type: ignore[arg-type]
+            elif op == "w":
+                state.line_width = float(operands[0])
+            # --- colour ---
+            elif op in ("g", "G", "rg", "RG", "k", "K"):
+                family = {"g": "/DeviceGray", "rg": "/DeviceRGB", "k": "/DeviceCMYK"}[op.lower()]
+                space = DEVICE[family]
+                values = tuple(float(v) for v in operands)
+                self._colour_use(op, space, values, where)
+                if op.islower():
+                    state.fill_space, state.fill = space, values
+                else:
+                    state.stroke_space, state.stroke = space, values
+            elif op in ("cs", "CS"):
+                space = colour_space(operands[0], resources)
+                self._colour_use(op, space, (), where)
+                initial = _DEFAULTS.get(space.family, (0.0,) * max(space.components, 1))
+                if op == "cs":
+                    state.fill_space, state.fill = space, initial
+                else:
+                    state.stroke_space, state.stroke = space, initial
+            elif op in ("sc", "scn", "SC", "SCN"):
+                numbers = tuple(float(v) for v in operands if not isinstance(v, pikepdf.Name))
+                names = [v for v in operands if isinstance(v, pikepdf.Name)]
+                stroke = op.isupper()
+                space = state.stroke_space if stroke else state.fill_space
+                self._colour_use(op, space, numbers, where)
+                if names:
+                    self._pattern(resources, names[0], state, where)
+                if stroke:
+                    state.stroke = numbers
+                else:
+                    state.fill = numbers
+            # --- paths ---
+            elif op == "m" or op == "l":
+                current = apply(state.ctm, float(operands[0]), float(operands[1]))
+                path.append(current)
+            elif op in ("c", "v", "y"):
+                coordinates = [float(v) for v in operands]
+                for i in range(0, len(coordinates), 2):
+                    path.append(apply(state.ctm, coordinates[i], coordinates[i + 1]))
+            elif op == "re":
+                x, y, w, h = (float(v) for v in operands)
+                path.extend(
+                    apply(state.ctm, px, py)
+                    for px, py in ((x, y), (x + w, y), (x, y + h), (x + w, y + h))
+                )
+            elif op in ("f", "F", "f*", "B", "B*", "b", "b*", "S", "s"):
+                if path:
+                    box = bbox_of(path)
+                    if op not in ("S", "s"):
+                        self.scan.paints.append(
+                            Paint("fill", box, state.fill_space, state.fill, where)
+                        )
+                    if op in ("S", "s", "B", "B*", "b", "b*"):
+                        half = state.line_width * math.hypot(state.ctm[0], state.ctm[1]) / 2
+                        grown = (box[0] - half, box[1] - half, box[2] + half, box[3] + half)
+                        self.scan.paints.append(
+                            Paint("stroke", grown, state.stroke_space, state.stroke, where)
+                        )
+                path = []
+            elif op in ("n",):
+                path = []
+            elif op == "sh":
+                shading = resources.get("/Shading", {}).get(str(operands[0]))
+                space = (
+                    colour_space(shading.get("/ColorSpace"), resources)
+                    if shading is not None
+                    else DEFAULT_GRAY
+                )
+                self._colour_use(op, space, (), where)
+            # --- text ---
+            elif op == "BT":
+                text_matrix = line_matrix = IDENTITY
+            elif op == "Tf":
+                state.font = resources.get("/Font", {}).get(str(operands[0]))
+                state.font_size = float(operands[1])
+            elif op == "Tc":
+                state.char_spacing = float(operands[0])
+            elif op == "Tw":
+                state.word_spacing = float(operands[0])
+            elif op == "Tz":
+                state.scale = float(operands[0]) / 100
+            elif op == "TL":
+                state.leading = float(operands[0])
+            elif op == "Ts":
+                state.rise = float(operands[0])
+            elif op == "Tr":
+                state.render_mode = int(operands[0])
+            elif op == "Tm":
+                text_matrix = line_matrix = tuple(float(v) for v in operands)  # type: ignore[assignment]
+            elif op in ("Td", "TD"):
+                tx, ty = float(operands[0]), float(operands[1])
+                if op == "TD":
+                    state.leading = -ty
+                line_matrix = text_matrix = multiply((1, 0, 0, 1, tx, ty), line_matrix)
+            elif op == "T*":
+                line_matrix = text_matrix = multiply((1, 0, 0, 1, 0, -state.leading), line_matrix)
+            elif op in ("Tj", "TJ", "'", '"'):
+                if op in ("'", '"'):
+                    if op == '"':
+                        state.word_spacing, state.char_spacing = (
+                            float(operands[0]),
+                            float(operands[1]),
+                        )
+                    line_matrix = text_matrix = multiply(
+                        (1, 0, 0, 1, 0, -state.leading), line_matrix
+                    )
+                items = operands[0] if op == "TJ" else [operands[-1]]
+                text_matrix = self._show(items, state, text_matrix, where)
+            # --- images and forms ---
+            elif op == "Do":
+                xobject = resources.get("/XObject", {}).get(str(operands[0]))
+                if xobject is not None:
+                    self._xobject(xobject, str(operands[0]), state, where)
+            elif op == "INLINE IMAGE":
+                image = operands[0]
+                self._image(image, state, where, inline=True)
+
+    def _show(self, items: Any, state: _State, text_matrix: Matrix, where: str) -> Matrix:
+        if state.font is None:
+            return text_matrix
+        metrics = self._font_metrics(state.font)
+        size, scale = state.font_size, state.scale
+        advance, glyphs = 0.0, 0
+        for item in items:
+            if isinstance(item, pikepdf.String):
+                data = bytes(item)
+                step = 2 if metrics.two_bytes else 1
+                for i in range(0, len(data) - step + 1, step):
+                    code = int.from_bytes(data[i : i + step], "big")
+                    width = metrics.advance(code) * size + state.char_spacing
+                    if step == 1 and code == 32:
+                        width += state.word_spacing
+                    advance += width * scale
+                    glyphs += 1
+            else:
+                advance -= float(item) / 1000 * size * scale
+        if glyphs and state.render_mode != 3:
+            matrix = multiply(text_matrix, state.ctm)
+            low, high = metrics.descent * size + state.rise, metrics.ascent * size + state.rise
+            corners = [apply(matrix, x, y) for x in (0.0, advance) for y in (low, high)]
+            if state.render_mode in (0, 2, 4, 6):
+                self.scan.paints.append(
+                    Paint(
+                        "text", bbox_of(corners), state.fill_space, state.fill, where, glyphs=glyphs
+                    )
+                )
+            if state.render_mode in (1, 2, 5, 6):
+                self.scan.paints.append(
+                    Paint(
+                        "text",
+                        bbox_of(corners),
+                        state.stroke_space,
+                        state.stroke,
+                        where,
+                        glyphs=glyphs,
+                    )
+                )
+        return multiply((1, 0, 0, 1, advance, 0), text_matrix)
+
+    def _xobject(self, xobject: Any, name: str, state: _State, where: str) -> None:
+        subtype = str(xobject.get("/Subtype", ""))
+        if subtype == "/Image":
+            self._image(xobject, state, f"{where}, image {name}", inline=False)
+        elif subtype == "/Form":
+            form_state = state.copy()
+            if "/Matrix" in xobject:
+                form_state.ctm = multiply(tuple(float(v) for v in xobject.Matrix), state.ctm)  # type: ignore[arg-type]
+            group = xobject.get("/Group")
+            if group is not None and "/CS" in group:
+                self._colour_use(
+                    "Group",
+                    colour_space(group.CS, xobject.get("/Resources")),
+                    (),
+                    f"{where}, form {name}",
+                )
+            self.run(xobject, xobject.get("/Resources"), form_state, f"form {name}")
+
+    def _pattern(self, resources: Any, name: pikepdf.Name, state: _State, where: str) -> None:
+        pattern = resources.get("/Pattern", {}).get(str(name))
+        if pattern is None:
+            return
+        if int(pattern.get("/PatternType", 0)) == 1:
+            self.run(pattern, pattern.get("/Resources"), _State(ctm=state.ctm), f"pattern {name}")
+        elif "/Shading" in pattern:
+            shading = pattern.Shading
+            self._colour_use(
+                "Pattern",
+                colour_space(shading.get("/ColorSpace"), resources),
+                (),
+                f"pattern {name}",
+            )
+
+    def _image(self, image: Any, state: _State, where: str, *, inline: bool) -> None:
+        get = image.obj.get if inline else image.get
+        mask = bool(get("/ImageMask", False)) or bool(get("/IM", False))
+        corners = [apply(state.ctm, x, y) for x in (0.0, 1.0) for y in (0.0, 1.0)]
+        width = int(get("/Width", get("/W", 0)))
+        height = int(get("/Height", get("/H", 0)))
+        if mask:
+            space, colour = state.fill_space, state.fill
+        else:
+            cs = get("/ColorSpace", get("/CS", None))
+            space = colour_space(cs, None) if cs is not None else ColourSpace("unknown", 0, "none")
+            colour = ()
+        self.scan.paints.append(
+            Paint(
+                "image", bbox_of(corners), space, colour, where, pixels=(width, height), image=image
+            )
+        )
+
+
+def scan_page(page: pikepdf.Page) -> Scan:
+    """What `page` paints, its form XObjects and patterns included."""
+    scan = Scan()
+    interpreter = _Interpreter(scan)
+    group = page.obj.get("/Group")
+    if group is not None and "/CS" in group:
+        interpreter._colour_use(
+            "Group", colour_space(group.CS, page.obj.get("/Resources")), (), "page group"
+        )
+    interpreter.run(page, page.obj.get("/Resources"), _State(), "page")
+    annotations: Any = page.obj.get("/Annots", [])
+    for annotation in annotations:
+        appearance = annotation.get("/AP", {}).get("/N")
+        if isinstance(appearance, pikepdf.Stream):
+            interpreter.run(appearance, appearance.get("/Resources"), _State(), "annotation")
+    return scan
+
+
+def iter_pages(pdf: pikepdf.Pdf) -> Iterator[tuple[int, pikepdf.Page, Scan]]:
+    """Each page, 1-based number first, with its scan."""
+    for number, page in enumerate(pdf.pages, start=1):
+        yield number, page, scan_page(page)
