@@ -8,6 +8,7 @@ import shutil
 from importlib import resources
 from pathlib import Path
 
+import pikepdf
 import pytest
 from click.testing import CliRunner
 
@@ -214,3 +215,72 @@ def test_bad_input_exits_1_names_the_place_and_keeps_the_previous_pdfs(
         rf"error: sheets/{REFERENCE}\.yaml:\d+:\d+: .*{re.escape(message)}", result.stderr
     )
     assert snapshot(root / "build") == before
+
+
+def _break_the_bleed(project: Project) -> None:
+    """A theme mistake a print shop would reject: the header band stops at the trim."""
+    theme = project.styles / "fiches" / "theme.css"
+    old = "margin: calc(-1 * var(--bleed)) calc(-1 * (var(--page-margin-x) + var(--bleed))) 9mm;"
+    text = theme.read_text(encoding="utf-8")
+    assert old in text
+    theme.write_text(
+        text.replace(old, "margin: 0 calc(-1 * (var(--page-margin-x) + var(--bleed))) 9mm;"),
+        "utf-8",
+    )
+
+
+def test_preflight_findings_are_warnings_and_strict_fails_the_sheet(
+    project: Project, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    assert build(project, out, variants=["print"]).ok
+    before = snapshot(out)
+    _break_the_bleed(project)
+
+    strict = build(project, out, variants=["print"], strict=True)
+    assert strict.failed == {f"sheets/{REFERENCE}.yaml"}
+    assert [str(p) for p in strict.problems] == [
+        f"sheets/{REFERENCE}.yaml: print PDF preflight: error BLEED page 1: a fill reaches the trim"
+        " on the top but stops short of the bleed: extend it 3 mm beyond the page (page, at"
+        " [-8.50 598.40 620.50 792.00])",
+        f"sheets/{REFERENCE}.yaml: print PDF not written: --strict turns warnings into errors",
+    ]
+    assert snapshot(out) == before
+
+    lenient = build(project, out, variants=["print"])
+    assert lenient.ok and len(lenient.warnings) == 1
+    assert "error BLEED page 1" in str(lenient.warnings[0])
+    assert snapshot(out) != before
+
+
+def test_a_raster_logo_is_converted_to_cmyk_and_its_resolution_checked(
+    project: Project, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    logo = Image.new("RGBA", (120, 40), (214, 64, 28, 255))
+    logo.putpixel((0, 0), (0, 0, 0, 0))
+    logo.save(project.sheets / "logos" / "funder.png")
+    series = project.series_file
+    series.write_text(
+        series.read_text(encoding="utf-8").replace(
+            "logos/travail-emploi-solidarite-sociale.svg", "logos/funder.png"
+        ),
+        "utf-8",
+    )
+    report = build(project, tmp_path / "out", variants=["print"])
+    assert report.ok
+    messages = [str(w) for w in report.warnings]
+    assert messages[0] == (
+        f"sheets/{REFERENCE}.yaml: print PDF: sheets/logos/funder.png: transparency flattened on"
+        " white paper: supply an opaque image or an SVG"
+    )
+    # 120 pixels over the logo's printed width (11 mm high, 33 mm wide): about 92 ppi
+    assert re.search(r"error IMAGES page 2: image of 120×40 pixels printed at 9\d ppi", messages[1])
+    with pikepdf.open(tmp_path / "out" / "print" / f"{REFERENCE}.pdf") as pdf:
+        images = [
+            xobject
+            for xobject in pdf.pages[1].Resources.XObject.values()
+            if xobject.get("/Subtype") == "/Image"
+        ]
+    assert [(str(i.ColorSpace), str(i.Filter)) for i in images] == [("/DeviceCMYK", "/DCTDecode")]

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pikepdf
 import pytest
+from PIL import Image
 
 from fichepress.build import Report, build
 from fichepress.load import load_series, load_sheet
+from fichepress.pdfscan import scan_page
+from fichepress.preflight import check_print
 from fichepress.project import Project
 
-from .conftest import copy_project
+from .conftest import ROOT, copy_project
 from .helpers import missing_in_order, pdf_text, pdffonts, sheet_texts
 
 REFERENCE = "03-strategie-globale"
@@ -140,3 +146,123 @@ def test_a4_series_gives_a4_pages(tmp_path: Path) -> None:
         assert _box(pdf.pages[0], "/TrimBox") == [0, 0, 595.28, 841.89]
     with pikepdf.open(tmp_path / "out" / "accessible" / f"{REFERENCE}.pdf") as pdf:
         assert _box(pdf.pages[0], "/MediaBox") == [0, 0, 595.28, 841.89]
+
+
+# --- the print variant, ready for the press ---------------------------------------------------
+
+
+def test_every_print_pdf_passes_preflight_without_a_finding(
+    series_build: tuple[Project, Path, Report],
+) -> None:
+    _, out, _ = series_build
+    for pdf in sorted((out / "print").glob("*.pdf")):
+        assert check_print(pdf.read_bytes()) == [], pdf.name
+
+
+def test_print_pdfs_hold_no_rgb_or_grey_anywhere(
+    series_build: tuple[Project, Path, Report],
+) -> None:
+    """Independent of preflight: scan every decoded stream and object of the file."""
+    _, out, _ = series_build
+    operators = re.compile(rb"(?:^|\s)(?:[-\d.]+\s+){1,3}(rg|RG|g|G)(?=\s|$)")
+    for path in sorted((out / "print").glob("*.pdf")):
+        with pikepdf.open(path) as pdf:
+            for obj in pdf.objects:
+                if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
+                    text = repr(obj) if not isinstance(obj, pikepdf.Stream) else ""
+                    assert "/DeviceRGB" not in text and "/DeviceGray" not in text, path.name
+                if (
+                    isinstance(obj, pikepdf.Stream)
+                    and obj.get("/Subtype")
+                    not in (
+                        "/Image",
+                        "/XML",
+                        "/TrueType",
+                        "/CIDFontType0C",
+                        "/OpenType",
+                    )
+                    and "/N" not in obj
+                    and "/Length1" not in obj
+                ):
+                    data = obj.read_bytes()
+                    assert not operators.search(data), (path.name, operators.search(data))
+
+
+def test_svg_logos_are_printed_in_cmyk(series_build: tuple[Project, Path, Report]) -> None:
+    _, out, _ = series_build
+    with pikepdf.open(out / "print" / f"{REFERENCE}.pdf") as pdf:
+        scan = scan_page(pdf.pages[1])
+    colours = {use.values for use in scan.colours if use.space.family == "cmyk"}
+    # the publisher's orange (#e3411b) converted through the FOGRA39 profile; its blue is the
+    # theme's "deep" swatch (#1d3557), so it prints with the swatch's own CMYK
+    assert (0.0, 0.816, 0.867, 0.067) in colours
+    assert (1.0, 0.7, 0.2, 0.4) in colours
+
+
+def test_the_press_sheet_shows_bleed_and_marks(
+    series_build: tuple[Project, Path, Report], tmp_path: Path
+) -> None:
+    """Render page 1 at 72 dpi (1 px = 1 pt) and look at the bleed and the marks."""
+    _, out, _ = series_build
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "72",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-png",
+            str(out / "print" / f"{REFERENCE}.pdf"),
+            str(tmp_path / "page"),
+        ],
+        check=True,
+    )
+    image = Image.open(next(tmp_path.glob("page*.png"))).convert("RGB")
+    slug = 10 * MM
+    assert image.size == (round(612 + 2 * slug), round(792 + 2 * slug))
+
+    def pixel(x_pt: float, y_pt: float) -> tuple[int, int, int]:
+        value = image.getpixel((round(x_pt + slug), round(792 + slug - y_pt)))
+        assert isinstance(value, tuple)
+        return value[0], value[1], value[2]
+
+    band = pixel(300, 780)  # inside the header band
+    assert band[2] > band[0] + 20 and sum(band) < 300, band  # a dark blue
+    assert pixel(-1.5 * MM, 792 + 1.5 * MM) == band  # the band runs into the bleed corner
+    assert pixel(300, 792 + 1.5 * MM) == band
+    assert pixel(-6 * MM, 792 + 6 * MM) == (255, 255, 255)  # the slug corner is paper
+    assert sum(pixel(-6 * MM, 792)) < 200  # a crop mark on the line of the top edge
+    assert sum(pixel(612, -6 * MM)) < 200  # another one below the bottom-right corner
+    assert pixel(-6 * MM, 400) == (255, 255, 255)  # nothing else in the slug
+
+
+def test_two_builds_in_two_processes_are_byte_identical(tmp_path: Path) -> None:
+    outputs = []
+    for run in ("first", "second"):
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "fichepress",
+                "build",
+                "-q",
+                "--project",
+                str(ROOT),
+                "--out",
+                str(tmp_path / run),
+                str(ROOT / "sheets" / f"{REFERENCE}.yaml"),
+            ],
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stderr
+        outputs.append(
+            {
+                str(p.relative_to(tmp_path / run)): p.read_bytes()
+                for p in (tmp_path / run).rglob("*.pdf")
+            }
+        )
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0]) == 2

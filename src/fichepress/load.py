@@ -234,7 +234,7 @@ def _keys_at(model: type[BaseModel], raw_loc: Loc) -> list[str]:
     return keys
 
 
-def _did_you_mean(word: str, choices: list[str]) -> str:
+def did_you_mean(word: str, choices: list[str]) -> str:
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f' (did you mean "{close[0]}"?)' if close else ""
 
@@ -254,10 +254,10 @@ def _message(error: ErrorDetails, model: type[BaseModel], raw_loc: Loc) -> str:
     if kind == "extra_forbidden":
         name = str(raw_loc[-1])
         allowed = _keys_at(model, raw_loc[:-1])
-        return f'unknown key "{name}"{_did_you_mean(name, allowed)}'
+        return f'unknown key "{name}"{did_you_mean(name, allowed)}'
     if kind == "bad_block" and isinstance(value, dict):
         names = ", ".join(f'"{key}"' for key in value)
-        guess = _did_you_mean(next(iter(value), ""), list(BLOCK_KINDS))
+        guess = did_you_mean(next(iter(value), ""), list(BLOCK_KINDS))
         return (
             f"{names} is not a kind of block{guess}; a block is a paragraph, list, quote or heading"
         )
@@ -274,9 +274,9 @@ def _message(error: ErrorDetails, model: type[BaseModel], raw_loc: Loc) -> str:
             else f"must be a whole number, got {_kind_of(value)}"
         )
     if kind == "greater_than_equal":
-        return f"must be at least {ctx['ge']}, got {value}"
+        return f"must be at least {ctx['ge']:g}, got {value}"
     if kind == "less_than_equal":
-        return f"must be at most {ctx['le']}, got {value}"
+        return f"must be at most {ctx['le']:g}, got {value}"
     if kind == "too_short":
         return "must hold at least one item"
     if kind == "literal_error":
@@ -372,7 +372,7 @@ def load_series(project: Project) -> Series:
                 line,
                 column,
                 "theme",
-                f'no theme "{series.theme}" in styles/{_did_you_mean(series.theme, known)}'
+                f'no theme "{series.theme}" in styles/{did_you_mean(series.theme, known)}'
                 + (f"; themes here: {', '.join(known)}" if known else ""),
             )
         )

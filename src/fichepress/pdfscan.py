@@ -101,6 +101,9 @@ def colour_space(value: Any, resources: Any = None) -> ColourSpace:
             base = colour_space(value[1], resources)
             return ColourSpace(base.family, 1, f"Indexed {base.name}", base)
         if kind == "/Pattern":
+            if len(value) > 1:  # an uncoloured pattern, painted in a colour of this space
+                base = colour_space(value[1], resources)
+                return ColourSpace("pattern", base.components, f"Pattern over {base.name}", base)
             return ColourSpace("pattern", 1, "Pattern")
     return ColourSpace("unknown", 0, str(value))
 
@@ -120,6 +123,8 @@ class Paint:
     """For text: how many glyphs."""
     pixels: tuple[int, int] = (0, 0)
     """For images: width and height in pixels."""
+    size: tuple[float, float] = (0.0, 0.0)
+    """For images: printed width and height of the picture, in points, whatever its rotation."""
     image: Any = None
     """For images: the image XObject (or inline image)."""
 
@@ -150,6 +155,10 @@ class _State:
     leading: float = 0.0
     rise: float = 0.0
     render_mode: int = 0
+    clip: Box | None = None
+    """Bounding box of the clipping path, when one was set."""
+    fill_shading: tuple[ColourSpace, tuple[float, ...]] | None = None
+    """When the fill is a shading pattern: its colour space and its heaviest colour."""
 
     def copy(self) -> _State:
         return _State(**self.__dict__)
@@ -218,8 +227,9 @@ class Scan:
 
 
 class _Interpreter:
-    def __init__(self, scan: Scan) -> None:
+    def __init__(self, scan: Scan, page_box: Box) -> None:
         self.scan = scan
+        self.page_box = page_box
         self.metrics: dict[int, _FontMetrics] = {}
         self.depth = 0
 
@@ -231,6 +241,23 @@ class _Interpreter:
             self._run(stream, resources, state, where)
         finally:
             self.depth -= 1
+
+    @staticmethod
+    def _end_path(
+        path: list[tuple[float, float]], clipping: bool, state: _State
+    ) -> list[tuple[float, float]]:
+        """Apply a pending clip (W n) to the state; return the new, empty path."""
+        if clipping and path:
+            box = bbox_of(path)
+            if state.clip is not None:
+                box = (
+                    max(box[0], state.clip[0]),
+                    max(box[1], state.clip[1]),
+                    min(box[2], state.clip[2]),
+                    min(box[3], state.clip[3]),
+                )
+            state.clip = box
+        return []
 
     def _font_metrics(self, font: Any) -> _FontMetrics:
         key = font.objgen if font.is_indirect else id(font)
@@ -247,6 +274,7 @@ class _Interpreter:
     def _run(self, stream: Any, resources: Any, state: _State, where: str) -> None:
         stack: list[_State] = []
         path: list[tuple[float, float]] = []
+        clipping = False
         current = (0.0, 0.0)
         text_matrix: Matrix = IDENTITY
         line_matrix: Matrix = IDENTITY
@@ -286,6 +314,8 @@ class _Interpreter:
                 stroke = op.isupper()
                 space = state.stroke_space if stroke else state.fill_space
                 self._colour_use(op, space, numbers, where)
+                if not stroke:
+                    state.fill_shading = None
                 if names:
                     self._pattern(resources, names[0], state, where)
                 if stroke:
@@ -310,26 +340,30 @@ class _Interpreter:
                 if path:
                     box = bbox_of(path)
                     if op not in ("S", "s"):
-                        self.scan.paints.append(
-                            Paint("fill", box, state.fill_space, state.fill, where)
-                        )
+                        space, colour = state.fill_space, state.fill
+                        if space.family == "pattern" and state.fill_shading is not None:
+                            space, colour = state.fill_shading
+                        self.scan.paints.append(Paint("fill", box, space, colour, where))
                     if op in ("S", "s", "B", "B*", "b", "b*"):
                         half = state.line_width * math.hypot(state.ctm[0], state.ctm[1]) / 2
                         grown = (box[0] - half, box[1] - half, box[2] + half, box[3] + half)
                         self.scan.paints.append(
                             Paint("stroke", grown, state.stroke_space, state.stroke, where)
                         )
-                path = []
+                path, clipping = self._end_path(path, clipping, state), False
+            elif op in ("W", "W*"):
+                clipping = True
             elif op in ("n",):
-                path = []
+                path, clipping = self._end_path(path, clipping, state), False
             elif op == "sh":
                 shading = resources.get("/Shading", {}).get(str(operands[0]))
-                space = (
-                    colour_space(shading.get("/ColorSpace"), resources)
-                    if shading is not None
-                    else DEFAULT_GRAY
-                )
-                self._colour_use(op, space, (), where)
+                if shading is not None:
+                    space = colour_space(shading.get("/ColorSpace"), resources)
+                    self._colour_use(op, space, (), where)
+                    box = state.clip or self.page_box
+                    self.scan.paints.append(
+                        Paint("shading", box, space, heaviest_colour(shading), where)
+                    )
             # --- text ---
             elif op == "BT":
                 text_matrix = line_matrix = IDENTITY
@@ -375,8 +409,7 @@ class _Interpreter:
                 if xobject is not None:
                     self._xobject(xobject, str(operands[0]), state, where)
             elif op == "INLINE IMAGE":
-                image = operands[0]
-                self._image(image, state, where, inline=True)
+                self._image(operands[0], state, where, resources, inline=True)
 
     def _show(self, items: Any, state: _State, text_matrix: Matrix, where: str) -> Matrix:
         if state.font is None:
@@ -423,7 +456,7 @@ class _Interpreter:
     def _xobject(self, xobject: Any, name: str, state: _State, where: str) -> None:
         subtype = str(xobject.get("/Subtype", ""))
         if subtype == "/Image":
-            self._image(xobject, state, f"{where}, image {name}", inline=False)
+            self._image(xobject, state, f"{where}, image {name}", None, inline=False)
         elif subtype == "/Form":
             form_state = state.copy()
             if "/Matrix" in xobject:
@@ -446,14 +479,13 @@ class _Interpreter:
             self.run(pattern, pattern.get("/Resources"), _State(ctm=state.ctm), f"pattern {name}")
         elif "/Shading" in pattern:
             shading = pattern.Shading
-            self._colour_use(
-                "Pattern",
-                colour_space(shading.get("/ColorSpace"), resources),
-                (),
-                f"pattern {name}",
-            )
+            space = colour_space(shading.get("/ColorSpace"), resources)
+            self._colour_use("Pattern", space, (), f"pattern {name}")
+            state.fill_shading = (space, heaviest_colour(shading))
 
-    def _image(self, image: Any, state: _State, where: str, *, inline: bool) -> None:
+    def _image(
+        self, image: Any, state: _State, where: str, resources: Any, *, inline: bool
+    ) -> None:
         get = image.obj.get if inline else image.get
         mask = bool(get("/ImageMask", False)) or bool(get("/IM", False))
         corners = [apply(state.ctm, x, y) for x in (0.0, 1.0) for y in (0.0, 1.0)]
@@ -463,19 +495,54 @@ class _Interpreter:
             space, colour = state.fill_space, state.fill
         else:
             cs = get("/ColorSpace", get("/CS", None))
-            space = colour_space(cs, None) if cs is not None else ColourSpace("unknown", 0, "none")
-            colour = ()
+            known = colour_space(cs, resources) if cs is not None else None
+            space, colour = known or ColourSpace("unknown", 0, "none"), ()
+        a, b, c, d, _, _ = state.ctm
         self.scan.paints.append(
             Paint(
-                "image", bbox_of(corners), space, colour, where, pixels=(width, height), image=image
+                "image",
+                bbox_of(corners),
+                space,
+                colour,
+                where,
+                pixels=(width, height),
+                size=(math.hypot(a, b), math.hypot(c, d)),
+                image=image,
             )
         )
+
+
+def _function_outputs(function: Any) -> list[tuple[float, ...]]:
+    """The colours a shading function gives at the ends of its pieces (types 2 and 3)."""
+    if function is None:
+        return []
+    if isinstance(function, pikepdf.Array):  # one function per component
+        parts = [_function_outputs(f) for f in function]
+        return [
+            tuple(p[0][0] if p else 0.0 for p in parts),
+            tuple(p[-1][0] if p else 0.0 for p in parts),
+        ]
+    kind = int(function.get("/FunctionType", -1))
+    if kind == 2:
+        c0 = tuple(float(v) for v in function.get("/C0", [0.0]))
+        c1 = tuple(float(v) for v in function.get("/C1", [1.0]))
+        return [c0, c1]
+    if kind == 3:
+        return [colour for f in function.get("/Functions", []) for colour in _function_outputs(f)]
+    return []  # sampled or PostScript functions: not evaluated here
+
+
+def heaviest_colour(shading: Any) -> tuple[float, ...]:
+    """Of the colours a shading passes through, the one with the most ink (empty if unknown)."""
+    colours = _function_outputs(shading.get("/Function"))
+    return max(colours, key=sum) if colours else ()
 
 
 def scan_page(page: pikepdf.Page) -> Scan:
     """What `page` paints, its form XObjects and patterns included."""
     scan = Scan()
-    interpreter = _Interpreter(scan)
+    x0, y0, x1, y1 = (float(v) for v in page.obj.MediaBox)
+    interpreter = _Interpreter(scan, (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)))
     group = page.obj.get("/Group")
     if group is not None and "/CS" in group:
         interpreter._colour_use(

@@ -95,6 +95,9 @@ def _inside(inner: Box, outer: Box, slack: float = TOLERANCE) -> bool:
 
 def _document_rules(pdf: pikepdf.Pdf) -> list[Finding]:
     findings = []
+    metadata = pdf.Root.get("/Metadata")
+    if metadata is not None and "/Filter" in metadata:
+        findings.append(Finding(0, "PDFX", "warning", "the XMP metadata stream is compressed"))
     with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
         version = xmp.get("pdfxid:GTS_PDFXVersion", "")
         title = xmp.get("dc:title", "")
@@ -109,9 +112,6 @@ def _document_rules(pdf: pikepdf.Pdf) -> list[Finding]:
         )
     if str(pdf.docinfo.get("/Trapped", "")) not in ("/True", "/False"):
         findings.append(Finding(0, "PDFX", "error", "Trapped is not set to True or False"))
-    metadata = pdf.Root.get("/Metadata")
-    if metadata is not None and "/Filter" in metadata:
-        findings.append(Finding(0, "PDFX", "warning", "the XMP metadata stream is compressed"))
 
     intents = [i for i in pdf.Root.get("/OutputIntents", []) if str(i.get("/S")) == "/GTS_PDFX"]
     if len(intents) != 1:
@@ -181,7 +181,8 @@ def _boxes(number: int, page: pikepdf.Page) -> tuple[list[Finding], Box | None, 
 def _colour(number: int, scan: Scan) -> list[Finding]:
     findings: dict[tuple[str, str], Finding] = {}
     for use in scan.colours:
-        if use.space.family in ("cmyk", "pattern"):
+        family = use.space.base.family if use.space.base is not None else use.space.family
+        if family in ("cmyk", "pattern"):
             continue
         what = f"{use.space.name} colour ({use.operator} {_fmt(use.values)})".replace(" )", ")")
         findings.setdefault((what, use.where), Finding(number, "COLOUR", "error", what, use.where))
@@ -229,6 +230,8 @@ def _ink(number: int, scan: Scan, bleed: Box | None) -> list[Finding]:
         elif paint.space.family == "cmyk" and len(paint.colour) == 4:
             total = sum(paint.colour) * 100
             what = f"CMYK {_fmt(paint.colour)} uses {total:.0f} % of ink, over {MAX_INK} %"
+            if paint.kind == "shading":
+                what = f"a shading reaches {what}"
         else:
             continue
         if total > MAX_INK + 0.5:
@@ -286,30 +289,15 @@ def _geometry(number: int, scan: Scan, trim: Box, bleed: Box) -> list[Finding]:
                     )
                 )
             continue
-        if paint.kind in ("fill", "image") and crosses_trim and not _is_paper(paint):
+        if paint.kind in ("fill", "image", "shading") and not _is_paper(paint):
+            box = paint.bbox
             short = [
                 side
                 for side, reaches_trim, reaches_bleed in (
-                    (
-                        "left",
-                        paint.bbox[0] < trim[0] + TOLERANCE,
-                        paint.bbox[0] <= bleed[0] + TOLERANCE,
-                    ),
-                    (
-                        "bottom",
-                        paint.bbox[1] < trim[1] + TOLERANCE,
-                        paint.bbox[1] <= bleed[1] + TOLERANCE,
-                    ),
-                    (
-                        "right",
-                        paint.bbox[2] > trim[2] - TOLERANCE,
-                        paint.bbox[2] >= bleed[2] - TOLERANCE,
-                    ),
-                    (
-                        "top",
-                        paint.bbox[3] > trim[3] - TOLERANCE,
-                        paint.bbox[3] >= bleed[3] - TOLERANCE,
-                    ),
+                    ("left", box[0] <= trim[0] + TOLERANCE, box[0] <= bleed[0] + TOLERANCE),
+                    ("bottom", box[1] <= trim[1] + TOLERANCE, box[1] <= bleed[1] + TOLERANCE),
+                    ("right", box[2] >= trim[2] - TOLERANCE, box[2] >= bleed[2] - TOLERANCE),
+                    ("top", box[3] >= trim[3] - TOLERANCE, box[3] >= bleed[3] - TOLERANCE),
                 )
                 if reaches_trim and not reaches_bleed
             ]
@@ -363,8 +351,7 @@ def _images(number: int, scan: Scan) -> list[Finding]:
     for paint in scan.paints:
         if paint.kind != "image" or not paint.pixels[0]:
             continue
-        width_in = (paint.bbox[2] - paint.bbox[0]) / 72
-        height_in = (paint.bbox[3] - paint.bbox[1]) / 72
+        width_in, height_in = paint.size[0] / 72, paint.size[1] / 72
         if width_in <= 0 or height_in <= 0:
             continue
         ppi = min(paint.pixels[0] / width_in, paint.pixels[1] / height_in)

@@ -16,7 +16,7 @@ import tinycss2.color4
 
 from fichepress.colour import CMYK, css_cmyk
 from fichepress.errors import InvalidSource, Problem
-from fichepress.load import read_yaml, validate
+from fichepress.load import did_you_mean, read_yaml, validate
 from fichepress.model import ThemeConfig
 from fichepress.project import Project
 from fichepress.render import VARIANTS, Variant
@@ -65,7 +65,7 @@ def _colour_literals(tokens: list[tinycss2.ast.Node]) -> list[tinycss2.ast.Node]
     found = []
     for token in tokens:
         if token.type == "function" and token.lower_name != "var":
-            if tinycss2.color4.parse_color(token) is not None:
+            if token.lower_name == "device-cmyk" or tinycss2.color4.parse_color(token) is not None:
                 found.append(token)
             else:
                 found.extend(_colour_literals(token.arguments))
@@ -77,33 +77,72 @@ def _colour_literals(tokens: list[tinycss2.ast.Node]) -> list[tinycss2.ast.Node]
     return found
 
 
-def css_colour_problems(path: Path, shown: str) -> list[Problem]:
-    """Colours written in a stylesheet instead of taken from the swatches."""
-    problems = []
-    rules = tinycss2.parse_stylesheet(path.read_text(encoding="utf-8"), skip_comments=True)
+def _declarations(path: Path) -> list[tinycss2.ast.Declaration]:
+    """Every declaration of a stylesheet, inside rules and at-rules at any depth."""
+    found: list[tinycss2.ast.Declaration] = []
 
-    def declarations(content: list[tinycss2.ast.Node]) -> None:
+    def walk(content: list[tinycss2.ast.Node]) -> None:
         for item in tinycss2.parse_blocks_contents(
             content, skip_comments=True, skip_whitespace=True
         ):
             if item.type == "declaration":
-                for token in _colour_literals(item.value):
+                found.append(item)
+            elif item.type in ("qualified-rule", "at-rule") and item.content:
+                walk(item.content)
+
+    for rule in tinycss2.parse_stylesheet(path.read_text(encoding="utf-8"), skip_comments=True):
+        if rule.type in ("qualified-rule", "at-rule") and rule.content:
+            walk(rule.content)
+    return found
+
+
+def _var_names(tokens: list[tinycss2.ast.Node]) -> list[tinycss2.ast.Node]:
+    names: list[tinycss2.ast.Node] = []
+    for token in tokens:
+        if token.type == "function":
+            if token.lower_name == "var":
+                names.extend(t for t in token.arguments if t.type == "ident")
+            names.extend(_var_names(token.arguments))
+    return names
+
+
+def css_problems(stylesheets: list[tuple[Path, str]], defined: set[str]) -> list[Problem]:
+    """Colours written in the CSS instead of taken from the swatches, and undefined var()s.
+
+    `stylesheets` pairs each file with its name as shown; `defined` holds the custom properties
+    fichepress defines (the swatches, `--bleed`).
+    """
+    problems = []
+    parsed = [(shown, _declarations(path)) for path, shown in stylesheets]
+    names = set(defined)
+    for _, declarations in parsed:
+        names |= {d.name for d in declarations if d.name.startswith("--")}
+    for shown, declarations in parsed:
+        for item in declarations:
+            for token in _colour_literals(item.value):
+                problems.append(
+                    Problem(
+                        shown,
+                        token.source_line,
+                        token.source_column,
+                        item.name,
+                        f'the colour "{tinycss2.serialize([token])}" is written in the CSS:'
+                        " define it once as a swatch in theme.yaml and use var(--name)",
+                    )
+                )
+            for token in _var_names(item.value):
+                if token.value not in names:
+                    hint = did_you_mean(token.value, sorted(names))
                     problems.append(
                         Problem(
                             shown,
                             token.source_line,
                             token.source_column,
                             item.name,
-                            f'the colour "{tinycss2.serialize([token])}" is written in the CSS:'
-                            " define it once as a swatch in theme.yaml and use var(--name)",
+                            f"var({token.value}) is not defined: no swatch or custom property of"
+                            f" that name{hint}",
                         )
                     )
-            elif item.type in ("qualified-rule", "at-rule") and item.content:
-                declarations(item.content)
-
-    for rule in rules:
-        if rule.type in ("qualified-rule", "at-rule") and rule.content:
-            declarations(rule.content)
     return problems
 
 
@@ -119,12 +158,11 @@ def load_theme(project: Project, name: str) -> Theme:
     data, positions = read_yaml(settings, shown)
     config = validate(ThemeConfig, data, positions, shown)
     theme = Theme(name, folder, config)
+    defined = {f"--{swatch}" for swatch in config.swatches} | {"--bleed"}
     problems = []
     for variant in VARIANTS:
-        for css in theme.stylesheets(variant):
-            if variant == "accessible" and css.name == "theme.css":
-                continue  # already read for print
-            problems.extend(css_colour_problems(css, project.display(css)))
+        stylesheets = [(css, project.display(css)) for css in theme.stylesheets(variant)]
+        problems += [p for p in css_problems(stylesheets, defined) if p not in problems]
     if problems:
         raise InvalidSource(problems)
     return theme
