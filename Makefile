@@ -30,7 +30,7 @@ venv:
 	fi
 
 sheets: venv
-	$(BIN)/fichepress build
+	$(BIN)/fichepress build --strict
 
 check: venv
 	$(BIN)/fichepress check

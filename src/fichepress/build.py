@@ -12,16 +12,19 @@ from functools import partial
 from pathlib import Path
 
 from fichepress import __version__
+from fichepress.accessible import StructureError, finish_accessible_pdf
 from fichepress.colour import print_asset
+from fichepress.contrast import contrast_problems
 from fichepress.errors import Problem
 from fichepress.load import SheetSource, load_series, load_sheets
 from fichepress.model import Series
-from fichepress.pdf import Renderer, RenderError, SandboxFetcher, foreign_fonts
+from fichepress.pdf import Rendered, Renderer, RenderError, SandboxFetcher, foreign_fonts
 from fichepress.preflight import check_print
 from fichepress.prepress import finish_print_pdf
 from fichepress.project import Project
 from fichepress.render import VARIANTS, Variant, render_sheet
 from fichepress.themes import Theme, declared_font_families, load_theme
+from fichepress.uacheck import check_accessible
 
 MANIFEST = "manifest.json"
 
@@ -98,6 +101,17 @@ class Builder:
     def output_path(self, variant: Variant, slug: str) -> Path:
         return self.out / variant / f"{slug}.pdf"
 
+    def finish(self, variant: Variant, rendered: Rendered, html: str) -> tuple[bytes, list[str]]:
+        """The finished PDF of a variant and what its checks found, as lines."""
+        if variant == "print":
+            data = finish_print_pdf(rendered.data)
+            return data, [f"preflight: {f.line('')[2:]}" for f in check_print(data)]
+        data = finish_accessible_pdf(rendered.data, html)
+        findings = [f"check: {f.line('')[2:]}" for f in check_accessible(data)]
+        names = {swatch.rgb_tuple: name for name, swatch in self.theme.config.swatches.items()}
+        findings += [f"contrast: {m}" for m in contrast_problems(rendered.colour_pairs, names)]
+        return data, findings
+
     def build_sheet(self, source: SheetSource, variant: Variant, report: Report) -> None:
         """Render one sheet in one variant and write it; record problems in `report`."""
         shown = self.project.display(source.path)
@@ -122,14 +136,14 @@ class Builder:
             return
         warnings = [Problem(shown, message=f"{variant} PDF: {w}") for w in rendered.warnings]
         data = rendered.data
-        if variant == "print":
-            data = finish_print_pdf(data)
-            warnings += [
-                Problem(
-                    shown, message=f"print PDF preflight: {finding.line(shown)[len(shown) + 2 :]}"
-                )
-                for finding in check_print(data)
-            ]
+        try:
+            data, findings = self.finish(variant, rendered, html)
+        except StructureError as error:
+            message = f"{variant} PDF not made: its structure could not be repaired: {error}"
+            report.problems.append(Problem(shown, message=message))
+            report.failed.add(shown)
+            return
+        warnings += [Problem(shown, message=f"{variant} PDF {finding}") for finding in findings]
         fonts = foreign_fonts(data, self.families)
         if fonts:
             report.problems.extend(

@@ -132,14 +132,22 @@ def check(project_dir: Path | None, sheets: tuple[Path, ...]) -> None:
     default="text",
     help="text: one line per finding; json: for machines.",
 )
-def preflight(files: tuple[Path, ...], output_format: str) -> None:
-    """Check print PDFs as a print shop would: PDF/X-4, CMYK, ink, bleed, marks, fonts, images.
+@click.option(
+    "--profile",
+    type=click.Choice(["auto", "print", "accessible"]),
+    default="auto",
+    help="Rules to apply: print (PDF/X-4), accessible (PDF/UA-1), or auto from the file.",
+)
+def preflight(files: tuple[Path, ...], output_format: str, profile: str) -> None:
+    """Check PDFs: print ones as a print shop would (PDF/X-4, CMYK, ink, bleed, marks, fonts,
+    images), accessible ones as PDF/UA-1 requires (tags, tree, headings, lists, figures, links,
+    language, bookmarks, text).
 
     Prints one line per finding (rule, page, what, where); exits with 1 if any is an error.
     """
     from fichepress.preflight import as_json, check_file
 
-    results = {str(path): check_file(path) for path in files}
+    results = {str(path): check_file(path, profile) for path in files}
     if output_format == "json":
         click.echo(as_json(results))
     else:

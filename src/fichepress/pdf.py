@@ -20,6 +20,7 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from fichepress.contrast import Pair, text_pairs
 from fichepress.render import Variant
 
 PDF_VARIANTS: dict[Variant, str] = {"print": "pdf/x-4", "accessible": "pdf/ua-1"}
@@ -127,6 +128,8 @@ class Rendered:
     data: bytes
     pages: int
     warnings: tuple[str, ...]
+    colour_pairs: dict[Any, Pair] = field(default_factory=dict)
+    """Text colours on their backgrounds (accessible variant), for the contrast check."""
 
 
 def project_font_config() -> FontConfiguration:
@@ -164,10 +167,12 @@ class Renderer:
         self.fetcher.transform = transform
         with _weasyprint_warnings() as warnings:
             try:
-                document = HTML(string=html, base_url=base_url, url_fetcher=self.fetcher)
-                data = document.write_pdf(
+                source = HTML(string=html, base_url=base_url, url_fetcher=self.fetcher)
+                document = source.render(
                     font_config=self.font_config, pdf_variant=PDF_VARIANTS[variant]
                 )
+                pairs = text_pairs(document) if variant == "accessible" else {}
+                data = document.write_pdf(pdf_variant=PDF_VARIANTS[variant])
             except FatalURLFetchingError as error:
                 reason = "; ".join(self.fetcher.refused) or str(error.__cause__ or error)
                 raise RenderError(reason) from None
@@ -177,8 +182,7 @@ class Renderer:
                 raise RenderError(
                     f"WeasyPrint failed ({type(error).__name__}: {error}); check the theme's CSS"
                 ) from error
-        pages = len(pypdf.PdfReader(io.BytesIO(data)).pages)
-        return Rendered(data, pages, (*self.fetcher.notes, *warnings))
+        return Rendered(data, len(document.pages), (*self.fetcher.notes, *warnings), pairs)
 
 
 def foreign_fonts(data: bytes, families: set[str]) -> list[str]:

@@ -10,6 +10,7 @@ and the font's ascent and descent), which is what preflight checks need.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -173,18 +174,27 @@ _DEFAULTS = {
 
 
 @dataclass
-class _FontMetrics:
+class FontMetrics:
     two_bytes: bool
     widths: dict[int, float]
     default: float
     ascent: float
     descent: float
+    to_unicode: dict[int, str] = field(default_factory=dict)
+
+    def text(self, data: bytes) -> str:
+        """The characters a string of codes stands for (U+FFFD where the font does not say)."""
+        step = 2 if self.two_bytes else 1
+        return "".join(
+            self.to_unicode.get(int.from_bytes(data[i : i + step], "big"), "\ufffd")
+            for i in range(0, len(data) - step + 1, step)
+        )
 
     def advance(self, code: int) -> float:
         return self.widths.get(code, self.default) / 1000
 
 
-def _metrics(font: Any) -> _FontMetrics:
+def font_metrics(font: Any) -> FontMetrics:
     subtype = str(font.get("/Subtype", ""))
     if subtype == "/Type0":
         descendant = font.DescendantFonts[0]
@@ -213,7 +223,42 @@ def _metrics(font: Any) -> _FontMetrics:
         two = False
     ascent = float(descriptor.get("/Ascent", 800)) if descriptor else 800.0
     descent = float(descriptor.get("/Descent", -200)) if descriptor else -200.0
-    return _FontMetrics(two, widths, default, ascent / 1000, descent / 1000)
+    cmap = font.get("/ToUnicode")
+    to_unicode = parse_to_unicode(cmap.read_bytes()) if isinstance(cmap, pikepdf.Stream) else {}
+    return FontMetrics(two, widths, default, ascent / 1000, descent / 1000, to_unicode)
+
+
+_HEX = re.compile(rb"<([0-9a-fA-F]*)>")
+
+
+def _utf16(hex_digits: bytes) -> str:
+    return bytes.fromhex(hex_digits.decode()).decode("utf-16-be", errors="replace")
+
+
+def parse_to_unicode(cmap: bytes) -> dict[int, str]:
+    """Codes to text from a ToUnicode CMap (bfchar and bfrange sections)."""
+    mapping: dict[int, str] = {}
+    for section in re.findall(rb"beginbfchar(.*?)endbfchar", cmap, re.S):
+        values = _HEX.findall(section)
+        for code, text in zip(values[::2], values[1::2], strict=False):
+            mapping[int(code, 16)] = _utf16(text)
+    for section in re.findall(rb"beginbfrange(.*?)endbfrange", cmap, re.S):
+        for line in section.strip().splitlines():
+            parts = _HEX.findall(line)
+            if len(parts) < 3:
+                continue
+            start, end = int(parts[0], 16), int(parts[1], 16)
+            if b"[" in line:  # one destination per code
+                for offset, text in enumerate(parts[2:]):
+                    mapping[start + offset] = _utf16(text)
+            else:
+                first = bytes.fromhex(parts[2].decode())
+                for offset in range(end - start + 1):
+                    value = int.from_bytes(first, "big") + offset
+                    mapping[start + offset] = value.to_bytes(len(first), "big").decode(
+                        "utf-16-be", errors="replace"
+                    )
+    return mapping
 
 
 @dataclass
@@ -224,14 +269,35 @@ class Scan:
     colours: list[ColourUse] = field(default_factory=list)
     fonts: dict[str, Any] = field(default_factory=dict)
     """Every font the page's streams use, by object id or name."""
+    mcid_text: dict[int, str] = field(default_factory=dict)
+    """The text of each marked-content sequence with an MCID, in the page's content."""
+    mcid_order: list[int] = field(default_factory=list)
+    """MCIDs in the order the page's content stream opens them."""
+    untagged: list[str] = field(default_factory=list)
+    """Painting outside any marked content (neither tagged nor an artifact)."""
 
 
 class _Interpreter:
     def __init__(self, scan: Scan, page_box: Box) -> None:
         self.scan = scan
         self.page_box = page_box
-        self.metrics: dict[int, _FontMetrics] = {}
+        self.marked: list[tuple[str, int | None]] = []
+        """Open marked-content sequences: (tag, MCID or None)."""
+        self.metrics: dict[Any, FontMetrics] = {}
         self.depth = 0
+
+    def _paint(self, paint: Paint) -> None:
+        self.scan.paints.append(paint)
+        if not self.marked and len(self.scan.untagged) < 20:
+            self.scan.untagged.append(f"{paint.kind} in {paint.where} at {paint.bbox}")
+
+    def _mcid(self) -> int | None:
+        for tag, mcid in reversed(self.marked):
+            if tag == "/Artifact":
+                return None
+            if mcid is not None:
+                return mcid
+        return None
 
     def run(self, stream: Any, resources: Any, state: _State, where: str) -> None:
         if self.depth > 12:
@@ -259,10 +325,10 @@ class _Interpreter:
             state.clip = box
         return []
 
-    def _font_metrics(self, font: Any) -> _FontMetrics:
+    def _font_metrics(self, font: Any) -> FontMetrics:
         key = font.objgen if font.is_indirect else id(font)
         if key not in self.metrics:
-            self.metrics[key] = _metrics(font)
+            self.metrics[key] = font_metrics(font)
             self.scan.fonts[str(key)] = font
         return self.metrics[key]
 
@@ -343,13 +409,11 @@ class _Interpreter:
                         space, colour = state.fill_space, state.fill
                         if space.family == "pattern" and state.fill_shading is not None:
                             space, colour = state.fill_shading
-                        self.scan.paints.append(Paint("fill", box, space, colour, where))
+                        self._paint(Paint("fill", box, space, colour, where))
                     if op in ("S", "s", "B", "B*", "b", "b*"):
                         half = state.line_width * math.hypot(state.ctm[0], state.ctm[1]) / 2
                         grown = (box[0] - half, box[1] - half, box[2] + half, box[3] + half)
-                        self.scan.paints.append(
-                            Paint("stroke", grown, state.stroke_space, state.stroke, where)
-                        )
+                        self._paint(Paint("stroke", grown, state.stroke_space, state.stroke, where))
                 path, clipping = self._end_path(path, clipping, state), False
             elif op in ("W", "W*"):
                 clipping = True
@@ -361,9 +425,21 @@ class _Interpreter:
                     space = colour_space(shading.get("/ColorSpace"), resources)
                     self._colour_use(op, space, (), where)
                     box = state.clip or self.page_box
-                    self.scan.paints.append(
-                        Paint("shading", box, space, heaviest_colour(shading), where)
-                    )
+                    self._paint(Paint("shading", box, space, heaviest_colour(shading), where))
+            # --- marked content ---
+            elif op in ("BDC", "BMC"):
+                tag = str(operands[0])
+                mcid = None
+                if op == "BDC" and isinstance(operands[1], pikepdf.Dictionary):
+                    value = operands[1].get("/MCID")
+                    mcid = int(value) if value is not None else None
+                self.marked.append((tag, mcid))
+                if mcid is not None and where == "page":
+                    self.scan.mcid_order.append(mcid)
+                    self.scan.mcid_text.setdefault(mcid, "")
+            elif op == "EMC":
+                if self.marked:
+                    self.marked.pop()
             # --- text ---
             elif op == "BT":
                 text_matrix = line_matrix = IDENTITY
@@ -417,6 +493,10 @@ class _Interpreter:
         metrics = self._font_metrics(state.font)
         size, scale = state.font_size, state.scale
         advance, glyphs = 0.0, 0
+        mcid = self._mcid()
+        if mcid is not None and state.render_mode != 3:
+            shown = "".join(metrics.text(bytes(i)) for i in items if isinstance(i, pikepdf.String))
+            self.scan.mcid_text[mcid] = self.scan.mcid_text.get(mcid, "") + shown
         for item in items:
             if isinstance(item, pikepdf.String):
                 data = bytes(item)
@@ -435,13 +515,13 @@ class _Interpreter:
             low, high = metrics.descent * size + state.rise, metrics.ascent * size + state.rise
             corners = [apply(matrix, x, y) for x in (0.0, advance) for y in (low, high)]
             if state.render_mode in (0, 2, 4, 6):
-                self.scan.paints.append(
+                self._paint(
                     Paint(
                         "text", bbox_of(corners), state.fill_space, state.fill, where, glyphs=glyphs
                     )
                 )
             if state.render_mode in (1, 2, 5, 6):
-                self.scan.paints.append(
+                self._paint(
                     Paint(
                         "text",
                         bbox_of(corners),
@@ -498,7 +578,7 @@ class _Interpreter:
             known = colour_space(cs, resources) if cs is not None else None
             space, colour = known or ColourSpace("unknown", 0, "none"), ()
         a, b, c, d, _, _ = state.ctm
-        self.scan.paints.append(
+        self._paint(
             Paint(
                 "image",
                 bbox_of(corners),

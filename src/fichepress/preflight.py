@@ -1,5 +1,7 @@
 """Check finished PDFs the way a print shop's preflight would, and say what is wrong and where.
 
+Accessible PDFs get the rules of `uacheck.py` instead (chosen by their PDF/UA claim).
+
 Each rule has a short name; a finding gives the rule, the page, what is wrong and where.
 Print rules (PDF/X-4 for offset printing):
 
@@ -402,14 +404,26 @@ def check_print(data: bytes) -> list[Finding]:
     return sorted(findings)
 
 
-def check_file(path: Path) -> list[Finding]:
-    """The findings for a PDF file; an unreadable file is one finding."""
+def profile_of(data: bytes) -> Literal["print", "accessible"]:
+    """Which rules a PDF is meant for: accessible if it claims PDF/UA, print otherwise."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        if "/Metadata" not in pdf.Root:
+            return "print"
+        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
+            return "accessible" if xmp.get("pdfuaid:part") else "print"
+
+
+def check_file(path: Path, profile: str = "auto") -> list[Finding]:
+    """The findings for a PDF file (print or accessible rules; `auto` reads its claims);
+    an unreadable file is one finding."""
+    from fichepress.uacheck import check_accessible
+
     try:
         data = path.read_bytes()
-        pikepdf.open(io.BytesIO(data)).close()
+        chosen = profile_of(data) if profile == "auto" else profile
     except (OSError, pikepdf.PdfError) as error:
         return [Finding(0, "FILE", "error", f"not a readable PDF: {error}")]
-    return check_print(data)
+    return check_accessible(data) if chosen == "accessible" else check_print(data)
 
 
 def as_json(results: dict[str, list[Finding]]) -> str:

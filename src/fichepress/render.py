@@ -137,7 +137,11 @@ class Page:
         rule = f"size: {self.size};"
         if self.bleed:
             rule += f" bleed: {self.bleed};"
-        return f"@page {{ {rule} }} :root {{ --bleed: {self.bleed or '0mm'}; }}"
+        css = f"@page {{ {rule} }} :root {{ --bleed: {self.bleed or '0mm'}; }}"
+        if not self.bleed:
+            # The accessible variant: words cut by hyphenation would reach readers cut.
+            css += " html, html * { hyphens: manual !important; }"
+        return css
 
 
 def page_for(series: Series, variant: Variant) -> Page:

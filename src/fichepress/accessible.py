@@ -1,0 +1,593 @@
+"""Rebuild the structure tree of WeasyPrint's PDF/UA-1 so that it follows the HTML, unbroken.
+
+WeasyPrint 70 tags what it lays out, box by box, and it shows: an element cut by a page or a
+column becomes two elements, `strong` and `em` become NonStruct wrappers, running footers and
+page numbers are tagged but left out of the tree (orphans), text that CSS set in capitals reads
+as capitals. Here, with pikepdf, the tree is rebuilt from the HTML fichepress rendered:
+
+1. the HTML gives the expected tree: Art, Sect, H1-H6, P, L/LI/Lbl/LBody, BlockQuote, Figure,
+   with the text each block must hold;
+2. WeasyPrint's blocks, in order, are matched to the expected ones by their text (a block cut in
+   two matches the two pieces in turn), so nothing is guessed from positions;
+3. a new tree is written: one element per HTML block, holding its marked content (links keep
+   their Link elements and annotations), `ActualText` where CSS changed the letters' case;
+4. marked content that belongs to no block (page numbers, running footers) becomes an artifact;
+5. the ParentTree is rebuilt, with ParentTreeNextKey.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from xml.etree.ElementTree import Element
+
+import pikepdf
+import tinyhtml5
+
+from fichepress.pdfscan import font_metrics, scan_page
+
+LEAF_TYPES = {"P", "H1", "H2", "H3", "H4", "H5", "H6", "Lbl", "LBody", "Figure", "Caption"}
+BLOCK_TYPES = LEAF_TYPES | {
+    "Document",
+    "Part",
+    "Art",
+    "Sect",
+    "Div",
+    "BlockQuote",
+    "L",
+    "LI",
+    "Table",
+    "TR",
+    "TH",
+    "TD",
+    "THead",
+    "TBody",
+    "TFoot",
+    "TOC",
+    "TOCI",
+    "Index",
+}
+CONTAINERS = {
+    "article": "Art",
+    "section": "Sect",
+    "aside": "Sect",
+    "footer": "Sect",
+    "nav": "Sect",
+    "main": "Part",
+    "header": "Div",
+    "div": "Div",
+    "blockquote": "BlockQuote",
+    "ul": "L",
+    "ol": "L",
+}
+HEADINGS = {f"h{level}": f"H{level}" for level in range(1, 7)}
+BLOCK_HTML = set(CONTAINERS) | set(HEADINGS) | {"p", "li", "figure", "img", "figcaption"}
+
+_SPACE = re.compile(r"\s+")
+
+
+def _squeeze(text: str) -> str:
+    return _SPACE.sub("", text)
+
+
+class StructureError(Exception):
+    """The PDF's content does not match the HTML: the tree cannot be rebuilt safely."""
+
+
+# --- the expected tree, from the HTML ----------------------------------------------------------
+
+
+@dataclass
+class Expected:
+    """A structure element the HTML calls for."""
+
+    type: str
+    text: str = ""
+    """For leaves: the text the reader must get, spaces normalised."""
+    alt: str | None = None
+    optional: bool = False
+    """A list label that the theme may or may not draw."""
+    children: list[Expected] = field(default_factory=list)
+
+    @property
+    def leaf(self) -> bool:
+        return self.type in LEAF_TYPES
+
+    def leaves(self) -> Iterator[Expected]:
+        if self.leaf:
+            yield self
+        for child in self.children:
+            yield from child.leaves()
+
+
+def _text(element: Element) -> str:
+    return _SPACE.sub(" ", "".join(element.itertext())).strip()
+
+
+def _has_blocks(element: Element) -> bool:
+    return any(child.tag in BLOCK_HTML for child in element.iter() if child is not element)
+
+
+def _expected(element: Element) -> list[Expected]:
+    tag = element.tag
+    if tag in HEADINGS:
+        return [Expected(HEADINGS[tag], _text(element))]
+    if tag == "p":
+        return [Expected("P", _text(element))] if _text(element) else []
+    if tag == "img":
+        return [Expected("Figure", alt=element.get("alt") or "")]
+    if tag == "figure":
+        return [child for sub in element for child in _expected(sub)]
+    if tag == "li":
+        label = Expected("Lbl", optional=True)
+        if _has_blocks(element):
+            body = Expected("LBody", children=[c for sub in element for c in _expected(sub)])
+            body_node = Expected("LBodyGroup", children=body.children)
+            return [Expected("LI", children=[label, body_node])]
+        return [Expected("LI", children=[label, Expected("LBody", _text(element))])]
+    if tag in CONTAINERS:
+        children = [c for sub in element for c in _expected(sub)]
+        return [Expected(CONTAINERS[tag], children=children)] if children else []
+    # Inline or unknown elements hold no blocks in fichepress' templates.
+    return [c for sub in element for c in _expected(sub)]
+
+
+def expected_tree(html: str) -> Expected:
+    """The structure the HTML of a sheet calls for, under a Document element."""
+    root = tinyhtml5.parse(html, namespace_html_elements=False)
+    body = root.find("body")
+    children = [c for sub in (body if body is not None else root) for c in _expected(sub)]
+    return Expected("Document", children=children)
+
+
+# --- WeasyPrint's tree ---------------------------------------------------------------------------
+
+
+def _kids(element: Any) -> list[Any]:
+    kids = element.get("/K")
+    if kids is None:
+        return []
+    return list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+
+
+def _type(element: Any) -> str:
+    return str(element.get("/S", "")).lstrip("/") if isinstance(element, pikepdf.Dictionary) else ""
+
+
+def _is_element(kid: Any) -> bool:
+    return isinstance(kid, pikepdf.Dictionary) and "/S" in kid
+
+
+@dataclass
+class Content:
+    """One piece of a block's content: a marked-content sequence, or a Link element."""
+
+    page: int
+    mcid: int | None = None
+    link: Any = None
+    text: str = ""
+
+
+@dataclass
+class Found:
+    """A block WeasyPrint tagged, with its content in reading order."""
+
+    type: str
+    element: Any
+    content: list[Content]
+
+    @property
+    def text(self) -> str:
+        return "".join(piece.text for piece in self.content)
+
+
+class _Reader:
+    def __init__(self, pdf: pikepdf.Pdf, mcid_text: list[dict[int, str]]) -> None:
+        self.pages = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
+        self.mcid_text = mcid_text
+
+    def page_of(self, element: Any, default: int) -> int:
+        page = element.get("/Pg") if isinstance(element, pikepdf.Dictionary) else None
+        return self.pages.get(page.objgen, default) if page is not None else default
+
+    def content(self, element: Any, page: int) -> Iterator[Content]:
+        page = self.page_of(element, page)
+        for kid in _kids(element):
+            if isinstance(kid, int):
+                yield Content(page, mcid=kid, text=self.mcid_text[page].get(kid, ""))
+            elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
+                kid_page = self.page_of(kid, page)
+                mcid = int(kid.MCID)
+                yield Content(kid_page, mcid=mcid, text=self.mcid_text[kid_page].get(mcid, ""))
+            elif _is_element(kid) and _type(kid) == "Link":
+                text = "".join(c.text for c in self.content(kid, page) if c.mcid is not None)
+                yield Content(self.page_of(kid, page), link=kid, text=text)
+            elif _is_element(kid):
+                yield from self.content(kid, page)
+
+    def blocks(self, element: Any, page: int = 0) -> Iterator[Found]:
+        """WeasyPrint's leaf blocks under `element`, in tree order."""
+        page = self.page_of(element, page)
+        for kid in _kids(element):
+            if not _is_element(kid):
+                continue
+            kind = _type(kid)
+            if kind in LEAF_TYPES and not self._holds_blocks(kid):
+                yield Found(kind, kid, list(self.content(kid, page)))
+            elif self._holds_blocks(kid) or kind in BLOCK_TYPES:
+                yield from self.blocks(kid, page)
+            else:
+                # inline content outside any block: keep it as a block of its own so that
+                # the matching reports it instead of losing it
+                content = list(self.content(kid, page))
+                if content:
+                    yield Found("Span", kid, content)
+
+    def _holds_blocks(self, element: Any) -> bool:
+        for kid in _kids(element):
+            if _is_element(kid) and (_type(kid) in BLOCK_TYPES or self._holds_blocks(kid)):
+                return True
+        return False
+
+
+# --- matching -------------------------------------------------------------------------------
+
+
+@dataclass
+class Match:
+    expected: Expected
+    found: list[Found]
+
+
+def match(expected: Expected, found: list[Found]) -> list[Match]:
+    """Pair each expected leaf with the WeasyPrint blocks that hold its text, in order."""
+    matches = []
+    position = 0
+    for leaf in expected.leaves():
+        if leaf.type == "Lbl":
+            if position < len(found) and found[position].type == "Lbl":
+                matches.append(Match(leaf, [found[position]]))
+                position += 1
+            continue
+        if leaf.type == "Figure":
+            if position >= len(found) or found[position].type != "Figure":
+                raise StructureError(f'the figure "{leaf.alt}" is missing from the PDF\'s tags')
+            matches.append(Match(leaf, [found[position]]))
+            position += 1
+            continue
+        want = _squeeze(leaf.text).casefold()
+        got: list[Found] = []
+        have = ""
+        while have != want:
+            if position >= len(found):
+                raise StructureError(f'"{leaf.text[:60]}" is missing from the PDF\'s tags')
+            piece = _squeeze(found[position].text).casefold()
+            if not want.startswith(have + piece):
+                shown = (have + piece)[:60]
+                raise StructureError(
+                    f'"{leaf.text[:60]}" reads "{shown}" in the PDF: text drawn by CSS (content:)'
+                    " or a font without the right characters?"
+                )
+            have += piece
+            got.append(found[position])
+            position += 1
+        matches.append(Match(leaf, got))
+    if position < len(found):
+        extra = found[position]
+        raise StructureError(
+            f'the PDF holds text the HTML does not: "{extra.text[:60]}" ({extra.type})'
+        )
+    return matches
+
+
+# --- the new tree ----------------------------------------------------------------------------
+
+
+class _Writer:
+    def __init__(self, pdf: pikepdf.Pdf) -> None:
+        self.pdf = pdf
+        self.page_refs = [page.obj for page in pdf.pages]
+        self.page_numbers = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
+        self.parent_tree: dict[int, dict[int, Any]] = {i: {} for i in range(len(pdf.pages))}
+        self.used: set[tuple[int, int]] = set()
+        self.line_ends: set[tuple[int, int]] = set()
+        """Marked content that ends a line where the source has a space: it gets one."""
+        self.mcid_text: list[dict[int, str]] = []
+
+    def text(self, page: int, mcid: int) -> str:
+        return self.mcid_text[page].get(mcid, "")
+
+    def element(self, kind: str, parent: Any, page: int, **extra: Any) -> Any:
+        element = self.pdf.make_indirect(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.StructElem,
+                S=pikepdf.Name("/" + kind),
+                P=parent,
+                Pg=self.page_refs[page],
+                K=pikepdf.Array(),
+                **extra,
+            )
+        )
+        return element
+
+    def add_mcid(self, element: Any, element_page: int, piece: Content) -> None:
+        assert piece.mcid is not None
+        if piece.page == element_page:
+            element.K.append(piece.mcid)
+        else:
+            element.K.append(
+                pikepdf.Dictionary(
+                    Type=pikepdf.Name.MCR, Pg=self.page_refs[piece.page], MCID=piece.mcid
+                )
+            )
+        self.parent_tree[piece.page][piece.mcid] = element
+        self.used.add((piece.page, piece.mcid))
+
+
+def _first_page(node: Expected, matched: dict[int, Match]) -> int | None:
+    for leaf in node.leaves():
+        found = matched.get(id(leaf))
+        if found and found.found and found.found[0].content:
+            return found.found[0].content[0].page
+    return None
+
+
+@dataclass
+class _Unit:
+    """One marked-content sequence of a block, and the link it belongs to if any."""
+
+    page: int
+    mcid: int
+    text: str
+    link: int | None = None
+
+
+def _segments(expected: str, units: list[_Unit]) -> list[str]:
+    """For each unit, the stretch of the source text it stands for, with the spaces after it."""
+    result: list[str] = []
+    position = 0
+    for unit in units:
+        wanted = _squeeze(unit.text)
+        start = position
+        taken = 0
+        while taken < len(wanted) and position < len(expected):
+            if not expected[position].isspace():
+                taken += 1
+            position += 1
+        while position < len(expected) and expected[position].isspace():
+            position += 1
+        result.append(expected[start:position])
+    return result
+
+
+def _link_parts(link: Any, page: int, reader_pages: dict[Any, int]) -> Iterator[Any]:
+    """The marked content (as (page, mcid)) and annotation references of a Link, flattened:
+    WeasyPrint nests the pieces of a link cut by a line break in NonStruct wrappers."""
+    pg = link.get("/Pg")
+    page = reader_pages.get(pg.objgen, page) if pg is not None else page
+    for kid in _kids(link):
+        if isinstance(kid, int):
+            yield (page, kid)
+        elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
+            yield (reader_pages.get(kid.Pg.objgen, page), int(kid.MCID))
+        elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR":
+            yield kid
+        elif _is_element(kid):
+            yield from _link_parts(kid, page, reader_pages)
+
+
+def _write_content(writer: _Writer, element: Any, page: int, text: str, found: Match) -> None:
+    """Put a block's marked content under its element: links as Link elements, text whose
+    letters CSS changed under a Span with the source as ActualText; note where a line break
+    swallowed the space between two words."""
+    units: list[_Unit] = []
+    annotations: dict[int, list[Any]] = {}
+    for index, piece in enumerate(p for block in found.found for p in block.content):
+        if piece.link is None:
+            assert piece.mcid is not None
+            units.append(_Unit(piece.page, piece.mcid, piece.text))
+            continue
+        annotations[index] = []
+        for part in _link_parts(piece.link, piece.page, writer.page_numbers):
+            if isinstance(part, tuple):
+                units.append(_Unit(part[0], part[1], writer.text(*part), link=index))
+            else:
+                annotations[index].append(part)
+    sources = _segments(text, units)
+    links: dict[int, Any] = {}
+    for position, (unit, source) in enumerate(zip(units, sources, strict=True)):
+        target = element
+        if unit.link is not None:
+            if unit.link not in links:
+                links[unit.link] = writer.element("Link", element, unit.page)
+                element.K.append(links[unit.link])
+            target = links[unit.link]
+        piece = Content(unit.page, mcid=unit.mcid, text=unit.text)
+        if _squeeze(source) != _squeeze(unit.text):
+            span = writer.element("Span", target, unit.page, ActualText=pikepdf.String(source))
+            writer.add_mcid(span, unit.page, piece)
+            target.K.append(span)
+        else:
+            writer.add_mcid(target, page if target is element else unit.page, piece)
+        last = position == len(units) - 1
+        if not last and source[-1:].isspace() and not unit.text[-1:].isspace():
+            writer.line_ends.add((unit.page, unit.mcid))
+    for index, parts in annotations.items():
+        link = links.get(index) or writer.element("Link", element, page)
+        if index not in links:
+            element.K.append(link)
+        description = _SPACE.sub(
+            " ", "".join(s for u, s in zip(units, sources, strict=True) if u.link == index)
+        ).strip()
+        for part in parts:
+            part.Obj.Contents = pikepdf.String(description)
+            link.K.append(part)
+
+
+def _write(
+    writer: _Writer, node: Expected, parent: Any, matched: dict[int, Match], fallback: int
+) -> Any | None:
+    page = _first_page(node, matched)
+    page = fallback if page is None else page
+    if node.leaf:
+        found = matched.get(id(node))
+        if found is None:
+            return None  # an optional label the theme does not draw
+        if node.type == "Figure":
+            figure = found.found[0].element
+            figure.P = parent
+            for piece in found.found[0].content:
+                if piece.mcid is not None:
+                    writer.parent_tree[piece.page][piece.mcid] = figure
+                    writer.used.add((piece.page, piece.mcid))
+            if node.alt:
+                figure.Alt = pikepdf.String(node.alt)
+            return figure
+        element = writer.element(node.type, parent, page)
+        _write_content(writer, element, page, node.text, found)
+        return element
+    element = writer.element(node.type, parent, page)
+    for child in node.children:
+        if child.type == "LBodyGroup":
+            body = writer.element("LBody", element, page)
+            for grandchild in child.children:
+                written = _write(writer, grandchild, body, matched, page)
+                if written is not None:
+                    body.K.append(written)
+            element.K.append(body)
+            continue
+        written = _write(writer, child, element, matched, page)
+        if written is not None:
+            element.K.append(written)
+    return element
+
+
+def _space_code(font: Any) -> bytes | None:
+    """The bytes that draw a space in `font`, if its subset has one."""
+    metrics = font_metrics(font)
+    for code, text in metrics.to_unicode.items():
+        if text == " ":
+            return code.to_bytes(2 if metrics.two_bytes else 1, "big")
+    return None
+
+
+def _rewrite_content(
+    pdf: pikepdf.Pdf, used: set[tuple[int, int]], line_ends: set[tuple[int, int]]
+) -> None:
+    """Turn marked content that no element holds (page numbers, running footers) into
+    pagination artifacts, and end each line that swallowed a space with a space character, so
+    that words do not run together when the text is read, searched or reflowed."""
+    for index, page in enumerate(pdf.pages):
+        instructions = list(pikepdf.parse_content_stream(page))
+        resources: Any = page.obj.get("/Resources", {})
+        fonts: Any = resources.get("/Font", {})
+        changed = False
+        font: Any = None
+        marked: list[int | None] = []
+        last_show: dict[int, tuple[int, Any]] = {}
+        for position, instruction in enumerate(instructions):
+            operator, operands = str(instruction.operator), instruction.operands
+            if operator == "Tf":
+                font = fonts.get(str(operands[0]))
+            elif operator == "BMC":
+                marked.append(None)
+            elif operator == "BDC":
+                properties = operands[1]
+                mcid = (
+                    int(properties.MCID)
+                    if isinstance(properties, pikepdf.Dictionary) and "/MCID" in properties
+                    else None
+                )
+                if mcid is not None and (index, mcid) not in used:
+                    instructions[position] = pikepdf.ContentStreamInstruction(
+                        [pikepdf.Name.Artifact, pikepdf.Dictionary(Type=pikepdf.Name.Pagination)],
+                        pikepdf.Operator("BDC"),
+                    )
+                    changed = True
+                    mcid = None
+                marked.append(mcid)
+            elif operator in ("TJ", "Tj") and marked and marked[-1] is not None:
+                last_show[marked[-1]] = (position, font)
+            elif operator == "EMC" and marked:
+                mcid = marked.pop()
+                if mcid is None or (index, mcid) not in line_ends or mcid not in last_show:
+                    continue
+                at, show_font = last_show[mcid]
+                space = _space_code(show_font) if show_font is not None else None
+                if space is None:
+                    continue
+                shown = instructions[at]
+                if str(shown.operator) == "TJ":
+                    items = pikepdf.Array(shown.operands[0])
+                    items.append(pikepdf.String(space))
+                    new_operands: list[Any] = [items]
+                else:
+                    new_operands = [pikepdf.String(bytes(shown.operands[0]) + space)]
+                instructions[at] = pikepdf.ContentStreamInstruction(new_operands, shown.operator)
+                changed = True
+        if changed:
+            page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
+
+
+def finish_accessible_pdf(data: bytes, html: str) -> bytes:
+    """WeasyPrint's PDF/UA-1 with its structure rebuilt from `html` (see the module)."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        mcid_text = [scan_page(page).mcid_text for page in pdf.pages]
+        root = pdf.Root.StructTreeRoot
+        reader = _Reader(pdf, mcid_text)
+        found = [block for top in _kids(root) for block in reader.blocks(top)]
+        expected = expected_tree(html)
+        matches = match(expected, found)
+        matched = {id(m.expected): m for m in matches}
+
+        writer = _Writer(pdf)
+        writer.mcid_text = mcid_text
+        document = _write(writer, expected, root, matched, 0)
+        root.K = pikepdf.Array([document])
+
+        # Annotations keep their StructParent keys, after the pages'.
+        nums = pikepdf.Array()
+        for index in range(len(pdf.pages)):
+            entries = writer.parent_tree[index]
+            size = max(entries) + 1 if entries else 0
+            nums.append(index)
+            nums.append(pikepdf.Array([entries.get(i) for i in range(size)]))
+            pdf.pages[index].obj.StructParents = index
+        next_key = len(pdf.pages)
+        for page in pdf.pages:
+            for annotation in page.obj.get("/Annots", []):
+                if "/StructParent" in annotation:
+                    key = next_key
+                    next_key += 1
+                    annotation.StructParent = key
+                    nums.append(key)
+                    nums.append(_owner(annotation, document))
+        root.ParentTree = pdf.make_indirect(pikepdf.Dictionary(Nums=nums))
+        root.ParentTreeNextKey = next_key
+        _rewrite_content(pdf, writer.used, writer.line_ends)
+        pdf.Root.MarkInfo = pikepdf.Dictionary(Marked=True, Suspects=False)
+        for page in pdf.pages:
+            page.obj.Tabs = pikepdf.Name.S
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True, compress_streams=True)
+    return out.getvalue()
+
+
+def _owner(annotation: Any, document: Any) -> Any:
+    """The Link element that holds an annotation (through an OBJR)."""
+    stack = [document]
+    while stack:
+        element = stack.pop()
+        for kid in _kids(element):
+            if (
+                isinstance(kid, pikepdf.Dictionary)
+                and kid.get("/Type") == "/OBJR"
+                and kid.Obj.objgen == annotation.objgen
+            ):
+                return element
+            if _is_element(kid):
+                stack.append(kid)
+    return None

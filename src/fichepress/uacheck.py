@@ -1,0 +1,440 @@
+"""Check accessible PDFs (PDF/UA-1) by opening them: identification, tree, semantics, text, links.
+
+Rules, each a short name in findings:
+
+- UA-ID: PDF/UA-1 in the XMP, a title shown by viewers, a natural language, MarkInfo;
+- UA-TREE: every marked-content id on every page maps through the ParentTree to a structure
+  element reachable from the root that holds it on that page; pages have their own
+  StructParents; ParentTreeNextKey is set; no element points at content that is not there;
+- UA-ARTIFACT: nothing is painted outside marked content (decorations are artifacts);
+- UA-HEADINGS: one H1 per article, headings that do not skip a level;
+- UA-LISTS: L holds LI, LI holds Lbl and LBody;
+- UA-FIGURES: every Figure has alternative text;
+- UA-LINKS: every link annotation sits in a Link element, with a description that makes sense
+  out of context;
+- UA-BOOKMARKS: bookmarks for the H1 and H2 headings;
+- UA-TABS: tab order follows the structure (/Tabs /S) on every page;
+- UA-TEXT: every glyph has Unicode, no word cut by hyphenation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pikepdf
+
+from fichepress.pdfscan import Scan, scan_page
+from fichepress.preflight import Finding
+
+_LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_SPACE = re.compile(r"\s+")
+MEANINGLESS_LINKS = {
+    "ici",
+    "cliquez ici",
+    "clic ici",
+    "lien",
+    "ce lien",
+    "en savoir plus",
+    "plus",
+    "voir",
+    "here",
+    "click here",
+    "link",
+    "this link",
+    "more",
+    "read more",
+    "learn more",
+    "see",
+}
+
+
+def _error(page: int, rule: str, what: str, where: str = "") -> Finding:
+    return Finding(page, rule, "error", what, where)
+
+
+def _kids(element: Any) -> list[Any]:
+    kids = element.get("/K")
+    if kids is None:
+        return []
+    return list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+
+
+def _is_element(value: Any) -> bool:
+    return isinstance(value, pikepdf.Dictionary) and "/S" in value
+
+
+def _role_map(pdf: pikepdf.Pdf) -> Any:
+    root: Any = pdf.Root.get("/StructTreeRoot", {})
+    return root.get("/RoleMap")
+
+
+def _role(element: Any, role_map: Any) -> str:
+    kind = str(element.get("/S", ""))
+    seen = set()
+    while role_map is not None and kind in role_map and kind not in seen:
+        seen.add(kind)
+        kind = str(role_map[kind])
+    return kind.lstrip("/")
+
+
+@dataclass
+class _Tree:
+    """The structure tree as reached from the root: elements in reading order."""
+
+    elements: list[Any] = field(default_factory=list)
+    holds: dict[tuple[int, int], Any] = field(default_factory=dict)
+    """(page index, MCID) → the element that holds that marked content."""
+    annotations: dict[tuple[int, int], Any] = field(default_factory=dict)
+    """annotation objgen → the element whose OBJR points at it."""
+    problems: list[str] = field(default_factory=list)
+
+
+def _walk(pdf: pikepdf.Pdf) -> _Tree:
+    tree = _Tree()
+    pages = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
+    root = pdf.Root.get("/StructTreeRoot")
+    if root is None:
+        return tree
+    seen: set[tuple[int, int]] = set()
+
+    def visit(element: Any, page: int | None) -> None:
+        if element.objgen != (0, 0):
+            if element.objgen in seen:
+                tree.problems.append(f"the element {element.objgen} appears twice in the tree")
+                return
+            seen.add(element.objgen)
+        tree.elements.append(element)
+        own = element.get("/Pg")
+        page = pages.get(own.objgen, page) if own is not None else page
+        for kid in _kids(element):
+            if isinstance(kid, int):
+                if page is None:
+                    tree.problems.append(f"a {element.S} element holds MCID {kid} with no page")
+                else:
+                    tree.holds[(page, kid)] = element
+            elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
+                mcr_page = pages.get(kid.Pg.objgen) if "/Pg" in kid else page
+                if mcr_page is not None:
+                    tree.holds[(mcr_page, int(kid.MCID))] = element
+            elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR":
+                tree.annotations[kid.Obj.objgen] = element
+            elif _is_element(kid):
+                visit(kid, page)
+
+    for top in _kids(root):
+        if _is_element(top):
+            visit(top, None)
+    return tree
+
+
+def _parent_tree(root: Any) -> dict[int, Any]:
+    entries: dict[int, Any] = {}
+
+    def collect(node: Any) -> None:
+        nums = node.get("/Nums")
+        if nums is not None:
+            for i in range(0, len(nums) - 1, 2):
+                entries[int(nums[i])] = nums[i + 1]
+        for kid in node.get("/Kids", []):
+            collect(kid)
+
+    tree = root.get("/ParentTree")
+    if tree is not None:
+        collect(tree)
+    return entries
+
+
+def _text_of(
+    element: Any, texts: dict[tuple[int, int], str], pages: dict[Any, int], page: int
+) -> str:
+    if "/ActualText" in element:
+        return str(element.ActualText)
+    own = element.get("/Pg")
+    page = pages.get(own.objgen, page) if own is not None else page
+    parts = []
+    for kid in _kids(element):
+        if isinstance(kid, int):
+            parts.append(texts.get((page, kid), ""))
+        elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
+            parts.append(texts.get((pages.get(kid.Pg.objgen, page), int(kid.MCID)), ""))
+        elif _is_element(kid):
+            parts.append(_text_of(kid, texts, pages, page))
+    return "".join(parts)
+
+
+def reading_text(pdf: pikepdf.Pdf) -> list[tuple[str, str]]:
+    """(role, text) of each block of the structure tree in reading order, as a screen reader
+    gets them: ActualText and Alt honoured, spaces normalised."""
+    scans = [scan_page(page) for page in pdf.pages]
+    return _blocks(pdf, scans)
+
+
+_BLOCKS = {"P", "H1", "H2", "H3", "H4", "H5", "H6", "Lbl", "LBody", "Figure", "Caption"}
+
+
+def _blocks(pdf: pikepdf.Pdf, scans: list[Scan]) -> list[tuple[str, str]]:
+    texts = {
+        (index, mcid): text
+        for index, scan in enumerate(scans)
+        for mcid, text in scan.mcid_text.items()
+    }
+    pages = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
+    role_map = _role_map(pdf)
+    result = []
+    for element in _walk(pdf).elements:
+        role = _role(element, role_map)
+        if role not in _BLOCKS:
+            continue
+        if any(_is_element(k) and _role(k, role_map) in _BLOCKS for k in _kids(element)):
+            continue  # its blocks are listed themselves
+        if role == "Figure":
+            text = str(element.get("/Alt", element.get("/ActualText", "")))
+        else:
+            text = _text_of(element, texts, pages, 0)
+        result.append((role, _SPACE.sub(" ", text).strip()))
+    return result
+
+
+def _identification(pdf: pikepdf.Pdf) -> Iterator[Finding]:
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
+        part = str(xmp.get("pdfuaid:part", ""))
+        title = str(xmp.get("dc:title", "") or "")
+    if part != "1":
+        yield _error(0, "UA-ID", f"not identified as PDF/UA-1 (pdfuaid:part: {part or 'none'})")
+    if not title.strip():
+        yield _error(0, "UA-ID", "no document title in the XMP metadata (dc:title)")
+    preferences: Any = pdf.Root.get("/ViewerPreferences", {})
+    if preferences.get("/DisplayDocTitle") is not True:
+        yield _error(0, "UA-ID", "viewers are not asked to show the title (DisplayDocTitle)")
+    lang = str(pdf.Root.get("/Lang", ""))
+    if not _LANG.match(lang):
+        yield _error(0, "UA-ID", f'no valid document language (/Lang "{lang}")')
+    mark_info: Any = pdf.Root.get("/MarkInfo", {})
+    if mark_info.get("/Marked") is not True:
+        yield _error(0, "UA-ID", "the document is not marked as tagged (MarkInfo)")
+    if mark_info.get("/Suspects") is True:
+        yield _error(0, "UA-ID", "the tagging is marked as suspect (MarkInfo /Suspects)")
+
+
+def _integrity(pdf: pikepdf.Pdf, tree: _Tree, scans: list[Scan]) -> Iterator[Finding]:
+    root = pdf.Root.get("/StructTreeRoot")
+    if root is None:
+        yield _error(0, "UA-TREE", "no structure tree (StructTreeRoot)")
+        return
+    for problem in tree.problems:
+        yield _error(0, "UA-TREE", problem)
+    parent_tree = _parent_tree(root)
+    if "/ParentTree" not in root:
+        yield _error(0, "UA-TREE", "no ParentTree")
+    next_key = root.get("/ParentTreeNextKey")
+    if next_key is None:
+        yield _error(0, "UA-TREE", "no ParentTreeNextKey")
+    elif parent_tree and int(next_key) <= max(parent_tree):
+        yield _error(0, "UA-TREE", f"ParentTreeNextKey {next_key} is not above every key")
+    reachable = {element.objgen for element in tree.elements}
+    keys: dict[int, int] = {}
+    for index, (page, scan) in enumerate(zip(pdf.pages, scans, strict=True)):
+        number = index + 1
+        value = page.obj.get("/StructParents")
+        if value is None:
+            if scan.mcid_order:
+                yield _error(number, "UA-TREE", "the page has marked content but no StructParents")
+            continue
+        key = int(value)
+        if key in keys:
+            yield Finding(
+                number,
+                "UA-TREE",
+                "error",
+                f"StructParents {key} is shared with page {keys[key] + 1}",
+            )
+        keys[key] = index
+        mapping = parent_tree.get(key)
+        if scan.mcid_order and not isinstance(mapping, pikepdf.Array):
+            yield _error(number, "UA-TREE", f"StructParents {key} has no entry in the ParentTree")
+            continue
+        orphans = []
+        for mcid in scan.mcid_order:
+            entry = mapping[mcid] if mapping is not None and mcid < len(mapping) else None
+            holder = tree.holds.get((index, mcid))
+            if not isinstance(entry, pikepdf.Dictionary) or entry.objgen not in reachable:
+                orphans.append(mcid)
+            elif holder is None or holder.objgen != entry.objgen:
+                yield Finding(
+                    number,
+                    "UA-TREE",
+                    "error",
+                    f"MCID {mcid}: the ParentTree names an element that does not hold it",
+                )
+        if orphans:
+            shown = ", ".join(str(m) for m in orphans[:8]) + (" …" if len(orphans) > 8 else "")
+            yield Finding(
+                number,
+                "UA-TREE",
+                "error",
+                f"marked content no element of the tree holds (MCID {shown}): tag it or"
+                " make it an artifact",
+            )
+        present = set(scan.mcid_order)
+        missing = sorted(m for (p, m) in tree.holds if p == index and m not in present)
+        if missing:
+            yield Finding(
+                number,
+                "UA-TREE",
+                "error",
+                f"elements hold MCIDs the page does not have ({', '.join(map(str, missing[:8]))})",
+            )
+        if scan.untagged:
+            yield Finding(
+                number,
+                "UA-ARTIFACT",
+                "error",
+                f"{len(scan.untagged)} painting operations are neither tagged nor artifacts",
+                scan.untagged[0],
+            )
+
+
+def _semantics(pdf: pikepdf.Pdf, tree: _Tree) -> Iterator[Finding]:
+    role_map = _role_map(pdf)
+    roles = {element.objgen: _role(element, role_map) for element in tree.elements}
+
+    def role(element: Any) -> str:
+        return roles.get(element.objgen) or _role(element, role_map)
+
+    # headings: one H1 per article (or document), no skipped level
+    previous = 0
+    h1_per_article: dict[Any, int] = {}
+    article: Any = None
+    for element in tree.elements:
+        kind = role(element)
+        if kind in ("Art", "Document") and (kind == "Art" or article is None):
+            article = element.objgen
+            previous = 0
+        if len(kind) == 2 and kind[0] == "H" and kind[1].isdigit():
+            level = int(kind[1])
+            if level > previous + 1:
+                yield Finding(
+                    0,
+                    "UA-HEADINGS",
+                    "error",
+                    f"H{level} follows {f'H{previous}' if previous else 'no heading'}:"
+                    " a heading level is skipped",
+                )
+            previous = level
+            if level == 1:
+                h1_per_article[article] = h1_per_article.get(article, 0) + 1
+    if not h1_per_article:
+        yield _error(0, "UA-HEADINGS", "no H1 heading")
+    for count in h1_per_article.values():
+        if count > 1:
+            yield _error(0, "UA-HEADINGS", f"{count} H1 headings in one article, not one")
+    # lists, figures
+    for element in tree.elements:
+        kind = role(element)
+        kids = [k for k in _kids(element) if _is_element(k)]
+        if kind == "L":
+            wrong = sorted({role(k) for k in kids} - {"LI", "L", "Caption"})
+            if wrong:
+                yield _error(0, "UA-LISTS", f"a list (L) holds {', '.join(wrong)}, not LI")
+        elif kind == "LI":
+            wrong = sorted({role(k) for k in kids} - {"Lbl", "LBody"})
+            if wrong:
+                yield _error(0, "UA-LISTS", f"a list item (LI) holds {', '.join(wrong)}")
+        elif kind in ("Lbl", "LBody"):
+            parent = element.get("/P")
+            if parent is None or role(parent) != "LI":
+                yield _error(0, "UA-LISTS", f"a {kind} is not inside a list item (LI)")
+        elif kind == "Figure":
+            alt = str(element.get("/Alt", element.get("/ActualText", ""))).strip()
+            if not alt:
+                yield _error(0, "UA-FIGURES", "a Figure has no alternative text (Alt)")
+
+
+def _links(pdf: pikepdf.Pdf, tree: _Tree) -> Iterator[Finding]:
+    role_map = _role_map(pdf)
+    for index, page in enumerate(pdf.pages):
+        for annotation in page.obj.get("/Annots", []):
+            if annotation.get("/Subtype") != "/Link":
+                continue
+            owner = tree.annotations.get(annotation.objgen)
+            action: Any = annotation.get("/A", {})
+            uri = str(action.get("/URI", ""))
+            if owner is None or _role(owner, role_map) != "Link":
+                yield Finding(
+                    index + 1,
+                    "UA-LINKS",
+                    "error",
+                    "a link annotation is not inside a Link element",
+                    uri,
+                )
+            contents = _SPACE.sub(" ", str(annotation.get("/Contents", ""))).strip()
+            if not contents:
+                yield _error(index + 1, "UA-LINKS", "a link has no description (/Contents)", uri)
+            elif contents.casefold().strip(" .:!?»«") in MEANINGLESS_LINKS:
+                yield Finding(
+                    index + 1,
+                    "UA-LINKS",
+                    "error",
+                    f'the link text "{contents}" means nothing out of context',
+                    uri,
+                )
+            if annotation.get("/StructParent") is None:
+                yield _error(index + 1, "UA-LINKS", "a link annotation has no StructParent", uri)
+        if page.obj.get("/Tabs") != "/S":
+            yield Finding(
+                index + 1,
+                "UA-TABS",
+                "error",
+                "the tab order does not follow the structure (/Tabs /S)",
+            )
+
+
+def _bookmarks(pdf: pikepdf.Pdf, blocks: list[tuple[str, str]]) -> Iterator[Finding]:
+    titles = set()
+    with pdf.open_outline() as outline:
+        stack = list(outline.root)
+        while stack:
+            item = stack.pop()
+            titles.add(_SPACE.sub(" ", item.title).strip().casefold())
+            stack.extend(item.children)
+    for role, text in blocks:
+        if role in ("H1", "H2") and text and text.casefold() not in titles:
+            yield _error(0, "UA-BOOKMARKS", f'no bookmark for the {role} "{text[:60]}"')
+
+
+def _text(scans: list[Scan]) -> Iterator[Finding]:
+    for index, scan in enumerate(scans):
+        texts = [scan.mcid_text[m] for m in scan.mcid_order]
+        unmapped = sum(text.count("\ufffd") for text in texts)
+        if unmapped:
+            yield _error(index + 1, "UA-TEXT", f"{unmapped} glyphs have no Unicode value")
+        cut = [t for t in texts if t.rstrip().endswith(("\u2010", "\u00ad"))]
+        if cut:
+            yield Finding(
+                index + 1,
+                "UA-TEXT",
+                "error",
+                f"{len(cut)} words are cut by hyphenation: readers get them in pieces",
+                f'"{cut[0].strip()[-30:]}"',
+            )
+
+
+def check_accessible(data: bytes) -> list[Finding]:
+    """Every finding of the accessibility rules for a PDF."""
+    import io
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        scans = [scan_page(page) for page in pdf.pages]
+        tree = _walk(pdf)
+        findings = [
+            *_identification(pdf),
+            *_integrity(pdf, tree, scans),
+            *_semantics(pdf, tree),
+            *_links(pdf, tree),
+            *_bookmarks(pdf, _blocks(pdf, scans)),
+            *_text(scans),
+        ]
+    return sorted(findings)
