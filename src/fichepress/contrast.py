@@ -72,7 +72,7 @@ def text_pairs(document: Any) -> dict[tuple[RGB, RGB, bool], Pair]:
             if foreground is not None:
                 size_pt = box.style["font_size"] / PX_PER_PT
                 bold = box.style["font_weight"] >= 700
-                large = size_pt >= 18 or (bold and size_pt >= 14)
+                large = size_pt >= 17.99 or (bold and size_pt >= 13.99)
                 key = (foreground, background, large)
                 pairs.setdefault(key, Pair(foreground, background, large, text.strip()[:40]))
         for child in getattr(box, "children", ()):

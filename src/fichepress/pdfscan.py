@@ -633,7 +633,11 @@ def scan_page(page: pikepdf.Page) -> Scan:
     for annotation in annotations:
         appearance = annotation.get("/AP", {}).get("/N")
         if isinstance(appearance, pikepdf.Stream):
+            # An appearance is not page content: it needs no tags (PDF/UA tags the annotation
+            # itself), but its colours still reach the press.
+            interpreter.marked.append(("/Annotation", None))
             interpreter.run(appearance, appearance.get("/Resources"), _State(), "annotation")
+            interpreter.marked.pop()
     return scan
 
 

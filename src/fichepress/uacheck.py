@@ -89,6 +89,8 @@ class _Tree:
     """(page index, MCID) → the element that holds that marked content."""
     annotations: dict[tuple[int, int], Any] = field(default_factory=dict)
     """annotation objgen → the element whose OBJR points at it."""
+    parents: dict[tuple[int, int], Any] = field(default_factory=dict)
+    """element objgen → the element the tree puts it in (whatever its /P says)."""
     problems: list[str] = field(default_factory=list)
 
 
@@ -122,6 +124,7 @@ def _walk(pdf: pikepdf.Pdf) -> _Tree:
             elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR":
                 tree.annotations[kid.Obj.objgen] = element
             elif _is_element(kid):
+                tree.parents[kid.objgen] = element
                 visit(kid, page)
 
     for top in _kids(root):
@@ -219,6 +222,17 @@ def _identification(pdf: pikepdf.Pdf) -> Iterator[Finding]:
         yield _error(0, "UA-ID", "the tagging is marked as suspect (MarkInfo /Suspects)")
 
 
+def _artifacts(scans: list[Scan]) -> Iterator[Finding]:
+    for index, scan in enumerate(scans):
+        if scan.untagged:
+            yield _error(
+                index + 1,
+                "UA-ARTIFACT",
+                f"{len(scan.untagged)} painting operations are neither tagged nor artifacts",
+                scan.untagged[0],
+            )
+
+
 def _integrity(pdf: pikepdf.Pdf, tree: _Tree, scans: list[Scan]) -> Iterator[Finding]:
     root = pdf.Root.get("/StructTreeRoot")
     if root is None:
@@ -287,14 +301,6 @@ def _integrity(pdf: pikepdf.Pdf, tree: _Tree, scans: list[Scan]) -> Iterator[Fin
                 "error",
                 f"elements hold MCIDs the page does not have ({', '.join(map(str, missing[:8]))})",
             )
-        if scan.untagged:
-            yield Finding(
-                number,
-                "UA-ARTIFACT",
-                "error",
-                f"{len(scan.untagged)} painting operations are neither tagged nor artifacts",
-                scan.untagged[0],
-            )
 
 
 def _semantics(pdf: pikepdf.Pdf, tree: _Tree) -> Iterator[Finding]:
@@ -340,11 +346,13 @@ def _semantics(pdf: pikepdf.Pdf, tree: _Tree) -> Iterator[Finding]:
             if wrong:
                 yield _error(0, "UA-LISTS", f"a list (L) holds {', '.join(wrong)}, not LI")
         elif kind == "LI":
+            if not kids:
+                yield _error(0, "UA-LISTS", "a list item (LI) is empty")
             wrong = sorted({role(k) for k in kids} - {"Lbl", "LBody"})
             if wrong:
                 yield _error(0, "UA-LISTS", f"a list item (LI) holds {', '.join(wrong)}")
         elif kind in ("Lbl", "LBody"):
-            parent = element.get("/P")
+            parent = tree.parents.get(element.objgen)
             if parent is None or role(parent) != "LI":
                 yield _error(0, "UA-LISTS", f"a {kind} is not inside a list item (LI)")
         elif kind == "Figure":
@@ -355,6 +363,8 @@ def _semantics(pdf: pikepdf.Pdf, tree: _Tree) -> Iterator[Finding]:
 
 def _links(pdf: pikepdf.Pdf, tree: _Tree) -> Iterator[Finding]:
     role_map = _role_map(pdf)
+    root: Any = pdf.Root.get("/StructTreeRoot", {})
+    parent_tree = _parent_tree(root)
     for index, page in enumerate(pdf.pages):
         for annotation in page.obj.get("/Annots", []):
             if annotation.get("/Subtype") != "/Link":
@@ -381,7 +391,20 @@ def _links(pdf: pikepdf.Pdf, tree: _Tree) -> Iterator[Finding]:
                     f'the link text "{contents}" means nothing out of context',
                     uri,
                 )
-            if annotation.get("/StructParent") is None:
+            key = annotation.get("/StructParent")
+            entry = parent_tree.get(int(key)) if key is not None else None
+            if (
+                key is not None
+                and owner is not None
+                and (not isinstance(entry, pikepdf.Dictionary) or entry.objgen != owner.objgen)
+            ):
+                yield _error(
+                    index + 1,
+                    "UA-LINKS",
+                    f"the annotation's StructParent ({key}) does not lead to its Link element",
+                    uri,
+                )
+            if key is None:
                 yield _error(index + 1, "UA-LINKS", "a link annotation has no StructParent", uri)
         if page.obj.get("/Tabs") != "/S":
             yield Finding(
@@ -432,6 +455,7 @@ def check_accessible(data: bytes) -> list[Finding]:
         findings = [
             *_identification(pdf),
             *_integrity(pdf, tree, scans),
+            *_artifacts(scans),
             *_semantics(pdf, tree),
             *_links(pdf, tree),
             *_bookmarks(pdf, _blocks(pdf, scans)),

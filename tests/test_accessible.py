@@ -1,0 +1,239 @@
+"""The accessible variant's structure, rebuilt from the HTML: compared with what WeasyPrint
+gives alone, and read back as a screen reader would."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pytest
+
+from fichepress.accessible import StructureError, expected_tree, finish_accessible_pdf
+from fichepress.build import Builder, Report, build
+from fichepress.load import load_series, load_sheet
+from fichepress.project import Project
+from fichepress.render import render_sheet
+from fichepress.uacheck import _walk, check_accessible, reading_text
+
+from .helpers import sheet_texts
+
+REFERENCE = "03-strategie-globale"
+WITH_LINKS = "01-partir-du-territoire"
+
+
+def raw_render(project: Project, slug: str) -> tuple[bytes, str]:
+    """WeasyPrint's own PDF/UA-1 of a sheet, before fichepress repairs it, and its HTML."""
+    builder = Builder(project, project.root / "unused")
+    sheet = load_sheet(project.sheets / f"{slug}.yaml", project).sheet
+    html = render_sheet(
+        sheet,
+        builder.series,
+        variant="accessible",
+        stylesheets=[p.as_uri() for p in builder.theme.stylesheets("accessible")],
+        swatches=builder.theme.swatch_css("accessible"),
+        logos=builder.logos,
+    )
+    rendered = builder.renderer.render(
+        html, base_url=project.root.as_uri() + "/", variant="accessible"
+    )
+    return rendered.data, html
+
+
+@pytest.fixture(scope="module")
+def reference_pdf(series_build: tuple[Project, Path, Report]) -> pikepdf.Pdf:
+    _, out, _ = series_build
+    return pikepdf.open(out / "accessible" / f"{REFERENCE}.pdf")
+
+
+def roles(element: Any, depth: int = 0) -> list[str]:
+    """The block structure under `element`, one indented role per line."""
+    lines = ["  " * depth + str(element.S).lstrip("/")]
+    kids = element.K if isinstance(element.K, pikepdf.Array) else [element.K]
+    for kid in kids:
+        if isinstance(kid, pikepdf.Dictionary) and "/S" in kid and kid.S not in ("/Span", "/Link"):
+            lines += roles(kid, depth + 1)
+    return lines
+
+
+def test_weasyprint_alone_fails_the_checks_and_the_repair_passes_them(project: Project) -> None:
+    raw, html = raw_render(project, REFERENCE)
+    before = {finding.rule for finding in check_accessible(raw)}
+    # page numbers and footers tagged out of the tree, words cut across columns and lines,
+    # no ParentTreeNextKey
+    assert {"UA-TREE", "UA-BOOKMARKS"} <= before
+    assert check_accessible(finish_accessible_pdf(raw, html)) == []
+
+
+def test_one_element_per_html_block_whatever_the_pages_and_columns(
+    reference_pdf: pikepdf.Pdf,
+) -> None:
+    tree = roles(_walk(reference_pdf).elements[0])
+    assert tree[:24] == [
+        "Document",
+        "  Art",
+        "    Div",  # the header
+        "      P",
+        "      H1",
+        "      P",
+        "    Div",  # the body: three paragraphs, the third one cut by the column break
+        "      P",
+        "      P",
+        "      P",
+        "      L",
+        "        LI",
+        "          Lbl",
+        "          LBody",
+        "        LI",
+        "          Lbl",
+        "          LBody",
+        "        LI",
+        "          Lbl",
+        "          LBody",
+        "        LI",
+        "          Lbl",
+        "          LBody",
+        "      P",
+    ]
+    assert tree[24:27] == ["      BlockQuote", "        P", "    Sect"]
+    assert tree.count("  Art") == 1  # not one article per page
+    assert [line.strip() for line in tree].count("H1") == 1
+
+
+def test_the_reader_gets_the_source_text_block_by_block(reference_pdf: pikepdf.Pdf) -> None:
+    blocks = reading_text(reference_pdf)
+    assert blocks[:3] == [
+        ("P", "Agir contre la pauvreté et l'exclusion sociale dans les territoires"),
+        ("H1", "3. S'intégrer dans une stratégie plus globale"),
+        ("P", "Un élément clé pour des actions structurantes dans vos territoires."),
+    ]
+    third = blocks[5][1]
+    assert third.startswith("À la différence de l'angle sectoriel")
+    assert third.endswith(
+        "Elle implique la concertation de parties prenantes et le croisement de"
+        " plusieurs échelles, champs et secteurs d'intervention."
+    )
+    assert ("Figure", "Communagir") in blocks
+    assert all("\u2010" not in text and "\u00ad" not in text for _, text in blocks)
+
+
+@pytest.mark.parametrize("variant", ["accessible"])
+def test_every_sheet_reads_as_its_source_in_order(
+    series_build: tuple[Project, Path, Report], variant: str
+) -> None:
+    """Exact text (case, accents, guillemets, ligatures), in reading order, for every sheet."""
+    project, out, _ = series_build
+    series = load_series(project)
+    for path in project.sheet_files():
+        sheet = load_sheet(path, project).sheet
+        with pikepdf.open(out / variant / f"{path.stem}.pdf") as pdf:
+            read = " ".join(
+                text for role, text in reading_text(pdf) if role not in ("Lbl", "Figure")
+            )
+        read = re.sub(r"\s+", " ", read)
+        position = 0
+        for text in sheet_texts(sheet, series):
+            wanted = re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
+            found = read.find(wanted, position)
+            assert found >= 0, (path.name, wanted, read[position : position + 200])
+            position = found + len(wanted)
+
+
+def test_page_numbers_and_running_footers_are_artifacts(reference_pdf: pikepdf.Pdf) -> None:
+    for page in reference_pdf.pages:
+        pagination = [
+            instruction
+            for instruction in pikepdf.parse_content_stream(page)
+            if str(instruction.operator) == "BDC"
+            and instruction.operands[0] == "/Artifact"
+            and isinstance(instruction.operands[1], pikepdf.Dictionary)
+            and instruction.operands[1].get("/Type") == "/Pagination"
+        ]
+        assert len(pagination) == 2  # the series title on the left, "n / N" on the right
+
+
+def test_capitals_set_by_css_read_in_the_source_case(reference_pdf: pikepdf.Pdf) -> None:
+    spans = [
+        str(element.ActualText)
+        for element in _walk(reference_pdf).elements
+        if element.get("/S") == "/Span" and "/ActualText" in element
+    ]
+    assert "Un élément clé pour des actions structurantes " in spans
+    assert "Vidéo " in spans and "Notre sélection" in spans
+
+
+def test_a_line_break_keeps_the_space_between_words(reference_pdf: pikepdf.Pdf) -> None:
+    text = "".join(page.extract_text() for page in pypdf_pages(reference_pdf))
+    assert "stratégie plus globale" in text.replace("\n", "")
+    assert "territoriale de lutte" in text.replace("\n", "")
+
+
+def pypdf_pages(pdf: pikepdf.Pdf) -> list[Any]:
+    import pypdf
+
+    out = io.BytesIO()
+    pdf.save(out)
+    return list(pypdf.PdfReader(out).pages)
+
+
+def test_links_are_link_elements_described_by_their_text(
+    series_build: tuple[Project, Path, Report],
+) -> None:
+    project, out, _ = series_build
+    sheet = load_sheet(project.sheets / f"{WITH_LINKS}.yaml", project).sheet
+    assert sheet.selection is not None
+    urls = {r.url: r.title for g in sheet.selection.groups for r in g.resources if r.url}
+    assert urls
+    with pikepdf.open(out / "accessible" / f"{WITH_LINKS}.pdf") as pdf:
+        tree = _walk(pdf)
+        annotations = [a for page in pdf.pages for a in page.obj.get("/Annots", [])]
+        for url, title in urls.items():
+            found = [a for a in annotations if str(a.A.URI) == url]
+            assert found, url
+            for annotation in found:
+                assert str(annotation.Contents) == title
+                assert tree.annotations[annotation.objgen].S == "/Link"
+
+
+def test_text_drawn_by_css_stops_the_repair_with_a_clear_message(project: Project) -> None:
+    css = project.styles / "fiches" / "theme.css"
+    css.write_text(css.read_text("utf-8") + '\nh1::after { content: " !"; }\n', "utf-8")
+    raw, html = raw_render(project, REFERENCE)
+    with pytest.raises(StructureError) as error:
+        finish_accessible_pdf(raw, html)
+    assert str(error.value) == (
+        '"3. S\'intégrer dans une stratégie plus globale" reads "3.s\'intégrerdansunestratégie'
+        'plusglobale!" in the PDF: text drawn by CSS (content:) or a font without the right'
+        " characters?"
+    )
+    report = build(project, project.root / "out", variants=["accessible"])
+    assert report.failed == {f"sheets/{REFERENCE}.yaml"}
+    assert "accessible PDF not made: its structure could not be repaired" in str(report.problems[0])
+
+
+def test_the_expected_tree_follows_the_template() -> None:
+    html = (
+        "<html><body><article><h1>T</h1><ul><li>un <em>deux</em></li></ul>"
+        "<section><h2>S</h2><ul><li><p>a</p><p>b</p></li></ul></section>"
+        '<footer><figure><img alt="Logo"></figure></footer></article></body></html>'
+    )
+    tree = expected_tree(html)
+    art = tree.children[0]
+    assert [c.type for c in art.children] == ["H1", "L", "Sect", "Sect"]
+    item = art.children[1].children[0]
+    assert [c.type for c in item.children] == ["Lbl", "LBody"]
+    assert item.children[1].text == "un deux"
+    assert [leaf.type for leaf in art.children[2].leaves()] == ["H2", "Lbl", "P", "P"]
+    assert art.children[2].children[1].children[0].children[0].optional  # the label may be absent
+    assert [(leaf.type, leaf.alt) for leaf in art.children[3].leaves()] == [("Figure", "Logo")]
+
+
+def test_a_sheet_in_english_says_so(project: Project, tmp_path: Path) -> None:
+    sheet = project.sheets / f"{REFERENCE}.yaml"
+    sheet.write_text(sheet.read_text("utf-8").replace("kicker:", "language: en\nkicker:"), "utf-8")
+    report = build(project, tmp_path / "out", variants=["accessible"])
+    assert report.ok, report.problems
+    with pikepdf.open(tmp_path / "out" / "accessible" / f"{REFERENCE}.pdf") as pdf:
+        assert str(pdf.Root.Lang) == "en"
