@@ -237,3 +237,16 @@ def test_a_sheet_in_english_says_so(project: Project, tmp_path: Path) -> None:
     assert report.ok, report.problems
     with pikepdf.open(tmp_path / "out" / "accessible" / f"{REFERENCE}.pdf") as pdf:
         assert str(pdf.Root.Lang) == "en"
+
+
+def test_credits_come_last_in_reading_order(reference_pdf: pikepdf.Pdf) -> None:
+    blocks = reading_text(reference_pdf)
+    figures = [i for i, (role, _) in enumerate(blocks) if role == "Figure"]
+    headings = [i for i, (role, _) in enumerate(blocks) if role.startswith("H")]
+    assert [blocks[i][1] for i in figures] == [
+        "Travail, Emploi et Solidarité sociale Québec",
+        "Communagir",
+    ]
+    assert min(figures) > max(headings)
+    assert blocks[-1] == ("P", "© 2019 Communagir - Tous droits réservés")
+    assert blocks[figures[0] - 1] == ("P", "Avec la participation financière de :")
