@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.fichepress-installed
 all: sheets
 
 help:
-	@echo "make sheets   create $(VENV), install fichepress, build every sheet into build/"
+	@echo "make sheets   create $(VENV), install fichepress, build every sheet and the collection"
 	@echo "make test     lint (ruff, mypy) and run the test suite"
 	@echo "make check    validate the sheets without rendering"
 	@echo "make format   format the code with ruff"
@@ -31,6 +31,7 @@ venv:
 
 sheets: venv
 	$(BIN)/fichepress build --strict
+	$(BIN)/fichepress collection --strict
 
 check: venv
 	$(BIN)/fichepress check

@@ -220,13 +220,10 @@ def test_bad_input_exits_1_names_the_place_and_keeps_the_previous_pdfs(
 def _break_the_bleed(project: Project) -> None:
     """A theme mistake a print shop would reject: the header band stops at the trim."""
     theme = project.styles / "fiches" / "theme.css"
-    old = "margin: calc(-1 * var(--bleed)) calc(-1 * (var(--page-margin-x) + var(--bleed))) 9mm;"
+    old = "margin: calc(-1 * (var(--page-margin-top) + var(--bleed)))"
     text = theme.read_text(encoding="utf-8")
     assert old in text
-    theme.write_text(
-        text.replace(old, "margin: 0 calc(-1 * (var(--page-margin-x) + var(--bleed))) 9mm;"),
-        "utf-8",
-    )
+    theme.write_text(text.replace(old, "margin: calc(-1 * var(--page-margin-top))", 1), "utf-8")
 
 
 def test_preflight_findings_are_warnings_and_strict_fails_the_sheet(
@@ -242,7 +239,7 @@ def test_preflight_findings_are_warnings_and_strict_fails_the_sheet(
     assert [str(p) for p in strict.problems] == [
         f"sheets/{REFERENCE}.yaml: print PDF preflight: error BLEED page 1: a fill reaches the trim"
         " on the top but stops short of the bleed: extend it 3 mm beyond the page (page, at"
-        " [-8.50 598.40 620.50 792.00])",
+        " [-8.50 547.37 620.50 792.00])",
         f"sheets/{REFERENCE}.yaml: print PDF not written: --strict turns warnings into errors",
     ]
     assert snapshot(out) == before

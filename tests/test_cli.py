@@ -26,9 +26,7 @@ def test_build_writes_both_variants_and_a_summary(project: Project) -> None:
     assert code == 0, err
     assert f"wrote build/print/{REFERENCE}.pdf (2 pages)" in out
     assert f"wrote build/accessible/{REFERENCE}.pdf (2 pages)" in out
-    assert out.splitlines()[-1] == (
-        "1 sheets: 2 PDFs written to build/, 0 sheets failed, 0 warnings"
-    )
+    assert out.splitlines()[-1] == ("1 sheets: 2 PDFs written to build/, 0 failed, 0 warnings")
     assert (project.root / "build" / "manifest.json").is_file()
 
 
@@ -41,7 +39,7 @@ def test_invalid_sources_exit_1_with_every_problem_and_no_traceback(project: Pro
     assert "Traceback" not in out + err
     assert f'error: sheets/{REFERENCE}.yaml:4:1: kiker: unknown key "kiker" (did you mean' in err
     assert 'year: must be a year like 2012 or a range like 2011-2015, got "deux"' in err
-    assert err.strip().endswith("1 sheets: 0 PDFs written to build/, 1 sheets failed, 0 warnings")
+    assert err.strip().endswith("1 sheets: 0 PDFs written to build/, 1 failed, 0 warnings")
     assert not (project.root / "build" / "print").exists()
 
     code, out, err = run("check", "--project", str(project.root))

@@ -47,7 +47,7 @@ def test_make_sheets_in_a_clean_clone(tmp_path: Path) -> None:
     assert (clone / ".venv" / "bin" / "fichepress").is_file()
     manifest = json.loads((clone / "build" / "manifest.json").read_text(encoding="utf-8"))
     sheets = [p for p in (clone / "sheets").glob("*.yaml") if p.name != "series.yaml"]
-    assert len(manifest["outputs"]) == 2 * len(sheets)
+    assert len(manifest["outputs"]) == 2 * len(sheets) + 2  # and the collection, twice
     for entry in manifest["outputs"]:
         assert (clone / "build" / entry["path"]).read_bytes().startswith(b"%PDF-")
     # A second run rebuilds (nothing is "up to date" for make) and reinstalls nothing.

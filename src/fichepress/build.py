@@ -101,16 +101,84 @@ class Builder:
     def output_path(self, variant: Variant, slug: str) -> Path:
         return self.out / variant / f"{slug}.pdf"
 
-    def finish(self, variant: Variant, rendered: Rendered, html: str) -> tuple[bytes, list[str]]:
+    def finish(
+        self, variant: Variant, data: bytes, rendered: Rendered, html: str
+    ) -> tuple[bytes, list[str]]:
         """The finished PDF of a variant and what its checks found, as lines."""
         if variant == "print":
-            data = finish_print_pdf(rendered.data)
+            data = finish_print_pdf(data)
             return data, [f"preflight: {f.line('')[2:]}" for f in check_print(data)]
-        data = finish_accessible_pdf(rendered.data, html)
+        data = finish_accessible_pdf(data, html)
         findings = [f"check: {f.line('')[2:]}" for f in check_accessible(data)]
         names = {swatch.rgb_tuple: name for name, swatch in self.theme.config.swatches.items()}
         findings += [f"contrast: {m}" for m in contrast_problems(rendered.colour_pairs, names)]
         return data, findings
+
+    def render(self, html: str, variant: Variant, shown: str, report: Report) -> Rendered | None:
+        """WeasyPrint's PDF of `html`, or None with the problem in `report`."""
+        try:
+            return self.renderer.render(
+                html,
+                base_url=self.project.root.as_uri() + "/",
+                variant=variant,
+                transform=self.print_transform if variant == "print" else None,
+            )
+        except RenderError as error:
+            report.problems.append(Problem(shown, message=f"{variant} PDF not made: {error}"))
+            report.failed.add(shown)
+            return None
+
+    def deliver(
+        self,
+        name: str,
+        shown: str,
+        variant: Variant,
+        rendered: Rendered,
+        html: str,
+        report: Report,
+        *,
+        data: bytes | None = None,
+        warnings: Sequence[Problem] = (),
+    ) -> None:
+        """Finish, check and write one output (`data` when it was changed since rendering)."""
+        notes = [Problem(shown, message=f"{variant} PDF: {w}") for w in rendered.warnings]
+        all_warnings = [*notes, *warnings]
+        try:
+            finished, findings = self.finish(
+                variant, rendered.data if data is None else data, rendered, html
+            )
+        except StructureError as error:
+            message = f"{variant} PDF not made: its structure could not be repaired: {error}"
+            report.problems.append(Problem(shown, message=message))
+            report.failed.add(shown)
+            return
+        all_warnings += [Problem(shown, message=f"{variant} PDF {line}") for line in findings]
+        fonts = foreign_fonts(finished, self.families)
+        if fonts:
+            report.problems.extend(
+                Problem(shown, message=f"{variant} PDF not written: {font}") for font in fonts
+            )
+            report.failed.add(shown)
+            return
+        if self.strict and all_warnings:
+            report.problems.extend(all_warnings)
+            message = f"{variant} PDF not written: --strict turns warnings into errors"
+            report.problems.append(Problem(shown, message=message))
+            report.failed.add(shown)
+            return
+        report.warnings.extend(all_warnings)
+        target = self.output_path(variant, name)
+        write_atomic(target, finished)
+        report.outputs.append(
+            Output(
+                variant=variant,
+                sheet=name,
+                source=shown,
+                path=target.relative_to(self.out).as_posix(),
+                pages=rendered.pages,
+                sha256=hashlib.sha256(finished).hexdigest(),
+            )
+        )
 
     def build_sheet(self, source: SheetSource, variant: Variant, report: Report) -> None:
         """Render one sheet in one variant and write it; record problems in `report`."""
@@ -123,58 +191,16 @@ class Builder:
             swatches=self.theme.swatch_css(variant),
             logos=self.logos,
         )
-        try:
-            rendered = self.renderer.render(
-                html,
-                base_url=self.project.root.as_uri() + "/",
-                variant=variant,
-                transform=self.print_transform if variant == "print" else None,
-            )
-        except RenderError as error:
-            report.problems.append(Problem(shown, message=f"{variant} PDF not made: {error}"))
-            report.failed.add(shown)
+        rendered = self.render(html, variant, shown, report)
+        if rendered is None:
             return
-        warnings = [Problem(shown, message=f"{variant} PDF: {w}") for w in rendered.warnings]
-        data = rendered.data
-        try:
-            data, findings = self.finish(variant, rendered, html)
-        except StructureError as error:
-            message = f"{variant} PDF not made: its structure could not be repaired: {error}"
-            report.problems.append(Problem(shown, message=message))
-            report.failed.add(shown)
-            return
-        warnings += [Problem(shown, message=f"{variant} PDF {finding}") for finding in findings]
-        fonts = foreign_fonts(data, self.families)
-        if fonts:
-            report.problems.extend(
-                Problem(shown, message=f"{variant} PDF not written: {font}") for font in fonts
-            )
-            report.failed.add(shown)
-            return
+        warnings = []
         budget = source.sheet.page_budget or self.series.page_budget
         if rendered.pages > budget:
             line, column = source.positions.of_value(("body",))
             message = f"the {variant} PDF has {rendered.pages} pages, over its budget of {budget}"
             warnings.append(Problem(shown, line, column, "", message))
-        if self.strict and warnings:
-            report.problems.extend(warnings)
-            message = f"{variant} PDF not written: --strict turns warnings into errors"
-            report.problems.append(Problem(shown, message=message))
-            report.failed.add(shown)
-            return
-        report.warnings.extend(warnings)
-        target = self.output_path(variant, source.slug)
-        write_atomic(target, data)
-        report.outputs.append(
-            Output(
-                variant=variant,
-                sheet=source.slug,
-                source=shown,
-                path=target.relative_to(self.out).as_posix(),
-                pages=rendered.pages,
-                sha256=hashlib.sha256(data).hexdigest(),
-            )
-        )
+        self.deliver(source.slug, shown, variant, rendered, html, report, warnings=warnings)
 
 
 def write_manifest(out: Path, outputs: list[Output]) -> None:

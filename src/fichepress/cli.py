@@ -32,6 +32,24 @@ def sheets_argument(command: F) -> F:
     )(command)
 
 
+def _summarise(project: Project, out_dir: Path, report: Any, quiet: bool, what: str) -> None:
+    """Print the warnings, problems, outputs and a one-line summary; fail if anything failed."""
+    for warning in report.warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+    for problem in report.problems:
+        click.secho(f"error: {problem}", fg="red", err=True)
+    shown_out = project.display(out_dir)
+    for output in report.outputs if not quiet else ():
+        click.echo(f"  wrote {shown_out}/{output.path} ({output.pages} pages)")
+    summary = (
+        f"{what}: {len(report.outputs)} PDFs written to {shown_out}/, "
+        f"{len(report.failed)} failed, {len(report.warnings)} warnings"
+    )
+    if report.failed:
+        raise BuildFailed(summary)
+    click.echo(summary)
+
+
 def _project(project_dir: Path | None) -> Project:
     return Project.at(project_dir) if project_dir else Project.find()
 
@@ -84,20 +102,41 @@ def build(
         strict=strict,
         progress=None if quiet else lambda line: click.echo(f"  building {line}", err=True),
     )
-    for warning in report.warnings:
-        click.secho(f"warning: {warning}", fg="yellow", err=True)
-    for problem in report.problems:
-        click.secho(f"error: {problem}", fg="red", err=True)
-    shown_out = project.display(out_dir)
-    for output in report.outputs if not quiet else ():
-        click.echo(f"  wrote {shown_out}/{output.path} ({output.pages} pages)")
-    summary = (
-        f"{report.sheets} sheets: {len(report.outputs)} PDFs written to {shown_out}/, "
-        f"{len(report.failed)} sheets failed, {len(report.warnings)} warnings"
+    _summarise(project, out_dir, report, quiet, f"{report.sheets} sheets")
+
+
+@main.command()
+@project_option
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder (default: build/ in the project).",
+)
+@click.option(
+    "--variant",
+    "variants",
+    type=click.Choice(["print", "accessible"]),
+    multiple=True,
+    help="Build only this variant (repeat for both; default: both).",
+)
+@click.option("--strict", is_flag=True, help="Fail on any warning, as `build --strict` does.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only problems and the summary.")
+def collection(
+    project_dir: Path | None, out: Path | None, variants: tuple[str, ...], strict: bool, quiet: bool
+) -> None:
+    """Build the whole series as one PDF per variant: cover, contents, sheets, colophon."""
+    from fichepress.collection import build_collection
+
+    project = _project(project_dir)
+    out_dir = (out or project.root / "build").resolve()
+    report = build_collection(
+        project,
+        out_dir,
+        variants=variants or ("print", "accessible"),  # type: ignore[arg-type]
+        strict=strict,
+        progress=None if quiet else lambda line: click.echo(f"  building {line}", err=True),
     )
-    if report.failed:
-        raise BuildFailed(summary)
-    click.echo(summary)
+    _summarise(project, out_dir, report, quiet, f"collection of {report.sheets} sheets")
 
 
 @main.command()

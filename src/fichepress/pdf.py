@@ -130,6 +130,8 @@ class Rendered:
     warnings: tuple[str, ...]
     colour_pairs: dict[Any, Pair] = field(default_factory=dict)
     """Text colours on their backgrounds (accessible variant), for the contrast check."""
+    anchors: dict[str, int] = field(default_factory=dict)
+    """Each element id, and the index of the first page it is on."""
 
 
 def project_font_config() -> FontConfiguration:
@@ -182,7 +184,12 @@ class Renderer:
                 raise RenderError(
                     f"WeasyPrint failed ({type(error).__name__}: {error}); check the theme's CSS"
                 ) from error
-        return Rendered(data, len(document.pages), (*self.fetcher.notes, *warnings), pairs)
+        anchors: dict[str, int] = {}
+        for index, page in enumerate(document.pages):
+            for name in page.anchors:
+                anchors.setdefault(name, index)
+        notes = (*self.fetcher.notes, *warnings)
+        return Rendered(data, len(document.pages), notes, pairs, anchors)
 
 
 def foreign_fonts(data: bytes, families: set[str]) -> list[str]:

@@ -15,7 +15,8 @@ Print rules (PDF/X-4 for offset printing):
 - BLEED: backgrounds that reach the trim run on to the edge of the bleed;
 - SAFETY: no text or picture within 3 mm of the trim;
 - FONTS: every font embedded and subset;
-- IMAGES: effective resolution at least 300 ppi (below 150 is an error).
+- IMAGES: effective resolution at least 300 ppi (below 150 is an error);
+- ANNOTATIONS: no annotation on the piece but printer's marks and trap networks.
 """
 
 from __future__ import annotations
@@ -372,6 +373,39 @@ def _images(number: int, scan: Scan) -> list[Finding]:
     return findings
 
 
+def _annotations(number: int, page: pikepdf.Page, bleed: Box | None) -> list[Finding]:
+    findings = []
+    for annotation in page.obj.get("/Annots", []):
+        kind = str(annotation.get("/Subtype", "?"))
+        if kind in ("/PrinterMark", "/TrapNet"):
+            continue
+        rect = annotation.get("/Rect")
+        box = tuple(float(v) for v in rect) if rect is not None and len(rect) == 4 else None
+        if (
+            bleed is None
+            or box is None
+            or _intersects(
+                (
+                    min(box[0], box[2]),
+                    min(box[1], box[3]),
+                    max(box[0], box[2]),
+                    max(box[1], box[3]),
+                ),
+                bleed,
+            )
+        ):
+            findings.append(
+                Finding(
+                    number,
+                    "ANNOTATIONS",
+                    "error",
+                    f"a {kind.lstrip('/')} annotation on the printed piece",
+                    str(box),
+                )
+            )
+    return findings
+
+
 def check_print(data: bytes) -> list[Finding]:
     """Every finding of the print rules for a PDF."""
     findings: list[Finding] = []
@@ -390,6 +424,7 @@ def check_print(data: bytes) -> list[Finding]:
                 findings += _geometry(number, scan, trim, bleed)
             findings += _fonts(number, scan)
             findings += _images(number, scan)
+            findings += _annotations(number, page, bleed)
     if glyphs:
         body, _ = glyphs.most_common(1)[0]
         if body != BLACK:

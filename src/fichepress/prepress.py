@@ -7,7 +7,8 @@ RGB inside the bleed (`marks: crop`), and a random XMP DocumentID. Here, with pi
 - one output intent (GTS_PDFX) carrying the CMYK profile of the printing condition;
 - the MediaBox widened around the BleedBox and crop marks drawn there, in registration colour
   (100 % of each ink, DeviceCMYK), starting beyond the bleed so they never print on the piece;
-- a DocumentID and trailer ID derived from the content, so the same sources give the same bytes.
+- a DocumentID and trailer ID derived from the content, so the same sources give the same bytes;
+- no link annotations: paper is not clickable, and PDF/X admits only printer's marks there.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ MARK_LENGTH_MM = 5.0
 SLUG_MM = 10.0
 """How far the MediaBox reaches beyond the trim, to hold the marks."""
 MARK_WIDTH_PT = 0.25
+KEPT_ANNOTATIONS = ("/PrinterMark", "/TrapNet")
 
 _DOCUMENT_ID = re.compile(rb"xmp\.did:[0-9a-fA-F-]{36}")
 _TRAILER_ID = re.compile(rb"/ID \[[(<][0-9a-fA-F]+[)>] ?[(<][0-9a-fA-F]+[)>]\]")
@@ -92,6 +94,14 @@ def finish_print_pdf(data: bytes, condition: OutputCondition = FOGRA39) -> bytes
             for box in ("/CropBox", "/ArtBox"):
                 if box in page.obj:
                     del page.obj[box]
+            # Paper has no links: PDF/X admits only printer's marks and trap networks there.
+            annotations = page.obj.get("/Annots")
+            if annotations is not None:
+                kept = [a for a in annotations if a.get("/Subtype") in KEPT_ANNOTATIONS]
+                if kept:
+                    page.obj.Annots = pikepdf.Array(kept)
+                else:
+                    del page.obj.Annots
             # Keep the page's graphics state from reaching the marks, whatever it leaves behind.
             page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
             page.contents_add(pikepdf.Stream(pdf, b"Q\n" + crop_marks(trim)))  # type: ignore[arg-type]

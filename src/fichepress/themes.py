@@ -32,13 +32,14 @@ class Theme:
     folder: Path
     config: ThemeConfig
 
-    def stylesheets(self, variant: Variant) -> list[Path]:
-        """The theme's CSS files for a variant, in cascade order."""
-        sheets = [self.folder / "theme.css"]
-        extra = self.folder / f"{variant}.css"
-        if extra.is_file():
-            sheets.append(extra)
-        return sheets
+    def stylesheets(self, variant: Variant, *, collection: bool = False) -> list[Path]:
+        """The theme's CSS files for a variant (and for the collection), in cascade order."""
+        names = ["theme.css", f"{variant}.css", *(["collection.css"] if collection else [])]
+        return [
+            self.folder / name
+            for name in names
+            if name == "theme.css" or (self.folder / name).is_file()
+        ]
 
     def swatch_css(self, variant: Variant) -> str:
         """CSS custom properties for the swatches: CMYK in print, RGB on screens."""
@@ -161,7 +162,9 @@ def load_theme(project: Project, name: str) -> Theme:
     defined = {f"--{swatch}" for swatch in config.swatches} | {"--bleed"}
     problems = []
     for variant in VARIANTS:
-        stylesheets = [(css, project.display(css)) for css in theme.stylesheets(variant)]
+        stylesheets = [
+            (css, project.display(css)) for css in theme.stylesheets(variant, collection=True)
+        ]
         problems += [p for p in css_problems(stylesheets, defined) if p not in problems]
     if problems:
         raise InvalidSource(problems)

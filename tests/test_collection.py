@@ -1,0 +1,272 @@
+"""The compiled collection: cover, contents with the right page numbers, recto starts,
+bookmarks, page labels, one sound structure tree, and every sheet's text in order."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pytest
+from click.testing import CliRunner
+
+from fichepress.build import Report
+from fichepress.cli import main
+from fichepress.collection import build_collection
+from fichepress.load import load_series, load_sheet
+from fichepress.markup import plain_text
+from fichepress.model import Sheet
+from fichepress.preflight import check_print
+from fichepress.project import Project
+from fichepress.uacheck import check_accessible, reading_text
+
+from .conftest import copy_project
+
+
+@pytest.fixture(scope="module")
+def collection(
+    series_build: tuple[Project, Path, Report], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Project, Path, Report, dict[str, int]]:
+    """The collection of the repository's series, built once, and each sheet's page count."""
+    project, _, sheets_report = series_build
+    assert sheets_report.ok
+    out = tmp_path_factory.mktemp("collection")
+    report = build_collection(project, out)
+    pages = {o.sheet: o.pages for o in sheets_report.outputs if o.variant == "accessible"}
+    return project, out, report, pages
+
+
+def sheets_of(project: Project) -> list[Sheet]:
+    return sorted(
+        (load_sheet(p, project).sheet for p in project.sheet_files()), key=lambda s: s.number
+    )
+
+
+def page_texts(pdf_path: Path) -> list[str]:
+    """The text of each page, by poppler (physical layout)."""
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return text.split("\f")[:-1]
+
+
+def starts(pdf_path: Path, sheets: list[Sheet]) -> dict[int, int]:
+    """The physical page index where each sheet starts: the page holding its header."""
+    texts = [re.sub(r"\s+", " ", t) for t in page_texts(pdf_path)]
+    found = {}
+    for sheet in sheets:
+        heading = re.sub(r"\s+", " ", f"{sheet.number}. {sheet.title}")
+        pages = [i for i, t in enumerate(texts) if heading in t and sheet.kicker.upper()[:20] in t]
+        assert len(pages) == 1, (sheet.number, pages)
+        found[sheet.number] = pages[0]
+    return found
+
+
+def test_both_variants_are_built_and_listed(
+    collection: tuple[Project, Path, Report, dict[str, int]],
+) -> None:
+    _, out, report, _ = collection
+    assert report.ok, report.problems
+    assert report.warnings == []
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    assert {(e["sheet"], e["variant"]) for e in manifest["outputs"]} == {
+        ("collection", "print"),
+        ("collection", "accessible"),
+    }
+
+
+@pytest.mark.parametrize("variant", ["print", "accessible"])
+def test_page_count_recto_starts_and_blank_pages(
+    collection: tuple[Project, Path, Report, dict[str, int]], variant: str
+) -> None:
+    project, out, _, pages = collection
+    sheets = sheets_of(project)
+    path = out / variant / "collection.pdf"
+    texts = page_texts(path)
+    first = starts(path, sheets)
+    if variant == "print":
+        # cover, its blank back, contents, a blank left page; each sheet on a right-hand page
+        # (an even index, counting from 0), padded to whole leaves; the colophon likewise
+        body = sum(pages[p.stem] + pages[p.stem] % 2 for p in project.sheet_files())
+        assert len(texts) == 4 + body + 1
+        assert all(index % 2 == 0 for index in first.values())
+        blank = [i for i, t in enumerate(texts) if not t.strip()]
+        assert blank == [1, 3] + [i for i in range(4, len(texts)) if i in blank]
+        for index in blank:
+            assert index % 2 == 1  # blank pages are left-hand pages
+    else:
+        assert len(texts) == 2 + sum(pages.values()) + 1
+        assert all(t.strip() for t in texts), "the accessible variant has no blank page"
+    assert sorted(first.values()) == [first[s.number] for s in sheets]  # number order
+
+
+@pytest.mark.parametrize("variant", ["print", "accessible"])
+def test_contents_give_the_page_where_each_sheet_starts(
+    collection: tuple[Project, Path, Report, dict[str, int]], variant: str
+) -> None:
+    project, out, _, _ = collection
+    sheets = sheets_of(project)
+    path = out / variant / "collection.pdf"
+    first = starts(path, sheets)
+    with pikepdf.open(path) as pdf:
+        labels = [page.label for page in pdf.pages]
+    contents = next(t for t in page_texts(path) if "Sommaire" in t)
+    for sheet in sheets:
+        line = next(
+            line for line in contents.splitlines() if line.strip().startswith(f"{sheet.number}.")
+        )
+        printed = re.search(r"(\d+)\s*$", line)
+        assert printed, line
+        assert printed.group(1) == labels[first[sheet.number]], (sheet.number, line)
+        assert sheet.title[:20] in line
+
+
+@pytest.mark.parametrize("variant", ["print", "accessible"])
+def test_page_labels_roman_front_matter_then_one(
+    collection: tuple[Project, Path, Report, dict[str, int]], variant: str
+) -> None:
+    project, out, _, _ = collection
+    path = out / variant / "collection.pdf"
+    first = min(starts(path, sheets_of(project)).values())
+    with pikepdf.open(path) as pdf:
+        labels = [page.label for page in pdf.pages]
+    roman = ["i", "ii", "iii", "iv"][:first]
+    assert labels[:first] == roman
+    assert labels[first:] == [str(n) for n in range(1, len(labels) - first + 1)]
+
+
+def test_running_footers_carry_the_page_number_and_the_sheet(
+    collection: tuple[Project, Path, Report, dict[str, int]],
+) -> None:
+    project, out, _, _ = collection
+    sheets = sheets_of(project)
+    path = out / "print" / "collection.pdf"
+    texts = page_texts(path)
+    first = starts(path, sheets)
+    with pikepdf.open(path) as pdf:
+        labels = [page.label for page in pdf.pages]
+    for sheet in sheets:
+        index = first[sheet.number]
+        for page in (index, index + 1):
+            footer = [line for line in texts[page].splitlines() if line.strip()][-1]
+            assert f"Fiche {sheet.number} · " in footer, footer
+            assert footer.rstrip().endswith(labels[page]), footer
+
+
+def test_bookmarks_one_per_sheet_with_its_sections(
+    collection: tuple[Project, Path, Report, dict[str, int]],
+) -> None:
+    project, out, _, _ = collection
+    sheets = sheets_of(project)
+    path = out / "accessible" / "collection.pdf"
+    first = starts(path, sheets)
+    with pikepdf.open(path) as pdf:
+        pages: dict[Any, int] = {page.objgen: index for index, page in enumerate(pdf.pages)}
+        with pdf.open_outline() as outline:
+            items = list(outline.root)
+            titles = [item.title for item in items]
+            series = load_series(project)
+            assert titles == [
+                series.title,
+                "Sommaire",
+                *(f"{s.number}. {s.title}" for s in sheets),
+                "Colophon",
+            ]
+            for sheet, item in zip(sheets, items[2:-1], strict=True):
+                destination: Any = item.destination
+                assert pages[destination[0].objgen] == first[sheet.number]
+                sections = [child.title for child in item.children]
+                assert "Notre sélection" in sections
+                assert sections[-1] == "Une suggestion pour aller plus loin"
+
+
+def test_the_accessible_collection_is_one_sound_tree(
+    collection: tuple[Project, Path, Report, dict[str, int]],
+) -> None:
+    _, out, _, _ = collection
+    data = (out / "accessible" / "collection.pdf").read_bytes()
+    assert check_accessible(data) == []
+    with pikepdf.open(io_bytes(data)) as pdf:
+        blocks = reading_text(pdf)
+        h1 = [text for role, text in blocks if role == "H1"]
+    assert len(h1) == 1 + len(sheets_of(collection[0]))  # the cover's, and one per sheet
+    assert h1[0] == "Agir contre la pauvreté et l'exclusion sociale dans les territoires"
+
+
+def io_bytes(data: bytes) -> io.BytesIO:
+    return io.BytesIO(data)
+
+
+def test_every_sheet_is_in_the_collection_in_order(
+    collection: tuple[Project, Path, Report, dict[str, int]],
+) -> None:
+    project, out, _, _ = collection
+    with pikepdf.open(out / "accessible" / "collection.pdf") as pdf:
+        read = re.sub(r"\s+", " ", " ".join(t for r, t in reading_text(pdf) if r != "Lbl"))
+    position = 0
+    for sheet in sheets_of(project):
+        texts = [f"{sheet.number}. {sheet.title}", sheet.kicker]
+        for block in sheet.body:
+            texts += [plain_text(v) for v in (getattr(block, "paragraph", None),) if v]
+        if sheet.further_reading:
+            texts += [plain_text(r.citation) for r in sheet.further_reading.references]
+        for text in texts:
+            wanted = re.sub(r"\s+", " ", text).strip()
+            found = read.find(wanted, position)
+            assert found >= 0, (sheet.number, wanted)
+            position = found + len(wanted)
+    colophon = read[position:]
+    assert "Avec la participation financière de :" in colophon
+    assert "© 2019 Communagir - Tous droits réservés" in colophon
+
+
+def test_contents_entries_are_links_in_the_accessible_variant_only(
+    collection: tuple[Project, Path, Report, dict[str, int]],
+) -> None:
+    project, out, _, _ = collection
+    sheets = sheets_of(project)
+    path = out / "accessible" / "collection.pdf"
+    first = starts(path, sheets)
+    with pikepdf.open(path) as pdf:
+        pages: dict[Any, int] = {page.objgen: index for index, page in enumerate(pdf.pages)}
+        contents = next(i for i, t in enumerate(page_texts(path)) if "Sommaire" in t)
+        links = list(pdf.pages[contents].obj.get("/Annots", []))
+        targets: dict[int, set[str]] = {}
+        for link in links:
+            destination = link.get("/Dest") or link.A.D
+            if isinstance(destination, pikepdf.String | pikepdf.Name):
+                names = pdf.Root.Names.Dests.Names
+                index = [str(n) for n in names[::2]].index(str(destination))
+                destination = names[2 * index + 1]
+            # WeasyPrint gives each piece of a link's text its own rectangle
+            targets.setdefault(pages[destination[0].objgen], set()).add(str(link.Contents))
+        assert targets == {
+            first[sheet.number]: {f"{sheet.number}. {sheet.title}"} for sheet in sheets
+        }
+    with pikepdf.open(out / "print" / "collection.pdf") as pdf:
+        assert all("/Annots" not in page.obj for page in pdf.pages)
+
+
+def test_the_print_collection_passes_preflight(
+    collection: tuple[Project, Path, Report, dict[str, int]],
+) -> None:
+    _, out, _, _ = collection
+    assert check_print((out / "print" / "collection.pdf").read_bytes()) == []
+
+
+def test_a_bad_sheet_stops_the_collection_and_keeps_the_previous_one(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project", ["03-strategie-globale.yaml"])
+    runner = CliRunner()
+    result = runner.invoke(main, ["collection", "--project", str(project.root), "-q"])
+    assert result.exit_code == 0, result.output
+    before = (project.root / "build" / "print" / "collection.pdf").read_bytes()
+    sheet = project.sheets / "03-strategie-globale.yaml"
+    sheet.write_text(sheet.read_text("utf-8").replace("number: 3", "number: trois"), "utf-8")
+    result = runner.invoke(main, ["collection", "--project", str(project.root), "-q"])
+    assert result.exit_code == 1
+    assert 'number: must be a whole number, got "trois"' in result.stderr
+    assert (project.root / "build" / "print" / "collection.pdf").read_bytes() == before
