@@ -7,7 +7,9 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import pikepdf
 import pypdf
+import pytest
 
 from fichepress.markup import plain_text
 from fichepress.model import Series, Sheet
@@ -102,3 +104,24 @@ def pdffonts(path: Path) -> list[dict[str, str]]:
         # name, type (may be two words), encoding, emb, sub, uni, object, id
         fonts.append({"name": parts[0], "emb": parts[-5], "sub": parts[-4], "uni": parts[-3]})
     return fonts
+
+
+def pdfua_findings(path: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """What the independent `pdfua` checker finds in a PDF, with none of its rules skipped.
+
+    Its rule UA-14-001 (empty headings) crashes on any /K array (pdfua 0.1.3 calls getattr on
+    a pikepdf Array, which raises ValueError instead of AttributeError) and would be skipped:
+    the rule is handed a sound version of that one helper so that it really runs.
+    """
+    import pdfua
+    import pdfua.rules.structure
+    from pdfua.document import as_integer as original
+
+    def as_integer(value: object) -> int | None:
+        return None if isinstance(value, pikepdf.Array) else original(value)
+
+    monkeypatch.setattr(pdfua.rules.structure, "as_integer", as_integer)
+    report = pdfua.validate(str(path))
+    assert report.skipped == (), report.skipped
+    assert len(report.outcomes) >= 12
+    return [(finding.rule_id, finding.message) for finding in report.findings]

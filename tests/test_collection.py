@@ -25,6 +25,7 @@ from fichepress.project import Project
 from fichepress.uacheck import check_accessible, reading_text
 
 from .conftest import copy_project
+from .helpers import pdfua_findings
 
 
 @pytest.fixture(scope="module")
@@ -185,11 +186,12 @@ def test_bookmarks_one_per_sheet_with_its_sections(
 
 
 def test_the_accessible_collection_is_one_sound_tree(
-    collection: tuple[Project, Path, Report, dict[str, int]],
+    collection: tuple[Project, Path, Report, dict[str, int]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, out, _, _ = collection
     data = (out / "accessible" / "collection.pdf").read_bytes()
     assert check_accessible(data) == []
+    assert pdfua_findings(out / "accessible" / "collection.pdf", monkeypatch) == []
     with pikepdf.open(io_bytes(data)) as pdf:
         blocks = reading_text(pdf)
         h1 = [text for role, text in blocks if role == "H1"]
