@@ -14,11 +14,15 @@ import pytest
 from fichepress.markup import plain_text
 from fichepress.model import Series, Sheet
 from fichepress.render import labels_for, sheet_language
+from fichepress.typography import typeset_model
 
 
 def sheet_texts(sheet: Sheet, series: Series) -> Iterator[str]:
-    """Every text of a sheet and its series, in the order a reader meets them on the page."""
+    """Every text of a sheet and its series, in the order a reader meets them on the page,
+    with the typography of their language (what the PDF must hold)."""
     labels = labels_for(sheet_language(sheet, series))
+    sheet = typeset_model(sheet, sheet_language(sheet, series))
+    series = typeset_model(series, series.language)
     yield series.title
     yield f"{sheet.number}. {sheet.title}"
     yield sheet.kicker

@@ -105,15 +105,16 @@ def test_one_element_per_html_block_whatever_the_pages_and_columns(
 def test_the_reader_gets_the_source_text_block_by_block(reference_pdf: pikepdf.Pdf) -> None:
     blocks = reading_text(reference_pdf)
     assert blocks[:3] == [
-        ("P", "Agir contre la pauvreté et l'exclusion sociale dans les territoires"),
-        ("H1", "3. S'intégrer dans une stratégie plus globale"),
+        ("P", "Agir contre la pauvreté et l’exclusion sociale dans les territoires"),
+        ("H1", "3. S’intégrer dans une stratégie plus globale"),
         ("P", "Un élément clé pour des actions structurantes dans vos territoires."),
     ]
     third = blocks[5][1]
-    assert third.startswith("À la différence de l'angle sectoriel")
+    assert third.startswith("À la différence de l’angle sectoriel")
+    assert "Et dans la pratique\u202f? Elle implique" in third  # French spacing kept
     assert third.endswith(
         "Elle implique la concertation de parties prenantes et le croisement de"
-        " plusieurs échelles, champs et secteurs d'intervention."
+        " plusieurs échelles, champs et secteurs d’intervention."
     )
     assert ("Figure", "Communagir") in blocks
     assert all("\u2010" not in text and "\u00ad" not in text for _, text in blocks)
@@ -204,7 +205,7 @@ def test_text_drawn_by_css_stops_the_repair_with_a_clear_message(project: Projec
     with pytest.raises(StructureError) as error:
         finish_accessible_pdf(raw, html)
     assert str(error.value) == (
-        '"3. S\'intégrer dans une stratégie plus globale" reads "3.s\'intégrerdansunestratégie'
+        '"3. S’intégrer dans une stratégie plus globale" reads "3.s’intégrerdansunestratégie'
         'plusglobale!" in the PDF: text drawn by CSS (content:) or a font without the right'
         " characters?"
     )

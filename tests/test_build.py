@@ -12,7 +12,7 @@ import pikepdf
 import pytest
 from click.testing import CliRunner
 
-from fichepress.build import build, write_atomic
+from fichepress.build import build
 from fichepress.cli import main
 from fichepress.errors import InvalidSource
 from fichepress.project import Project
@@ -81,7 +81,7 @@ def test_an_invalid_series_file_stops_everything_before_writing(
     with pytest.raises(InvalidSource) as invalid:
         build(project, out)
     assert str(invalid.value.problems[0]).startswith(
-        'sheets/series.yaml:10:8: theme: no theme "absent"'
+        'sheets/series.yaml:11:8: theme: no theme "absent"'
     )
     assert not out.exists()
 
@@ -126,22 +126,6 @@ def test_a_theme_reaching_out_fails_the_sheet_and_keeps_the_old_pdf(
     assert snapshot(out) == before
 
 
-def test_an_interrupted_write_leaves_the_previous_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    target = tmp_path / "print" / "x.pdf"
-    write_atomic(target, b"%PDF old")
-
-    def interrupted(self: Path, other: Path) -> Path:
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(Path, "replace", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        write_atomic(target, b"%PDF new and longer")
-    assert target.read_bytes() == b"%PDF old"
-    assert [p.name for p in target.parent.iterdir()] == ["x.pdf"]
-
-
 def test_a_page_budget_overflow_is_reported(project: Project, tmp_path: Path) -> None:
     sheet = project.sheets / f"{REFERENCE}.yaml"
     sheet.write_text(
@@ -149,7 +133,7 @@ def test_a_page_budget_overflow_is_reported(project: Project, tmp_path: Path) ->
     )
     report = build(project, tmp_path / "out", variants=["accessible"])
     assert [str(w) for w in report.warnings] == [
-        f"sheets/{REFERENCE}.yaml:8:3: the accessible PDF has 2 pages, over its budget of 1"
+        f"sheets/{REFERENCE}.yaml:9:3: the accessible PDF has 2 pages, over its budget of 1"
     ]
 
 

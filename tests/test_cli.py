@@ -37,7 +37,7 @@ def test_invalid_sources_exit_1_with_every_problem_and_no_traceback(project: Pro
     code, out, err = run("build", "--project", str(project.root))
     assert code == 1
     assert "Traceback" not in out + err
-    assert f'error: sheets/{REFERENCE}.yaml:4:1: kiker: unknown key "kiker" (did you mean' in err
+    assert f'error: sheets/{REFERENCE}.yaml:5:1: kiker: unknown key "kiker" (did you mean' in err
     assert 'year: must be a year like 2012 or a range like 2011-2015, got "deux"' in err
     assert err.strip().endswith("1 sheets: 0 PDFs written to build/, 1 failed, 0 warnings")
     assert not (project.root / "build" / "print").exists()
@@ -45,10 +45,10 @@ def test_invalid_sources_exit_1_with_every_problem_and_no_traceback(project: Pro
     code, out, err = run("check", "--project", str(project.root))
     assert code == 1
     assert err.splitlines() == [
-        f'error: sheets/{REFERENCE}.yaml:2:1: kicker: the key "kicker" is required but missing',
-        f'error: sheets/{REFERENCE}.yaml:4:1: kiker: unknown key "kiker" (did you mean "kicker"?)',
+        f'error: sheets/{REFERENCE}.yaml:3:1: kicker: the key "kicker" is required but missing',
+        f'error: sheets/{REFERENCE}.yaml:5:1: kiker: unknown key "kiker" (did you mean "kicker"?)',
         *[line for line in err.splitlines() if 'got "deux"' in line],
-        "4 problems found",
+        "Error: 4 problems found",
     ]
     assert len(err.splitlines()) == 5  # both resources of 2016
 

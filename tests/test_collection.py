@@ -22,6 +22,7 @@ from fichepress.markup import plain_text
 from fichepress.model import Sheet
 from fichepress.preflight import check_print
 from fichepress.project import Project
+from fichepress.typography import typeset, typeset_model
 from fichepress.uacheck import check_accessible, reading_text
 
 from .conftest import copy_project
@@ -42,8 +43,14 @@ def collection(
 
 
 def sheets_of(project: Project) -> list[Sheet]:
+    """The sheets of the series, in number order, with their typography as printed."""
+    language = load_series(project).language
     return sorted(
-        (load_sheet(p, project).sheet for p in project.sheet_files()), key=lambda s: s.number
+        (
+            typeset_model(sheet, sheet.language or language)
+            for sheet in (load_sheet(p, project).sheet for p in project.sheet_files())
+        ),
+        key=lambda s: s.number,
     )
 
 
@@ -172,7 +179,7 @@ def test_bookmarks_one_per_sheet_with_its_sections(
             titles = [item.title for item in items]
             series = load_series(project)
             assert titles == [
-                series.title,
+                typeset(series.title, series.language),
                 "Sommaire",
                 *(f"{s.number}. {s.title}" for s in sheets),
                 "Colophon",
@@ -196,7 +203,7 @@ def test_the_accessible_collection_is_one_sound_tree(
         blocks = reading_text(pdf)
         h1 = [text for role, text in blocks if role == "H1"]
     assert len(h1) == 1 + len(sheets_of(collection[0]))  # the cover's, and one per sheet
-    assert h1[0] == "Agir contre la pauvreté et l'exclusion sociale dans les territoires"
+    assert h1[0] == "Agir contre la pauvreté et l’exclusion sociale dans les territoires"
 
 
 def io_bytes(data: bytes) -> io.BytesIO:

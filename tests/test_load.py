@@ -235,7 +235,7 @@ def test_the_series_file_loads(project: Project) -> None:
 )
 def test_logo_paths_stay_in_the_project(project: Project, logo: str, message: str) -> None:
     assert series_problems(project, "logo: logos/communagir.svg", f'logo: "{logo}"') == [
-        f"sheets/series.yaml:5:9: publisher.logo: {message}"
+        f"sheets/series.yaml:6:9: publisher.logo: {message}"
     ]
 
 
@@ -244,14 +244,14 @@ def test_a_logo_symlink_out_of_the_project_is_refused(project: Project, tmp_path
     outside.write_text("<svg xmlns='http://www.w3.org/2000/svg'/>", encoding="utf-8")
     (project.sheets / "logos" / "link.svg").symlink_to(outside)
     assert series_problems(project, "logos/communagir.svg", "logos/link.svg") == [
-        'sheets/series.yaml:5:9: publisher.logo: "logos/link.svg" points outside sheets/; keep the'
+        'sheets/series.yaml:6:9: publisher.logo: "logos/link.svg" points outside sheets/; keep the'
         " file inside it"
     ]
 
 
 def test_unknown_theme_gets_a_suggestion(project: Project) -> None:
     assert series_problems(project, "theme: fiches", "theme: fiche") == [
-        'sheets/series.yaml:10:8: theme: no theme "fiche" in styles/ (did you mean "fiches"?);'
+        'sheets/series.yaml:11:8: theme: no theme "fiche" in styles/ (did you mean "fiches"?);'
         " themes here: fiches"
     ]
 
@@ -259,7 +259,7 @@ def test_unknown_theme_gets_a_suggestion(project: Project) -> None:
 def test_series_values_are_checked(project: Project) -> None:
     problems = series_problems(project, "page_size: letter", "page_size: tabloid\nlanguage: de")
     assert problems == [
-        "sheets/series.yaml:11:12: page_size: must be one of 'letter', 'a4', 'legal' or 'a5',"
+        "sheets/series.yaml:12:12: page_size: must be one of 'letter', 'a4', 'legal' or 'a5',"
         ' got "tabloid"',
-        'sheets/series.yaml:12:1: language: the key "language" appears twice (first on line 9)',
+        'sheets/series.yaml:13:1: language: the key "language" appears twice (first on line 10)',
     ]

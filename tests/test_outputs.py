@@ -122,7 +122,7 @@ def test_accessible_variant_has_title_language_tags_and_bookmarks(
         display_title: object = pdf.Root.ViewerPreferences.DisplayDocTitle
         assert display_title is True
         metadata = pdf.open_metadata()
-        title = "3. S'intégrer dans une stratégie plus globale"
+        title = "3. S’intégrer dans une stratégie plus globale"
         assert metadata.get("dc:title") == title
         assert metadata.get("pdfuaid:part") == "1"
         with pdf.open_outline() as outline:
@@ -296,7 +296,7 @@ def test_headings_and_bookmarks(series_build: tuple[Project, Path, Report]) -> N
             top = [(item.title, [c.title for c in item.children]) for item in outline.root]
         assert top == [
             (
-                "3. S'intégrer dans une stratégie plus globale",
+                "3. S’intégrer dans une stratégie plus globale",
                 ["Notre sélection", "Une suggestion pour aller plus loin"],
             )
         ]

@@ -12,6 +12,7 @@ from fichepress.load import load_series, load_sheet
 from fichepress.model import Series, Sheet
 from fichepress.project import Project
 from fichepress.render import render_sheet
+from fichepress.typography import typeset
 
 REFERENCE = "03-strategie-globale"
 
@@ -40,6 +41,11 @@ def html_of(sheet: Sheet, series: Series, variant: str = "accessible") -> Elemen
     return root
 
 
+def fr(text: str) -> str:
+    """Text with French typography, as the templates print it."""
+    return typeset(text, "fr-CA")
+
+
 def text(element: Element) -> str:
     return re.sub(r"[ \t\n]+", " ", "".join(element.itertext())).strip()
 
@@ -47,7 +53,7 @@ def text(element: Element) -> str:
 def test_document_language_title_and_stylesheets(reference: tuple[Sheet, Series]) -> None:
     root = html_of(*reference)
     assert root.get("lang") == "fr-CA"
-    assert text(root.find("head/title")) == "3. S'intégrer dans une stratégie plus globale"  # type: ignore[arg-type]
+    assert text(root.find("head/title")) == "3. S’intégrer dans une stratégie plus globale"  # type: ignore[arg-type]
     assert [link.get("href") for link in root.iter("link")] == ["file:///theme.css"]
 
 
@@ -55,7 +61,7 @@ def test_headings_are_one_h1_then_h2_h3_in_order(reference: tuple[Sheet, Series]
     root = html_of(*reference)
     headings = [(h.tag, text(h)) for h in root.iter() if h.tag in ("h1", "h2", "h3", "h4")]
     assert headings == [
-        ("h1", "3. S'intégrer dans une stratégie plus globale"),
+        ("h1", "3. S’intégrer dans une stratégie plus globale"),
         ("h2", "Notre sélection"),
         ("h3", "Des outils pratiques"),
         ("h3", "Des illustrations concrètes"),
@@ -82,24 +88,24 @@ def test_blocks_become_semantic_elements(reference: tuple[Sheet, Series]) -> Non
     assert [text(s) for s in body.findall("p/strong")] == [
         "portée",
         "stratégie plus globale",
-        "l'intersectorialité",
+        "l’intersectorialité",
     ]
 
 
 def test_resources_read_as_in_the_reference(reference: tuple[Sheet, Series]) -> None:
     root = html_of(*reference)
     references = [text(p) for p in root.iter("p") if p.get("class") == "resource-reference"]
-    assert references[0] == (
+    assert references[0] == fr(
         "Vidéo Faire la connexion – Notre ville, notre société, notre santé : les déterminants"
         " sociaux de la santé par Wellesley Institute et Nexus santé, 4 min 50 s, 2012."
     )
-    assert references[3] == (
+    assert references[3] == fr(
         "Recherche-action Aller au bord de l'exclusion par Communauté ouverte et solidaire pour"
         " un monde outillé, scolarisé et en santé (COSMOSS), 2011-2015\u00a0: description de"
         " toutes les phases de la recherche-action explorant les stratégies pour joindre les"
         " personnes vulnérables et éloignées des services dans la région du Bas-Saint-Laurent."
     )
-    assert references[-1] == (
+    assert references[-1] == fr(
         "Définition de l'action intersectorielle par le Centre Léa-Roback, Le point sur..."
         " l'action intersectorielle, n° 4, février 2018."
     )
@@ -143,8 +149,8 @@ def test_the_html_is_the_same_for_both_variants_but_the_page(
     sheet, series = reference
     printed = html_of(sheet, series, "print")
     accessible = html_of(sheet, series, "accessible")
-    printed_css = text(printed.find("head/style"))  # type: ignore[arg-type]
-    accessible_css = text(accessible.find("head/style"))  # type: ignore[arg-type]
+    printed_css = text(printed.findall("head/style")[-1])
+    accessible_css = text(accessible.findall("head/style")[-1])
     assert "@page { size: letter; bleed: 3mm; }" in printed_css
     assert "--bleed: 3mm;" in printed_css
     assert "@page { size: letter; }" in accessible_css

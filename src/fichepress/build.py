@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -16,6 +14,7 @@ from fichepress.accessible import StructureError, finish_accessible_pdf
 from fichepress.colour import print_asset
 from fichepress.contrast import contrast_problems
 from fichepress.errors import Problem
+from fichepress.files import write_atomic
 from fichepress.load import SheetSource, load_series, load_sheets
 from fichepress.model import Series
 from fichepress.pdf import Rendered, Renderer, RenderError, SandboxFetcher, foreign_fonts
@@ -55,23 +54,6 @@ class Report:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def write_atomic(target: Path, data: bytes) -> None:
-    """Write `data` to `target` so that `target` is either the old file or the whole new one."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        Path(temporary).replace(target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 class Builder:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from fichepress import __version__
-from fichepress.errors import BuildFailed, FichepressError, InvalidSource
+from fichepress.errors import BuildFailed, FichepressError
 from fichepress.project import Project
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -139,38 +140,101 @@ def collection(
     _summarise(project, out_dir, report, quiet, f"collection of {report.sheets} sheets")
 
 
+def format_option(command: F) -> F:
+    """`--format text|json`: for people, or for editors and CI."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        help="text: one line per problem; json: for editors and CI.",
+    )(command)
+
+
 @main.command()
 @project_option
 @sheets_argument
-def check(project_dir: Path | None, sheets: tuple[Path, ...]) -> None:
-    """Validate the series file and the sheets without rendering anything."""
-    from fichepress.load import load_series, load_sheets
-    from fichepress.themes import load_theme
+@format_option
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+def check(
+    project_dir: Path | None, sheets: tuple[Path, ...], output_format: str, strict: bool
+) -> None:
+    """Validate the series file, the theme and the sheets without rendering anything.
+
+    Reports every problem at once: schema errors, duplicate numbers or names, text still
+    holding the template's placeholders, titles and kickers too long for the theme.
+    """
+    import json
+
+    from fichepress.authoring import check_sources
 
     project = _project(project_dir)
-    problems = []
-    try:
-        load_theme(project, load_series(project).theme)
-    except InvalidSource as invalid:
-        problems.extend(invalid.problems)
-    paths = [path.resolve() for path in sheets] or project.sheet_files()
-    problems.extend(load_sheets(project, paths)[1])
-    if problems:
-        raise InvalidSource(problems)
-    click.echo(f"{len(paths)} sheets and the series file are valid")
+    report = check_sources(project, [path.resolve() for path in sheets])
+    if output_format == "json":
+        problems = [
+            {**asdict(problem), "severity": severity}
+            for severity, found in (("error", report.errors), ("warning", report.warnings))
+            for problem in found
+        ]
+        click.echo(
+            json.dumps(
+                {"sheets": report.sheets, "problems": problems}, indent=2, ensure_ascii=False
+            )
+        )
+    else:
+        for problem in report.warnings:
+            click.secho(f"warning: {problem}", fg="yellow", err=True)
+        for problem in report.errors:
+            click.secho(f"error: {problem}", fg="red", err=True)
+    failed = report.errors or (strict and report.warnings)
+    if failed:
+        count = len(report.errors) + (len(report.warnings) if strict else 0)
+        raise FichepressError(f"{count} problem{'s' if count > 1 else ''} found")
+    if output_format == "text":
+        warned = f" ({len(report.warnings)} warnings)" if report.warnings else ""
+        click.echo(f"{report.sheets} sheets and the series file are valid{warned}")
+
+
+@main.command()
+@project_option
+@click.option("--check", "check_only", is_flag=True, help="Only say whether they are stale.")
+def schema(project_dir: Path | None, check_only: bool) -> None:
+    """Write the JSON Schema of sheets and of the series file into sheets/schema/, and the
+    modeline that points editors at it at the top of every YAML file."""
+    from fichepress.schema import ensure_modelines, stale_schemas, write_schemas
+
+    project = _project(project_dir)
+    if check_only:
+        stale = stale_schemas(project)
+        if stale:
+            shown = ", ".join(project.display(path) for path in stale)
+            raise FichepressError(f"stale: {shown}; run `fichepress schema` to regenerate")
+        click.echo("the schema files are up to date")
+        return
+    for path in write_schemas(project):
+        click.echo(f"wrote {project.display(path)}")
+    for path in ensure_modelines(project):
+        click.echo(f"added the schema modeline to {project.display(path)}")
+
+
+@main.command()
+@project_option
+@click.argument("title")
+@click.option("--number", type=click.IntRange(1, 9999), help="Its number (default: the next).")
+def new(project_dir: Path | None, title: str, number: int | None) -> None:
+    """Write a new sheet called TITLE from a commented template, with the next number."""
+    from fichepress.newsheet import new_sheet
+
+    project = _project(project_dir)
+    path = new_sheet(project, title, number=number)
+    click.echo(f"wrote {project.display(path)}: fill in every [À COMPLÉTER] / [TO COMPLETE]")
 
 
 @main.command()
 @click.argument(
     "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    help="text: one line per finding; json: for machines.",
-)
+@format_option
 @click.option(
     "--profile",
     type=click.Choice(["auto", "print", "accessible"]),

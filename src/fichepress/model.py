@@ -413,6 +413,15 @@ class Swatch(Strict):
 SwatchName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")]
 
 
+class LayoutLimits(Strict):
+    """How much text the theme's layout holds where space is fixed (the header band)."""
+
+    title: Annotated[int, Field(ge=1)] | None = None
+    """Longest sheet title, in characters, that the header holds."""
+    kicker: Annotated[int, Field(ge=1)] | None = None
+    """Longest kicker, in characters, that the header holds."""
+
+
 class ThemeConfig(Strict):
     """A theme's settings: `styles/<name>/theme.yaml`, beside its CSS."""
 
@@ -423,3 +432,5 @@ class ThemeConfig(Strict):
         Field(min_length=1),
     ]
     """The theme's colours; CSS uses each as var(--name)."""
+    limits: LayoutLimits = LayoutLimits()
+    """How long titles and kickers may be; `fichepress check` warns beyond."""

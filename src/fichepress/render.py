@@ -14,6 +14,7 @@ from markupsafe import Markup
 from fichepress import __version__
 from fichepress.markup import plain_text, render_inline
 from fichepress.model import Series, Sheet
+from fichepress.typography import typeset_model
 
 Variant = Literal["print", "accessible"]
 VARIANTS: tuple[Variant, ...] = ("print", "accessible")
@@ -137,6 +138,16 @@ def environment() -> jinja2.Environment:
     return env
 
 
+TYPESETTING = (
+    "h1, h2, h3, h4, h5, h6, .sheet-kicker, .sheet-series, .cover-title, .toc-entry"
+    " { hyphens: manual !important; }"
+    " h1, h2, h3, h4, h5, h6 { break-after: avoid !important; }"
+)
+"""Rules of the trade that themes do not decide: no word cut in headings, titles and the
+kicker, and no heading left at the foot of a page (widows and orphans are the theme's, at
+least 2: see base.html.j2)."""
+
+
 @dataclass(frozen=True)
 class Page:
     """Page geometry of a variant, from the series."""
@@ -149,7 +160,7 @@ class Page:
         rule = f"size: {self.size};"
         if self.bleed:
             rule += f" bleed: {self.bleed};"
-        css = f"@page {{ {rule} }} :root {{ --bleed: {self.bleed or '0mm'}; }}"
+        css = f"@page {{ {rule} }} :root {{ --bleed: {self.bleed or '0mm'}; }} {TYPESETTING}"
         if not self.bleed:
             # The accessible variant: words cut by hyphenation would reach readers cut.
             css += " html, html * { hyphens: manual !important; }"
@@ -200,6 +211,7 @@ def render_sheet(
     theme's colours for this variant, `logos` maps each logo path of the series file to its URL.
     """
     language = sheet_language(sheet, series)
+    sheet, series = typeset_model(sheet, language), typeset_model(series, series.language)
     template = environment().get_template("sheet.html.j2")
     return template.render(
         sheet=sheet,
@@ -268,9 +280,10 @@ def render_collection(
     date: datetime.date,
 ) -> str:
     """The HTML of the whole series as one document, sheets in number order."""
+    series = typeset_model(series, series.language)
     entries = [
         CollectionEntry(
-            sheet,
+            typeset_model(sheet, sheet_language(sheet, series)),
             labels_for(sheet_language(sheet, series)),
             sheet.language if sheet.language and sheet.language != series.language else None,
         )

@@ -31,6 +31,7 @@ from fichepress.preflight import Finding
 
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _SPACE = re.compile(r"\s+")
+_BREAKS = re.compile(r"[ \t\r\n\f]+")
 MEANINGLESS_LINKS = {
     "ici",
     "cliquez ici",
@@ -197,7 +198,8 @@ def _blocks(pdf: pikepdf.Pdf, scans: list[Scan]) -> list[tuple[str, str]]:
             text = str(element.get("/Alt", element.get("/ActualText", "")))
         else:
             text = _text_of(element, texts, pages, 0)
-        result.append((role, _SPACE.sub(" ", text).strip()))
+        # Line breaks and runs of spaces become one space; no-break spaces are typography.
+        result.append((role, _BREAKS.sub(" ", text).strip(" \t\r\n\f")))
     return result
 
 

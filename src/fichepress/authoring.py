@@ -1,0 +1,131 @@
+"""What `fichepress check` tells authors beyond the schema, before any PDF is made.
+
+Errors: text still holding the template's placeholders, two sheets whose names differ only by
+case (their PDFs would overwrite each other on many disks). Warnings: a title or kicker longer
+than the theme's layout holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from fichepress.errors import InvalidSource, Problem
+from fichepress.load import Loc, SheetSource, key_path, load_series, load_sheets
+from fichepress.newsheet import PLACEHOLDER_MARKERS
+from fichepress.project import Project
+from fichepress.themes import Theme, load_theme
+
+PLACEHOLDER_YEAR = "0000"
+
+
+def _texts(value: Any, loc: Loc = ()) -> Iterator[tuple[Loc, str]]:
+    """Every text of a model with its location: (("body", 2, "paragraph"), "…")."""
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _texts(getattr(value, name), (*loc, name))
+    elif isinstance(value, tuple):
+        for index, item in enumerate(value):
+            yield from _texts(item, (*loc, index))
+    elif isinstance(value, str):
+        yield loc, value
+
+
+def _place(source: SheetSource, loc: Loc) -> tuple[int, int]:
+    # Union tags are not in the data: a list item's text sits at its item.
+    return source.positions.of_value(loc)
+
+
+def placeholder_problems(source: SheetSource, shown: str) -> list[Problem]:
+    """Texts the author has not written yet: they still hold the template's placeholders."""
+    problems = []
+    for loc, text in _texts(source.sheet):
+        marker = next((m for m in PLACEHOLDER_MARKERS if m in text), None)
+        if marker is None and not (loc[-1:] == ("year",) and text == PLACEHOLDER_YEAR):
+            continue
+        line, column = _place(source, loc)
+        what = f'"{marker}"' if marker else f"the year {PLACEHOLDER_YEAR}"
+        problems.append(
+            Problem(
+                shown,
+                line,
+                column,
+                key_path(loc),
+                f"still holds the template's placeholder {what}: write the real text",
+            )
+        )
+    return problems
+
+
+def length_problems(source: SheetSource, shown: str, theme: Theme) -> list[Problem]:
+    """A title or kicker longer than the theme's layout holds."""
+    problems = []
+    limits = theme.config.limits
+    for name, limit in (("title", limits.title), ("kicker", limits.kicker)):
+        text = getattr(source.sheet, name)
+        if limit and len(text) > limit:
+            line, column = _place(source, (name,))
+            problems.append(
+                Problem(
+                    shown,
+                    line,
+                    column,
+                    name,
+                    f"is {len(text)} characters long; the theme's layout holds {limit}: shorten it",
+                )
+            )
+    return problems
+
+
+def name_problems(sources: Sequence[SheetSource], project: Project) -> list[Problem]:
+    """Sheets whose file names differ only by case: their outputs would collide."""
+    seen: dict[str, SheetSource] = {}
+    problems = []
+    for source in sources:
+        first = seen.setdefault(source.slug.casefold(), source)
+        if first is not source:
+            for one, other in ((source, first), (first, source)):
+                problems.append(
+                    Problem(
+                        project.display(one.path),
+                        message=f"its name differs from {project.display(other.path)} only by"
+                        " case: their PDFs would overwrite each other; rename one",
+                    )
+                )
+    return problems
+
+
+@dataclass
+class CheckReport:
+    """What `check` found: errors stop a build, warnings are to be looked at."""
+
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    sheets: int = 0
+
+
+def check_sources(project: Project, paths: Sequence[Any] | None = None) -> CheckReport:
+    """Validate the series file, the theme and the sheets, without rendering."""
+    report = CheckReport()
+    theme = None
+    try:
+        series = load_series(project)
+        theme = load_theme(project, series.theme)
+    except InvalidSource as invalid:
+        report.errors.extend(invalid.problems)
+    chosen = list(paths) if paths else project.sheet_files()
+    report.sheets = len(chosen)
+    sources, problems = load_sheets(project, chosen)
+    report.errors.extend(problems)
+    report.errors.extend(name_problems(sources, project))
+    for source in sources:
+        shown = project.display(source.path)
+        report.errors.extend(placeholder_problems(source, shown))
+        if theme is not None:
+            report.warnings.extend(length_problems(source, shown, theme))
+    report.errors.sort()
+    report.warnings.sort()
+    return report

@@ -1,0 +1,125 @@
+"""`fichepress check`, `new` and `schema`: what authors get before any PDF is made."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+from click.testing import CliRunner
+
+from fichepress.cli import main
+from fichepress.project import Project
+
+from .conftest import ROOT
+
+REFERENCE = "03-strategie-globale"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    assert "Traceback" not in result.output
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_a_new_sheet_is_flagged_until_written(project: Project) -> None:
+    code, out, _ = run("new", "Coopérer avec les élus", "--project", str(project.root))
+    assert code == 0
+    path = project.sheets / "04-cooperer-avec-les-elus.yaml"
+    assert out.startswith("wrote sheets/04-cooperer-avec-les-elus.yaml")
+    assert path.read_text("utf-8").startswith("# yaml-language-server: $schema=")
+    code, _, err = run("check", "--project", str(project.root))
+    assert code == 1
+    lines = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert lines, err
+    assert all("sheets/04-cooperer-avec-les-elus.yaml:" in line for line in lines)
+    assert all("still holds the template's placeholder" in line for line in lines)
+    assert any(" kicker: still holds the template's placeholder" in line for line in lines)
+    assert any("the year 0000" in line for line in lines)
+
+
+def test_check_reports_names_that_differ_only_by_case(project: Project) -> None:
+    source = project.sheets / f"{REFERENCE}.yaml"
+    twin = project.sheets / "03-STRATEGIE-GLOBALE.yaml"
+    twin.write_text(source.read_text("utf-8").replace("number: 3", "number: 8"), "utf-8")
+    code, _, err = run("check", "--project", str(project.root))
+    assert code == 1
+    assert (
+        "error: sheets/03-STRATEGIE-GLOBALE.yaml: its name differs from"
+        " sheets/03-strategie-globale.yaml only by case" in err
+    )
+
+
+def test_check_warns_of_a_title_too_long_for_the_layout(project: Project) -> None:
+    source = project.sheets / f"{REFERENCE}.yaml"
+    long_title = "S'intégrer dans une stratégie plus globale, " * 3
+    text = source.read_text("utf-8").replace(
+        "title: S'intégrer dans une stratégie plus globale", f'title: "{long_title.strip()}"'
+    )
+    source.write_text(text, "utf-8")
+    code, out, err = run("check", "--project", str(project.root))
+    assert code == 0
+    assert f"warning: sheets/{REFERENCE}.yaml:4:8: title: is 131 characters long; the" in err
+    assert "layout holds 80: shorten it" in err
+    assert out == "1 sheets and the series file are valid (1 warnings)\n"
+    code, _, _ = run("check", "--strict", "--project", str(project.root))
+    assert code == 1
+
+
+def test_check_in_json_for_editors(project: Project) -> None:
+    source = project.sheets / f"{REFERENCE}.yaml"
+    source.write_text(source.read_text("utf-8").replace("year: 2012", "year: 20l2"), "utf-8")
+    code, out, _ = run("check", "--format", "json", "--project", str(project.root))
+    assert code == 1
+    data = json.loads(out)
+    assert data["sheets"] == 1
+    [problem] = data["problems"]
+    assert problem["severity"] == "error"
+    assert problem["file"] == f"sheets/{REFERENCE}.yaml"
+    assert problem["key"] == "selection.groups[0].resources[0].year"
+    assert problem["line"] > 0 and problem["column"] == 17
+
+
+def test_check_is_fast_for_the_series() -> None:
+    """Well under a second for the whole series, Python's start included."""
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "fichepress", "check", "--project", str(ROOT)],
+        capture_output=True,
+        text=True,
+    )
+    elapsed = time.perf_counter() - start
+    assert result.returncode == 0, result.stderr
+    assert "weasyprint" not in result.stderr
+    assert elapsed < 3  # measured 0.4 s; generous for a loaded CI machine
+
+
+def test_check_does_not_import_the_renderer() -> None:
+    code = (
+        "import sys; from fichepress.cli import main; "
+        "from click.testing import CliRunner; "
+        f"r = CliRunner().invoke(main, ['check', '--project', {str(ROOT)!r}]); "
+        "print(r.exit_code, 'weasyprint' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.split() == ["0", "False"]
+
+
+def test_schema_command_writes_and_checks(project: Project) -> None:
+    code, out, _ = run("schema", "--check", "--project", str(project.root))
+    assert (code, out) == (0, "the schema files are up to date\n")
+    schema = project.sheets / "schema" / "sheet.schema.json"
+    schema.write_text("{}", "utf-8")
+    code, _, err = run("schema", "--check", "--project", str(project.root))
+    assert code == 1
+    assert "stale: sheets/schema/sheet.schema.json; run `fichepress schema` to regenerate" in err
+    code, out, _ = run("schema", "--project", str(project.root))
+    assert code == 0 and "wrote sheets/schema/sheet.schema.json" in out
+    assert run("schema", "--check", "--project", str(project.root))[0] == 0
+
+
+def test_new_refuses_a_taken_number(project: Project) -> None:
+    code, _, err = run("new", "Autre", "--number", "3", "--project", str(project.root))
+    assert code == 1
+    assert "Traceback" not in err and err.startswith("Error: ")
