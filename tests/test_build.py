@@ -126,17 +126,6 @@ def test_a_theme_reaching_out_fails_the_sheet_and_keeps_the_old_pdf(
     assert snapshot(out) == before
 
 
-def test_a_page_budget_overflow_is_reported(project: Project, tmp_path: Path) -> None:
-    sheet = project.sheets / f"{REFERENCE}.yaml"
-    sheet.write_text(
-        sheet.read_text(encoding="utf-8").replace("kicker:", "page_budget: 1\nkicker:"), "utf-8"
-    )
-    report = build(project, tmp_path / "out", variants=["accessible"])
-    assert [str(w) for w in report.warnings] == [
-        f"sheets/{REFERENCE}.yaml:9:3: the accessible PDF has 2 pages, over its budget of 1"
-    ]
-
-
 def test_a_theme_that_crashes_weasyprint_fails_its_sheets_without_a_traceback(
     project: Project, tmp_path: Path
 ) -> None:

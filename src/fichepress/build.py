@@ -13,9 +13,10 @@ from fichepress import __version__
 from fichepress.accessible import StructureError, finish_accessible_pdf
 from fichepress.colour import print_asset
 from fichepress.contrast import contrast_problems
+from fichepress.copyfit import HALF, PageFill
 from fichepress.errors import Problem
 from fichepress.files import write_atomic
-from fichepress.load import SheetSource, load_series, load_sheets
+from fichepress.load import SheetSource, key_path, load_series, load_sheets
 from fichepress.model import Series
 from fichepress.pdf import Rendered, Renderer, RenderError, SandboxFetcher, foreign_fonts
 from fichepress.preflight import check_print
@@ -54,6 +55,46 @@ class Report:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+def copyfit_problems(
+    source: SheetSource, shown: str, variant: Variant, fill: Sequence[PageFill], budget: int
+) -> list[Problem]:
+    """A sheet over its page budget (by how much, from which YAML block), or a page of it
+    left more than half empty."""
+    problems = []
+    locations = {key_path(loc): loc for loc in source.positions.values}
+    if len(fill) > budget:
+        over = fill[budget:]
+        lines = sum(page.lines for page in over)
+        height = sum(page.height_mm for page in over)
+        first = over[0].first_block
+        loc = locations.get(first or "", ("body",))
+        line, column = source.positions.of_key(loc)
+        where = f"page {budget + 1} starts with {first}" if first else f"page {budget + 1} holds"
+        if not first:
+            where += " only the credits"
+        problems.append(
+            Problem(
+                shown,
+                line,
+                column,
+                first or "",
+                f"the {variant} PDF runs {lines} lines ({height:.0f} mm) over its budget of"
+                f" {budget} page{'s' if budget > 1 else ''}: {where}; shorten the text or"
+                " raise page_budget",
+            )
+        )
+    for page in fill[:budget]:
+        if page.filled < HALF:
+            problems.append(
+                Problem(
+                    shown,
+                    message=f"page {page.number} of the {variant} PDF is only"
+                    f" {page.filled:.0%} filled",
+                )
+            )
+    return problems
 
 
 class Builder:
@@ -176,12 +217,8 @@ class Builder:
         rendered = self.render(html, variant, shown, report)
         if rendered is None:
             return
-        warnings = []
         budget = source.sheet.page_budget or self.series.page_budget
-        if rendered.pages > budget:
-            line, column = source.positions.of_value(("body",))
-            message = f"the {variant} PDF has {rendered.pages} pages, over its budget of {budget}"
-            warnings.append(Problem(shown, line, column, "", message))
+        warnings = copyfit_problems(source, shown, variant, rendered.fill, budget)
         self.deliver(source.slug, shown, variant, rendered, html, report, warnings=warnings)
 
 

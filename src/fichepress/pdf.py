@@ -21,6 +21,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from fichepress.contrast import Pair, text_pairs
+from fichepress.copyfit import PageFill, measure
 from fichepress.render import Variant
 
 PDF_VARIANTS: dict[Variant, str] = {"print": "pdf/x-4", "accessible": "pdf/ua-1"}
@@ -132,6 +133,8 @@ class Rendered:
     """Text colours on their backgrounds (accessible variant), for the contrast check."""
     anchors: dict[str, int] = field(default_factory=dict)
     """Each element id, and the index of the first page it is on."""
+    fill: list[PageFill] = field(default_factory=list)
+    """How the flow fills each page, for copyfitting."""
 
 
 def project_font_config() -> FontConfiguration:
@@ -189,7 +192,7 @@ class Renderer:
             for name in page.anchors:
                 anchors.setdefault(name, index)
         notes = (*self.fetcher.notes, *warnings)
-        return Rendered(data, len(document.pages), notes, pairs, anchors)
+        return Rendered(data, len(document.pages), notes, pairs, anchors, measure(document))
 
 
 def foreign_fonts(data: bytes, families: set[str]) -> list[str]:

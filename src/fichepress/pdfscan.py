@@ -122,6 +122,8 @@ class Paint:
     """Which stream painted it: "page", "form /Fm1", …"""
     glyphs: int = 0
     """For text: how many glyphs."""
+    font_size: float = 0.0
+    """For text: the size of the glyphs on the page, in points."""
     pixels: tuple[int, int] = (0, 0)
     """For images: width and height in pixels."""
     size: tuple[float, float] = (0.0, 0.0)
@@ -514,10 +516,17 @@ class _Interpreter:
             matrix = multiply(text_matrix, state.ctm)
             low, high = metrics.descent * size + state.rise, metrics.ascent * size + state.rise
             corners = [apply(matrix, x, y) for x in (0.0, advance) for y in (low, high)]
+            shown = size * math.hypot(matrix[2], matrix[3])
             if state.render_mode in (0, 2, 4, 6):
                 self._paint(
                     Paint(
-                        "text", bbox_of(corners), state.fill_space, state.fill, where, glyphs=glyphs
+                        "text",
+                        bbox_of(corners),
+                        state.fill_space,
+                        state.fill,
+                        where,
+                        glyphs=glyphs,
+                        font_size=shown,
                     )
                 )
             if state.render_mode in (1, 2, 5, 6):
@@ -529,6 +538,7 @@ class _Interpreter:
                         state.stroke,
                         where,
                         glyphs=glyphs,
+                        font_size=shown,
                     )
                 )
         return multiply((1, 0, 0, 1, advance, 0), text_matrix)

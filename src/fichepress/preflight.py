@@ -202,13 +202,19 @@ def _is_blackish(colour: tuple[float, ...]) -> bool:
     return len(colour) == 4 and colour[3] >= 0.9
 
 
-def _text_black(number: int, scan: Scan) -> tuple[list[Finding], Counter[tuple[float, ...]]]:
-    findings, glyphs = [], Counter[tuple[float, ...]]()
+Glyphs = Counter[tuple[float, tuple[float, ...]]]
+"""Glyph counts by (size in points, rounded to a tenth; CMYK colour)."""
+SMALL_PRINT = 9.0
+"""Below this size, text is small print (footers, notes, captions, labels), not the body."""
+
+
+def _text_black(number: int, scan: Scan) -> tuple[list[Finding], Glyphs]:
+    findings, glyphs = [], Glyphs()
     for paint in scan.paints:
         if paint.kind != "text" or paint.space.family != "cmyk":
             continue
         colour = tuple(round(v, 3) for v in paint.colour)
-        glyphs[colour] += paint.glyphs
+        glyphs[(round(paint.font_size, 1), colour)] += paint.glyphs
         if _is_blackish(colour) and colour != BLACK:
             findings.append(
                 Finding(
@@ -406,10 +412,27 @@ def _annotations(number: int, page: pikepdf.Page, bleed: Box | None) -> list[Fin
     return findings
 
 
+def _body_colour(glyphs: Glyphs) -> tuple[float, ...] | None:
+    """The colour of the body text: the most used colour at the most used size (footers and
+    notes in small print left aside)."""
+    sizes: Counter[float] = Counter()
+    for (size, _), count in glyphs.items():
+        if size >= SMALL_PRINT:
+            sizes[size] += count
+    if not sizes:
+        return None
+    body_size = sizes.most_common(1)[0][0]
+    colours: Counter[tuple[float, ...]] = Counter()
+    for (size, colour), count in glyphs.items():
+        if abs(size - body_size) <= 0.2:
+            colours[colour] += count
+    return colours.most_common(1)[0][0]
+
+
 def check_print(data: bytes) -> list[Finding]:
     """Every finding of the print rules for a PDF."""
     findings: list[Finding] = []
-    glyphs: Counter[tuple[float, ...]] = Counter()
+    glyphs = Glyphs()
     with pikepdf.open(io.BytesIO(data)) as pdf:
         findings += _document_rules(pdf)
         for number, page, scan in iter_pages(pdf):
@@ -425,17 +448,16 @@ def check_print(data: bytes) -> list[Finding]:
             findings += _fonts(number, scan)
             findings += _images(number, scan)
             findings += _annotations(number, page, bleed)
-    if glyphs:
-        body, _ = glyphs.most_common(1)[0]
-        if body != BLACK:
-            findings.append(
-                Finding(
-                    0,
-                    "TEXT-BLACK",
-                    "error",
-                    f"body text is printed in CMYK {_fmt(body)}, not in black ink only (0 0 0 1)",
-                )
+    body = _body_colour(glyphs)
+    if body is not None and body != BLACK:
+        findings.append(
+            Finding(
+                0,
+                "TEXT-BLACK",
+                "error",
+                f"body text is printed in CMYK {_fmt(body)}, not in black ink only (0 0 0 1)",
             )
+        )
     return sorted(findings)
 
 
