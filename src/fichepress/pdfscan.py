@@ -516,7 +516,7 @@ class _Interpreter:
             matrix = multiply(text_matrix, state.ctm)
             low, high = metrics.descent * size + state.rise, metrics.ascent * size + state.rise
             corners = [apply(matrix, x, y) for x in (0.0, advance) for y in (low, high)]
-            shown = size * math.hypot(matrix[2], matrix[3])
+            printed_size = size * math.hypot(matrix[2], matrix[3])
             if state.render_mode in (0, 2, 4, 6):
                 self._paint(
                     Paint(
@@ -526,7 +526,7 @@ class _Interpreter:
                         state.fill,
                         where,
                         glyphs=glyphs,
-                        font_size=shown,
+                        font_size=printed_size,
                     )
                 )
             if state.render_mode in (1, 2, 5, 6):
@@ -538,7 +538,7 @@ class _Interpreter:
                         state.stroke,
                         where,
                         glyphs=glyphs,
-                        font_size=shown,
+                        font_size=printed_size,
                     )
                 )
         return multiply((1, 0, 0, 1, advance, 0), text_matrix)
