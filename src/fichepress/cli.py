@@ -197,6 +197,55 @@ def check(
 
 @main.command()
 @project_option
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder (default: build/ in the project).",
+)
+@click.option(
+    "--variant",
+    "variants",
+    type=click.Choice(["print", "accessible"]),
+    multiple=True,
+    help="Build only this variant (repeat for both; default: both).",
+)
+@click.option("--strict", is_flag=True, help="Fail a sheet on any warning.")
+@click.option("--no-collection", is_flag=True, help="Do not rebuild the collection.")
+@click.option("--poll", is_flag=True, help="Poll for changes (network or shared folders).")
+def watch(
+    project_dir: Path | None,
+    out: Path | None,
+    variants: tuple[str, ...],
+    strict: bool,
+    no_collection: bool,
+    poll: bool,
+) -> None:
+    """Build, then rebuild what each save changes, until Ctrl-C. Errors do not stop it."""
+    import time
+
+    from fichepress.watch import watch as run_watch
+
+    colours = {"info": None, "warning": "yellow", "error": "red"}
+
+    def say(level: str, message: str) -> None:
+        prefix = "" if level == "info" else f"{level}: "
+        stamp = time.strftime("%H:%M:%S")
+        click.secho(f"{stamp} {prefix}{message}", fg=colours[level], err=level != "info")
+
+    project = _project(project_dir)
+    run_watch(
+        project,
+        (out or project.root / "build").resolve(),
+        variants=variants or ("print", "accessible"),  # type: ignore[arg-type]
+        strict=strict,
+        collection=not no_collection,
+        say=say,
+        poll=poll,
+    )
+
+
+@main.command()
+@project_option
 @click.option("--check", "check_only", is_flag=True, help="Only say whether they are stale.")
 def schema(project_dir: Path | None, check_only: bool) -> None:
     """Write the JSON Schema of sheets and of the series file into sheets/schema/, and the
