@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Iterator
+from typing import Any
 
+import pytest
+import weasyprint
+
+from fichepress.load import load_sheet
 from fichepress.model import Sheet
+from fichepress.project import Project
+from fichepress.render import render_sheet
 from fichepress.typography import NBSP, NNBSP, typeset, typeset_model
 
 
@@ -99,3 +106,106 @@ def test_a_whole_sheet_gets_typeset_but_not_its_addresses() -> None:
     assert resource.title == "L’outil"
     assert resource.url == "https://example.org/l'outil?x=1"
     assert resource.year == "2012"
+
+
+# --- what the layout does with it ---------------------------------------------------------------
+
+
+def _layout(project: Project, sheet: Sheet, variant: str = "print") -> Any:
+    from fichepress.build import Builder
+
+    builder = Builder(project, project.root / "unused")
+    html = render_sheet(
+        sheet,
+        builder.series,
+        variant=variant,  # type: ignore[arg-type]
+        stylesheets=[p.as_uri() for p in builder.theme.stylesheets(variant)],  # type: ignore[arg-type]
+        swatches=builder.theme.swatch_css(variant),  # type: ignore[arg-type]
+        logos=builder.logos,
+    )
+    return weasyprint.HTML(string=html, base_url=project.root.as_uri() + "/").render(
+        font_config=builder.renderer.font_config
+    )
+
+
+def _lines(document: Any) -> list[tuple[int, str, str]]:
+    """(page, tag of the nearest element with a tag among h1-h6/p/li, text) of every line."""
+    found = []
+
+    def walk(box: Any, page: int, tag: str) -> None:
+        element_tag = getattr(box, "element_tag", None)
+        if element_tag in ("h1", "h2", "h3", "p", "li", "blockquote"):
+            tag = element_tag
+        if type(box).__name__ == "LineBox":
+            text = "".join(getattr(t, "text", "") for t in _text_boxes(box))
+            found.append((page, tag if "kicker" not in _classes(box) else "kicker", text))
+            return
+        for child in getattr(box, "children", ()):
+            if type(child).__name__ == "MarginBox":
+                continue
+            walk(child, page, tag)
+
+    for number, page in enumerate(document.pages, start=1):
+        walk(page._page_box, number, "")
+    return found
+
+
+def _text_boxes(box: Any) -> Iterator[Any]:
+    for child in getattr(box, "children", ()):
+        if type(child).__name__ == "TextBox":
+            yield child
+        else:
+            yield from _text_boxes(child)
+
+
+def _classes(box: Any) -> str:
+    element = getattr(box, "element", None)
+    return str(element.get("class", "")) if element is not None else ""
+
+
+HYPHENS = ("-", "\u2010", "\u00ad")
+
+
+def _theme_says(project: Project, css: str) -> None:
+    theme = project.styles / "fiches" / "theme.css"
+    theme.write_text(theme.read_text("utf-8") + "\n" + css + "\n", "utf-8")
+
+
+def test_print_hyphenates_the_body_by_language_and_never_headings(project: Project) -> None:
+    _theme_says(project, "h1, .sheet-header, .sheet-kicker { hyphens: auto; max-width: 60mm; }")
+    sheet = load_sheet(project.sheets / "03-strategie-globale.yaml", project).sheet
+    long_words = "Intersectorialité interinstitutionnelle et multidimensionnalité"
+    sheet = sheet.model_copy(update={"title": long_words, "kicker": long_words * 2})
+    lines = _lines(_layout(project, sheet))
+    body = [
+        text for _, tag, text in lines if tag in ("p", "li") and text.rstrip().endswith(HYPHENS)
+    ]
+    assert body, "French hyphenation is on in the body of the print variant"
+    header = [text for _, tag, text in lines if tag in ("h1", "kicker")]
+    assert len(header) >= 4  # the title and the kicker wrap in the narrow header
+    for text in header:
+        assert not text.rstrip().endswith(HYPHENS), text
+
+
+def test_a_heading_is_never_the_last_line_of_a_page(project: Project) -> None:
+    # even when the theme would let it: fichepress' rule beats the theme's declarations
+    _theme_says(project, ".sheet-body { columns: 1; } .sheet-body h2 { break-after: auto; }")
+    blocks: list[dict[str, str]] = []
+    for index in range(30):
+        blocks.append({"heading": f"Intertitre {index}"})
+        blocks.append({"paragraph": " ".join(["mot"] * 11)})
+    sheet = Sheet.model_validate(
+        {
+            "number": 9,
+            "title": "Longue",
+            "kicker": "Une fiche longue.",
+            "body": blocks,
+            "page_budget": 9,
+        }
+    )
+    lines = _lines(_layout(project, sheet))
+    pages = sorted({page for page, _, _ in lines})
+    assert len(pages) >= 3
+    for page in pages[:-1]:
+        last = [tag for number, tag, _ in lines if number == page][-1]
+        assert last not in ("h1", "h2", "h3"), f"page {page} ends with a heading"

@@ -67,7 +67,7 @@ class Watcher:
 
     def wait_for(self, text: str, timeout: float = 60) -> list[str]:
         """Lines up to the first that holds `text`."""
-        seen = []
+        seen: list[str] = []
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
