@@ -15,7 +15,6 @@ from fichepress.accessible import StructureError, expected_tree, finish_accessib
 from fichepress.build import Builder, Report, build
 from fichepress.load import load_series, load_sheet
 from fichepress.project import Project
-from fichepress.render import render_sheet
 from fichepress.uacheck import _walk, check_accessible, reading_text
 
 from .helpers import sheet_texts
@@ -28,14 +27,7 @@ def raw_render(project: Project, slug: str) -> tuple[bytes, str]:
     """WeasyPrint's own PDF/UA-1 of a sheet, before fichepress repairs it, and its HTML."""
     builder = Builder(project, project.root / "unused")
     sheet = load_sheet(project.sheets / f"{slug}.yaml", project).sheet
-    html = render_sheet(
-        sheet,
-        builder.series,
-        variant="accessible",
-        stylesheets=[p.as_uri() for p in builder.theme.stylesheets("accessible")],
-        swatches=builder.theme.swatch_css("accessible"),
-        logos=builder.logos,
-    )
+    html = builder.sheet_html(sheet, "accessible")
     rendered = builder.renderer.render(
         html, base_url=project.root.as_uri() + "/", variant="accessible"
     )

@@ -11,7 +11,7 @@ import tinyhtml5
 from fichepress.load import load_series, load_sheet
 from fichepress.model import Series, Sheet
 from fichepress.project import Project
-from fichepress.render import render_sheet
+from fichepress.render import Look, environment, render_sheet
 from fichepress.typography import typeset
 
 REFERENCE = "03-strategie-globale"
@@ -27,8 +27,7 @@ def html_of(sheet: Sheet, series: Series, variant: str = "accessible") -> Elemen
         sheet,
         series,
         variant=variant,  # type: ignore[arg-type]
-        stylesheets=["file:///theme.css"],
-        swatches=":root { --ink: #000000; }",
+        look=Look(environment(), ["file:///theme.css"], ":root { --ink: #000000; }"),
         logos={
             logo: f"file:///{logo}"
             for logo in (

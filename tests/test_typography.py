@@ -11,7 +11,6 @@ import weasyprint
 from fichepress.load import load_sheet
 from fichepress.model import Sheet
 from fichepress.project import Project
-from fichepress.render import render_sheet
 from fichepress.typography import NBSP, NNBSP, typeset, typeset_model
 
 
@@ -115,14 +114,7 @@ def _layout(project: Project, sheet: Sheet, variant: str = "print") -> Any:
     from fichepress.build import Builder
 
     builder = Builder(project, project.root / "unused")
-    html = render_sheet(
-        sheet,
-        builder.series,
-        variant=variant,  # type: ignore[arg-type]
-        stylesheets=[p.as_uri() for p in builder.theme.stylesheets(variant)],  # type: ignore[arg-type]
-        swatches=builder.theme.swatch_css(variant),  # type: ignore[arg-type]
-        logos=builder.logos,
-    )
+    html = builder.sheet_html(sheet, variant)  # type: ignore[arg-type]
     return weasyprint.HTML(string=html, base_url=project.root.as_uri() + "/").render(
         font_config=builder.renderer.font_config
     )

@@ -17,13 +17,13 @@ from fichepress.copyfit import HALF, PageFill
 from fichepress.errors import Problem
 from fichepress.files import write_atomic
 from fichepress.load import SheetSource, key_path, load_series, load_sheets
-from fichepress.model import Series
+from fichepress.model import Series, Sheet
 from fichepress.pdf import Rendered, Renderer, RenderError, SandboxFetcher, foreign_fonts
 from fichepress.preflight import check_print
 from fichepress.prepress import finish_print_pdf
 from fichepress.project import Project
 from fichepress.render import VARIANTS, Variant, render_sheet
-from fichepress.themes import Theme, declared_font_families, load_theme
+from fichepress.themes import Theme, load_theme
 from fichepress.uacheck import check_accessible
 
 MANIFEST = "manifest.json"
@@ -110,7 +110,6 @@ class Builder:
         self.theme: Theme = load_theme(project, self.series.theme)
         self.print_transform = partial(print_asset, swatches=self.theme.rgb_to_swatch())
         self.renderer = Renderer(SandboxFetcher(project.readable, project.root))
-        self.families = declared_font_families(self.theme.stylesheets("print"))
         self.logos = {
             logo: (project.sheets / logo).resolve().as_uri() for logo in self._logo_paths()
         }
@@ -133,7 +132,7 @@ class Builder:
             return data, [f"preflight: {f.line('')[2:]}" for f in check_print(data)]
         data = finish_accessible_pdf(data, html)
         findings = [f"check: {f.line('')[2:]}" for f in check_accessible(data)]
-        names = {swatch.rgb_tuple: name for name, swatch in self.theme.config.swatches.items()}
+        names = self.theme.swatch_names()
         findings += [f"contrast: {m}" for m in contrast_problems(rendered.colour_pairs, names)]
         return data, findings
 
@@ -176,7 +175,7 @@ class Builder:
             report.failed.add(shown)
             return
         all_warnings += [Problem(shown, message=f"{variant} PDF {line}") for line in findings]
-        fonts = foreign_fonts(finished, self.families)
+        fonts = foreign_fonts(finished, self.theme.families)
         if fonts:
             report.problems.extend(
                 Problem(shown, message=f"{variant} PDF not written: {font}") for font in fonts
@@ -203,17 +202,16 @@ class Builder:
             )
         )
 
+    def sheet_html(self, sheet: Sheet, variant: Variant) -> str:
+        """The HTML of a sheet in a variant, with the project's theme."""
+        return render_sheet(
+            sheet, self.series, variant=variant, look=self.theme.look(variant), logos=self.logos
+        )
+
     def build_sheet(self, source: SheetSource, variant: Variant, report: Report) -> None:
         """Render one sheet in one variant and write it; record problems in `report`."""
         shown = self.project.display(source.path)
-        html = render_sheet(
-            source.sheet,
-            self.series,
-            variant=variant,
-            stylesheets=[path.resolve().as_uri() for path in self.theme.stylesheets(variant)],
-            swatches=self.theme.swatch_css(variant),
-            logos=self.logos,
-        )
+        html = self.sheet_html(source.sheet, variant)
         rendered = self.render(html, variant, shown, report)
         if rendered is None:
             return

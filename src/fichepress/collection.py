@@ -70,11 +70,7 @@ def build_collection(
             sheets,
             builder.series,
             variant=variant,
-            stylesheets=[
-                path.resolve().as_uri()
-                for path in builder.theme.stylesheets(variant, collection=True)
-            ],
-            swatches=builder.theme.swatch_css(variant),
+            look=builder.theme.look(variant, collection=True),
             logos=builder.logos,
             date=edition_date(builder.series),
         )

@@ -362,9 +362,8 @@ def load_series(project: Project) -> Series:
     data, positions = read_yaml(project.series_file, shown)
     series = validate(Series, data, positions, shown)
     problems = []
-    theme_css = project.styles / series.theme / "theme.css"
-    if not theme_css.is_file():
-        known = sorted(css.parent.name for css in project.styles.glob("*/theme.css"))
+    if not (project.styles / series.theme / "theme.yaml").is_file():
+        known = sorted(p.parent.name for p in project.styles.glob("*/theme.yaml"))
         line, column = positions.of_value(("theme",))
         problems.append(
             Problem(

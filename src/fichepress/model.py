@@ -341,8 +341,8 @@ class Series(Strict):
     """Language of the sheets, as a language tag (fr-CA, fr, en, …)."""
     theme: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
     """Name of the theme: a folder of `styles/`."""
-    page_size: PageSize = "letter"
-    """Trim size of the pages: letter, a4, legal or a5."""
+    page_size: PageSize | None = None
+    """Trim size of the pages: letter, a4, legal or a5 (default: the theme's, else letter)."""
     page_budget: PageBudget = 2
     """How many pages a sheet may fill unless it says otherwise."""
     funders: Funders | None = None
@@ -422,15 +422,57 @@ class LayoutLimits(Strict):
     """Longest kicker, in characters, that the header holds."""
 
 
+Length = Annotated[str, Field(pattern=r"^\d+(\.\d+)?(mm|cm|in|pt)$")]
+"""A length for print: a number and mm, cm, in or pt ("18mm")."""
+
+
+class Margins(Strict):
+    """Page margins of the theme."""
+
+    top: Length | None = None
+    """Margin above the text."""
+    bottom: Length | None = None
+    """Margin below the text (the running footer sits in it)."""
+    sides: Length | None = None
+    """Margin left and right of the text."""
+
+
+class PageSettings(Strict):
+    """The page the theme is designed for."""
+
+    size: PageSize | None = None
+    """Trim size, used when the series file does not set one."""
+    margins: Margins = Margins()
+    """Page margins; the CSS reads them as var(--page-margin-top), -bottom and -sides."""
+
+
+class FontFace(Strict):
+    """One font file of a family."""
+
+    family: Text
+    """The family name the CSS uses (font-family: "Lato")."""
+    file: Text
+    """The font file (TTF, OTF, WOFF or WOFF2), relative to the project's `fonts/` folder."""
+    weight: Annotated[int, Field(ge=100, le=900, multiple_of=100)] = 400
+    """Weight of this file: 400 regular, 700 bold, 900 black…"""
+    style: Literal["normal", "italic"] = "normal"
+    """Whether this file is the italic."""
+
+
 class ThemeConfig(Strict):
     """A theme's settings: `styles/<name>/theme.yaml`, beside its CSS."""
 
     description: Text | None = None
     """What the theme looks like and what it is for."""
-    swatches: Annotated[
-        dict[SwatchName, Annotated[Swatch, BeforeValidator(_swatch_shorthand)]],
-        Field(min_length=1),
-    ]
+    extends: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")] | None = None
+    """The theme this one builds on: it inherits everything and overrides what it names."""
+    page: PageSettings = PageSettings()
+    """Page size and margins, when the theme sets them."""
+    swatches: dict[SwatchName, Annotated[Swatch, BeforeValidator(_swatch_shorthand)]] = {}
     """The theme's colours; CSS uses each as var(--name)."""
+    fonts: tuple[FontFace, ...] = ()
+    """The font files of the theme's families (fichepress writes the @font-face rules)."""
+    logos: dict[SwatchName, Text] = {}
+    """Pictures of the theme (name: file in the theme's folder), for its templates and CSS."""
     limits: LayoutLimits = LayoutLimits()
     """How long titles and kickers may be; `fichepress check` warns beyond."""

@@ -1,53 +1,146 @@
-"""Find a theme in `styles/`, read its swatches, and give each variant its stylesheets.
+"""Themes: a folder `styles/<name>/` that decides how a series looks, and may extend another.
 
-A theme is a folder `styles/<name>/` holding `theme.yaml` (its swatches: each colour once, as
-CMYK for print and RGB for screens), `theme.css`, and optionally `print.css` and
-`accessible.css`. The CSS names colours only through the swatches, as `var(--name)`; a colour
-written in the CSS would print as RGB or differ between variants, so it is an error.
+A theme holds `theme.yaml` (its swatches: each colour once, as CMYK for print and RGB for
+screens; its fonts; its page; its pictures; `extends`), CSS files (`theme.css`, and `print.css`,
+`accessible.css`, `collection.css` for one variant or the collection) and may hold
+`templates/` overriding fichepress' templates. A theme that extends another inherits all of
+it: settings are merged (what the child names wins), the parent's CSS comes first in the
+cascade, and its templates are found when the child has none of that name (a child template
+may also extend the parent's: `{% extends "parent:_article.html.j2" %}`).
+
+The CSS names colours only through the swatches, as `var(--name)`; a colour written in the CSS
+would print as RGB or differ between variants, so it is an error.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
+import jinja2
 import tinycss2
 import tinycss2.color4
 
 from fichepress.colour import CMYK, css_cmyk
 from fichepress.errors import InvalidSource, Problem
-from fichepress.load import did_you_mean, read_yaml, validate
-from fichepress.model import ThemeConfig
+from fichepress.load import Positions, did_you_mean, read_yaml, validate
+from fichepress.model import FontFace, LayoutLimits, Margins, PageSettings, ThemeConfig
 from fichepress.project import Project
-from fichepress.render import VARIANTS, Variant
+from fichepress.render import VARIANTS, Look, Variant, make_environment
 
 THEME_FILE = "theme.yaml"
+STYLESHEETS = ("theme.css", "{variant}.css", "collection.css")
+FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
+PICTURE_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg")
+MAX_CHAIN = 8
 
 
 @dataclass(frozen=True)
-class Theme:
-    """A theme folder and its settings."""
+class ThemeFolder:
+    """One theme of a chain: its folder and its own settings."""
 
     name: str
     folder: Path
     config: ThemeConfig
+    positions: Positions
+
+
+def _merge(chain: list[ThemeFolder]) -> ThemeConfig:
+    """The settings of a chain (root first): each theme overrides what it names."""
+    swatches: dict[str, object] = {}
+    fonts: dict[tuple[str, int, str], FontFace] = {}
+    logos: dict[str, str] = {}
+    page: dict[str, object] = {}
+    margins: dict[str, object] = {}
+    limits: dict[str, object] = {}
+    description = None
+    for theme in chain:
+        config = theme.config
+        swatches.update(config.swatches)
+        for face in config.fonts:
+            fonts[(face.family, face.weight, face.style)] = face
+        logos.update(
+            {name: (theme.folder / file).as_posix() for name, file in config.logos.items()}
+        )
+        page.update(config.page.model_dump(exclude_unset=True, exclude={"margins"}))
+        margins.update(config.page.margins.model_dump(exclude_none=True))
+        limits.update(config.limits.model_dump(exclude_none=True))
+        description = config.description or description
+    return ThemeConfig.model_validate(
+        {
+            "description": description,
+            "swatches": swatches,
+            "fonts": list(fonts.values()),
+            "logos": logos,
+            "page": PageSettings.model_validate({**page, "margins": Margins(**margins)}),
+            "limits": LayoutLimits(**limits),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A theme with what it inherits: the chain of folders, child first, and merged settings."""
+
+    name: str
+    chain: tuple[ThemeFolder, ...]
+    """The theme, then the theme it extends, and so on."""
+    config: ThemeConfig
+    project: Project
+
+    @property
+    def folder(self) -> Path:
+        return self.chain[0].folder
 
     def stylesheets(self, variant: Variant, *, collection: bool = False) -> list[Path]:
-        """The theme's CSS files for a variant (and for the collection), in cascade order."""
+        """The CSS files for a variant (and for the collection): the root theme's first."""
         names = ["theme.css", f"{variant}.css", *(["collection.css"] if collection else [])]
         return [
-            self.folder / name
+            theme.folder / name
             for name in names
-            if name == "theme.css" or (self.folder / name).is_file()
+            for theme in reversed(self.chain)
+            if (theme.folder / name).is_file()
         ]
 
-    def swatch_css(self, variant: Variant) -> str:
-        """CSS custom properties for the swatches: CMYK in print, RGB on screens."""
+    def head_css(self, variant: Variant) -> str:
+        """The CSS fichepress writes for the theme: @font-face rules, the swatches as custom
+        properties (CMYK in print, RGB on screens), the margins."""
+        faces = " ".join(
+            f'@font-face {{ font-family: "{face.family}"; font-weight: {face.weight};'
+            f" font-style: {face.style}; src: url({self.font_url(face)}); }}"
+            for face in self.config.fonts
+        )
         values = {
             name: css_cmyk(self.cmyk(name)) if variant == "print" else swatch.rgb
             for name, swatch in self.config.swatches.items()
         }
-        return ":root { " + " ".join(f"--{name}: {value};" for name, value in values.items()) + " }"
+        margins = self.config.page.margins
+        values |= {
+            f"page-margin-{side}": length
+            for side, length in (
+                ("top", margins.top),
+                ("bottom", margins.bottom),
+                ("sides", margins.sides),
+            )
+            if length
+        }
+        properties = " ".join(f"--{name}: {value};" for name, value in values.items())
+        page = ""
+        if margins.top or margins.bottom or margins.sides:
+            top = "var(--page-margin-top)" if margins.top else "auto"
+            sides = "var(--page-margin-sides)" if margins.sides else "auto"
+            bottom = "var(--page-margin-bottom)" if margins.bottom else "auto"
+            page = f" @page {{ margin: {top} {sides} {bottom}; }}"
+        return f"{faces} :root {{ {properties} }}{page}"
+
+    def font_url(self, face: FontFace) -> str:
+        return (self.project.fonts / face.file).resolve().as_uri()
+
+    @property
+    def families(self) -> set[str]:
+        """The font families the theme declares: the only ones a PDF may hold."""
+        return {face.family for face in self.config.fonts}
 
     def cmyk(self, name: str) -> CMYK:
         """A swatch's CMYK value, as fractions from 0 to 1."""
@@ -57,6 +150,36 @@ class Theme:
     def rgb_to_swatch(self) -> dict[tuple[int, int, int], CMYK]:
         """Each swatch's RGB value mapped to its CMYK value, to print logos in brand colours."""
         return {swatch.rgb_tuple: self.cmyk(name) for name, swatch in self.config.swatches.items()}
+
+    def swatch_names(self) -> dict[tuple[int, int, int], str]:
+        """Each swatch's RGB value and its name, to name colours in messages."""
+        return {swatch.rgb_tuple: name for name, swatch in self.config.swatches.items()}
+
+    @cached_property
+    def environment(self) -> jinja2.Environment:
+        """Templates: the theme's, then its parents', then fichepress' own; each also under
+        a prefix (`fichepress:`, `<theme>:`) so that a template can extend the one it hides."""
+        folders = [t.folder / "templates" for t in self.chain if (t.folder / "templates").is_dir()]
+        return make_environment(
+            [jinja2.FileSystemLoader(folder) for folder in folders],
+            {
+                t.name: jinja2.FileSystemLoader(t.folder / "templates")
+                for t in self.chain
+                if (t.folder / "templates").is_dir()
+            },
+        )
+
+    def look(self, variant: Variant, *, collection: bool = False) -> Look:
+        """What the renderer needs of the theme for a variant."""
+        return Look(
+            environment=self.environment,
+            stylesheets=[
+                p.resolve().as_uri() for p in self.stylesheets(variant, collection=collection)
+            ],
+            head_css=self.head_css(variant),
+            page_size=self.config.page.size,
+            logos={name: Path(path).resolve().as_uri() for name, path in self.config.logos.items()},
+        )
 
 
 _NOT_COLOURS = {"transparent", "currentcolor", "inherit", "initial", "unset", "none"}
@@ -111,7 +234,7 @@ def css_problems(stylesheets: list[tuple[Path, str]], defined: set[str]) -> list
     """Colours written in the CSS instead of taken from the swatches, and undefined var()s.
 
     `stylesheets` pairs each file with its name as shown; `defined` holds the custom properties
-    fichepress defines (the swatches, `--bleed`).
+    fichepress defines (the swatches, the margins, `--bleed`).
     """
     problems = []
     parsed = [(shown, _declarations(path)) for path, shown in stylesheets]
@@ -147,8 +270,25 @@ def css_problems(stylesheets: list[tuple[Path, str]], defined: set[str]) -> list
     return problems
 
 
-def load_theme(project: Project, name: str) -> Theme:
-    """Read and check the theme called `name`: its settings and the colours of its CSS."""
+def _file_problem(
+    text: str, folder: Path, suffixes: tuple[str, ...], project: Project
+) -> str | None:
+    shown = project.display(folder) + "/"
+    if "://" in text or text.lower().startswith("data:"):
+        return f"must be a file of {shown}, not a web address"
+    if Path(text).is_absolute() or text.startswith("~"):
+        return f"must be a path relative to {shown}, not an absolute path"
+    target = (folder / text).resolve()
+    if not target.is_relative_to(folder.resolve()):
+        return f'"{text}" points outside {shown}; keep the file inside it'
+    if not target.is_file():
+        return f"file not found: {project.display(target)}"
+    if target.suffix.lower() not in suffixes:
+        return f"must be a {', '.join(s.lstrip('.').upper() for s in suffixes)} file"
+    return None
+
+
+def _read(project: Project, name: str) -> ThemeFolder:
     folder = project.styles / name
     settings = folder / THEME_FILE
     shown = project.display(settings)
@@ -158,9 +298,75 @@ def load_theme(project: Project, name: str) -> Theme:
         )
     data, positions = read_yaml(settings, shown)
     config = validate(ThemeConfig, data, positions, shown)
-    theme = Theme(name, folder, config)
-    defined = {f"--{swatch}" for swatch in config.swatches} | {"--bleed"}
     problems = []
+    for index, face in enumerate(config.fonts):
+        problem = _file_problem(face.file, project.fonts, FONT_SUFFIXES, project)
+        if problem:
+            line, column = positions.of_value(("fonts", index, "file"))
+            problems.append(Problem(shown, line, column, f"fonts[{index}].file", problem))
+    for logo, file in config.logos.items():
+        problem = _file_problem(file, folder, PICTURE_SUFFIXES, project)
+        if problem:
+            line, column = positions.of_value(("logos", logo))
+            problems.append(Problem(shown, line, column, f"logos.{logo}", problem))
+    if problems:
+        raise InvalidSource(problems)
+    return ThemeFolder(name, folder, config, positions)
+
+
+def known_themes(project: Project) -> list[str]:
+    """The themes of the project: folders of `styles/` with a theme.yaml."""
+    return sorted(p.parent.name for p in project.styles.glob(f"*/{THEME_FILE}"))
+
+
+def load_theme(project: Project, name: str) -> Theme:
+    """Read and check the theme called `name` and those it extends: settings, files, CSS."""
+    chain = [_read(project, name)]
+    while chain[-1].config.extends:
+        parent = chain[-1].config.extends
+        shown = project.display(chain[-1].folder / THEME_FILE)
+        line, column = chain[-1].positions.of_value(("extends",))
+        if parent in [t.name for t in chain] or len(chain) >= MAX_CHAIN:
+            names = " → ".join([*(t.name for t in chain), parent])
+            raise InvalidSource(
+                [
+                    Problem(
+                        shown,
+                        line,
+                        column,
+                        "extends",
+                        f"themes extend each other in a loop: {names}",
+                    )
+                ]
+            )
+        if not (project.styles / parent / THEME_FILE).is_file():
+            hint = did_you_mean(parent, known_themes(project))
+            raise InvalidSource(
+                [Problem(shown, line, column, "extends", f'no theme "{parent}" in styles/{hint}')]
+            )
+        chain.append(_read(project, parent))
+    root = chain[-1]
+    problems = []
+    if not (root.folder / "theme.css").is_file():
+        problems.append(
+            Problem(
+                project.display(root.folder / "theme.css"),
+                message="not found: the theme that extends no other needs its theme.css",
+            )
+        )
+    config = _merge(list(reversed(chain)))
+    if not config.swatches:
+        problems.append(
+            Problem(
+                project.display(chain[0].folder / THEME_FILE),
+                message="the theme has no"
+                " swatch, nor does any theme it extends: define its colours",
+            )
+        )
+    theme = Theme(name, tuple(chain), config, project)
+    defined = {f"--{swatch}" for swatch in config.swatches} | {"--bleed"}
+    margins = config.page.margins.model_dump(exclude_none=True)
+    defined |= {f"--page-margin-{side}" for side in margins}
     for variant in VARIANTS:
         stylesheets = [
             (css, project.display(css)) for css in theme.stylesheets(variant, collection=True)
@@ -169,22 +375,3 @@ def load_theme(project: Project, name: str) -> Theme:
     if problems:
         raise InvalidSource(problems)
     return theme
-
-
-def declared_font_families(stylesheets: list[Path]) -> set[str]:
-    """The font families that `@font-face` rules of the stylesheets declare."""
-    families = set()
-    for path in stylesheets:
-        rules = tinycss2.parse_stylesheet(
-            path.read_text(encoding="utf-8"), skip_comments=True, skip_whitespace=True
-        )
-        for rule in rules:
-            if rule.type != "at-rule" or rule.lower_at_keyword != "font-face" or not rule.content:
-                continue
-            for declaration in tinycss2.parse_blocks_contents(
-                rule.content, skip_comments=True, skip_whitespace=True
-            ):
-                if declaration.type == "declaration" and declaration.lower_name == "font-family":
-                    value = tinycss2.serialize(declaration.value).strip().strip("\"'")
-                    families.add(value)
-    return families
