@@ -268,6 +268,31 @@ def schema(project_dir: Path | None, check_only: bool) -> None:
 
 @main.command()
 @project_option
+def themes(project_dir: Path | None) -> None:
+    """List the project's themes, what each extends, and which one the series uses."""
+    from fichepress.errors import InvalidSource as Invalid
+    from fichepress.load import load_series
+    from fichepress.themes import known_themes, load_theme
+
+    project = _project(project_dir)
+    try:
+        used = load_series(project).theme
+    except Invalid:
+        used = None
+    for name in known_themes(project):
+        try:
+            theme = load_theme(project, name)
+        except Invalid as invalid:
+            click.secho(f"{name}: invalid ({invalid.problems[0]})", fg="red")
+            continue
+        chain = " → ".join(t.name for t in theme.chain)
+        mark = " (used by the series)" if name == used else ""
+        description = f": {theme.config.description}" if theme.config.description else ""
+        click.echo(f"{chain}{mark}{description}")
+
+
+@main.command()
+@project_option
 @click.argument("title")
 @click.option("--number", type=click.IntRange(1, 9999), help="Its number (default: the next).")
 def new(project_dir: Path | None, title: str, number: int | None) -> None:
