@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.fichepress-installed
 
-.PHONY: all help venv sheets check test lint format clean
+.PHONY: all help venv sheets check test lint format golden clean
 
 all: sheets
 
@@ -15,6 +15,7 @@ help:
 	@echo "make test     lint (ruff, mypy) and run the test suite"
 	@echo "make check    validate the sheets without rendering"
 	@echo "make format   format the code with ruff"
+	@echo "make golden   regenerate the golden HTML of the reference sheet (after a template change)"
 	@echo "make clean    remove build/ (keeps $(VENV))"
 
 # (Re)install when the virtual environment is missing or pyproject.toml changed.
@@ -47,6 +48,9 @@ format: venv
 
 test: lint
 	$(BIN)/python -m pytest
+
+golden: venv
+	$(BIN)/python -m tests.golden
 
 clean:
 	rm -rf build

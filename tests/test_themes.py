@@ -120,3 +120,149 @@ def test_a_theme_without_settings_is_refused(project: Project) -> None:
     assert theme_problems(project) == [
         "styles/fiches/theme.yaml: not found: a theme lists its colours (swatches) in it"
     ]
+
+
+# --- themes that extend themes -------------------------------------------------------------
+
+
+def make_child(project: Project, name: str = "enfant", settings: str = "", css: str = "") -> Path:
+    folder = project.styles / name
+    folder.mkdir()
+    (folder / "theme.yaml").write_text(f"extends: fiches\n{settings}", "utf-8")
+    if css:
+        (folder / "theme.css").write_text(css, "utf-8")
+    return folder
+
+
+def test_a_child_inherits_everything_and_overrides_what_it_names(project: Project) -> None:
+    make_child(
+        project,
+        settings='swatches:\n  accent: "cmyk 100 0 0 0 / rgb #0070c0"\nlimits: { title: 50 }\n',
+        css=".sheet-title { letter-spacing: 0.01em; }\n",
+    )
+    theme = load_theme(project, "enfant")
+    assert [t.name for t in theme.chain] == ["enfant", "fiches"]
+    assert theme.config.swatches["accent"].rgb == "#0070c0"  # overridden
+    assert theme.config.swatches["deep"].rgb == "#1d3557"  # inherited
+    assert (theme.config.limits.title, theme.config.limits.kicker) == (50, 130)
+    assert len(theme.config.fonts) == 5 and theme.families == {"Lato"}
+    names = [f"{p.parent.name}/{p.name}" for p in theme.stylesheets("print", collection=True)]
+    assert names == [
+        "fiches/theme.css",
+        "enfant/theme.css",
+        "fiches/print.css",
+        "fiches/collection.css",
+    ]
+    assert "--accent: device-cmyk(1 0 0 0);" in theme.head_css("print")
+
+
+def test_a_child_overrides_one_template_block_and_keeps_the_rest(project: Project) -> None:
+    from fichepress.build import Builder
+    from fichepress.load import load_sheet
+
+    folder = make_child(project)
+    (folder / "templates").mkdir()
+    (folder / "templates" / "_article.html.j2").write_text(
+        '{% extends "fichepress:_article.html.j2" %}\n'
+        '{% block credits %}<footer class="credits"><p class="copyright">{{ series.copyright }}'
+        "</p></footer>{% endblock %}\n",
+        "utf-8",
+    )
+    series = project.series_file
+    series.write_text(series.read_text("utf-8").replace("theme: fiches", "theme: enfant"), "utf-8")
+    builder = Builder(project, project.root / "build")
+    sheet = load_sheet(project.sheets / "03-strategie-globale.yaml", project).sheet
+    html = builder.sheet_html(sheet, "accessible")
+    assert '<footer class="credits"><p class="copyright">© 2019 Communagir</p></footer>' in html
+    assert "credits-funders" not in html  # the parent's credits are replaced
+    assert '<h1 class="sheet-title" data-src="title">' in html  # the rest is the parent's
+    assert 'href="file://' in html and "/styles/fiches/theme.css" in html
+
+
+def test_a_template_cannot_reach_python(project: Project) -> None:
+    from jinja2.exceptions import SecurityError
+
+    from fichepress.build import Builder
+    from fichepress.load import load_sheet
+
+    folder = make_child(project)
+    (folder / "templates").mkdir()
+    (folder / "templates" / "sheet.html.j2").write_text(
+        "{{ sheet.__class__.__mro__[1].__subclasses__() }}", "utf-8"
+    )
+    series = project.series_file
+    series.write_text(series.read_text("utf-8").replace("theme: fiches", "theme: enfant"), "utf-8")
+    builder = Builder(project, project.root / "build")
+    sheet = load_sheet(project.sheets / "03-strategie-globale.yaml", project).sheet
+    with pytest.raises(SecurityError):
+        builder.sheet_html(sheet, "print")
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ("", None),
+        ("extends: fichez\n", 'extends: no theme "fichez" in styles/ (did you mean "fiches"?)'),
+    ],
+)
+def test_unknown_parents_are_named(project: Project, settings: str, message: str | None) -> None:
+    folder = project.styles / "enfant"
+    folder.mkdir()
+    (folder / "theme.yaml").write_text(settings or "extends: fiches\n", "utf-8")
+    if message is None:
+        assert load_theme(project, "enfant").chain[1].name == "fiches"
+    else:
+        with pytest.raises(InvalidSource) as caught:
+            load_theme(project, "enfant")
+        assert str(caught.value.problems[0]) == f"styles/enfant/theme.yaml:1:10: {message}"
+
+
+def test_themes_extending_each_other_in_a_loop(project: Project) -> None:
+    for name, parent in (("un", "deux"), ("deux", "un")):
+        (project.styles / name).mkdir()
+        (project.styles / name / "theme.yaml").write_text(f"extends: {parent}\n", "utf-8")
+    with pytest.raises(InvalidSource) as caught:
+        load_theme(project, "un")
+    assert str(caught.value.problems[0]) == (
+        "styles/deux/theme.yaml:1:10: extends: themes extend each other in a loop: un → deux → un"
+    )
+
+
+def test_font_and_picture_files_must_be_in_the_project(project: Project) -> None:
+    make_child(
+        project,
+        settings="fonts:\n  - { family: X, file: ../../etc/passwd }\n"
+        "  - { family: Y, file: absent.ttf }\nlogos:\n  mark: absent.svg\n",
+    )
+    problems = theme_problems_of(project, "enfant")
+    assert problems == [
+        'styles/enfant/theme.yaml:3:24: fonts[0].file: "../../etc/passwd" points outside fonts/;'
+        " keep the file inside it",
+        "styles/enfant/theme.yaml:4:24: fonts[1].file: file not found: fonts/absent.ttf",
+        "styles/enfant/theme.yaml:6:9: logos.mark: file not found: styles/enfant/absent.svg",
+    ]
+
+
+def theme_problems_of(project: Project, name: str) -> list[str]:
+    with pytest.raises(InvalidSource) as caught:
+        load_theme(project, name)
+    return [str(problem) for problem in caught.value.problems]
+
+
+def test_the_theme_gives_margins_and_a_page_size(project: Project, tmp_path: Path) -> None:
+    import pikepdf
+
+    from fichepress.build import build
+
+    make_child(project, settings="page:\n  size: a5\n  margins: { top: 12mm, sides: 12mm }\n")
+    series = project.series_file
+    text = series.read_text("utf-8").replace("theme: fiches", "theme: enfant")
+    series.write_text(text.replace("page_size: letter\n", ""), "utf-8")
+    theme = load_theme(project, "enfant")
+    css = theme.head_css("print")
+    assert "--page-margin-top: 12mm;" in css and "--page-margin-bottom: 20mm;" in css
+    report = build(project, tmp_path / "out", variants=["accessible"])
+    assert report.outputs
+    with pikepdf.open(tmp_path / "out" / "accessible" / "03-strategie-globale.pdf") as pdf:
+        width, height = (round(float(v)) for v in pdf.pages[0].MediaBox[2:])
+    assert (width, height) == (420, 595)  # A5, in points

@@ -233,15 +233,19 @@ def watch(
         click.secho(f"{stamp} {prefix}{message}", fg=colours[level], err=level != "info")
 
     project = _project(project_dir)
-    run_watch(
-        project,
-        (out or project.root / "build").resolve(),
-        variants=variants or ("print", "accessible"),  # type: ignore[arg-type]
-        strict=strict,
-        collection=not no_collection,
-        say=say,
-        poll=poll,
-    )
+    try:
+        run_watch(
+            project,
+            (out or project.root / "build").resolve(),
+            variants=variants or ("print", "accessible"),  # type: ignore[arg-type]
+            strict=strict,
+            collection=not no_collection,
+            say=say,
+            poll=poll,
+        )
+    except KeyboardInterrupt:
+        # Ctrl-C in the middle of a build: outputs are written atomically, nothing is half done
+        say("info", "stopped")
 
 
 @main.command()
@@ -337,3 +341,39 @@ def preflight(files: tuple[Path, ...], output_format: str, profile: str) -> None
     errors = sum(f.severity == "error" for findings in results.values() for f in findings)
     if errors:
         raise FichepressError(f"{errors} error{'s' if errors > 1 else ''} in {len(files)} file(s)")
+
+
+@main.command()
+@project_option
+@click.argument("sheet", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="PNG file to write (default: build/proof/<sheet>-<variant>.png).",
+)
+@click.option(
+    "--variant",
+    type=click.Choice(["print", "accessible"]),
+    default="print",
+    show_default=True,
+    help="Which PDF to show; print pages show their marks, trim and bleed boxes.",
+)
+@click.option(
+    "--dpi", type=click.IntRange(10, 600), default=100, show_default=True, help="Resolution."
+)
+def proof(project_dir: Path | None, sheet: Path, out: Path | None, variant: str, dpi: int) -> None:
+    """Build SHEET, then write a PNG of its pages side by side, for review."""
+    from fichepress.proof import make_proof
+
+    project = _project(project_dir)
+    report, written = make_proof(
+        project,
+        sheet,
+        variant=variant,  # type: ignore[arg-type]
+        dpi=dpi,
+        target=out.resolve() if out else None,
+    )
+    _summarise(project, project.root / "build", report, False, "1 sheet")
+    if written is None:
+        raise BuildFailed(f"no proof written: {project.display(sheet)} did not build")
+    click.echo(f"wrote {project.display(written)}")

@@ -16,6 +16,7 @@ from markupsafe import Markup
 from fichepress import __version__
 from fichepress.markup import plain_text, render_inline
 from fichepress.model import Series, Sheet
+from fichepress.qr import qr_svg, short_url
 from fichepress.typography import typeset_model
 
 Variant = Literal["print", "accessible"]
@@ -147,6 +148,8 @@ def make_environment(
     env.filters["plain"] = plain_text
     env.filters["sentence"] = _sentence
     env.filters["label"] = _label
+    env.filters["qr"] = qr_svg
+    env.filters["short_url"] = short_url
     return env
 
 

@@ -1,0 +1,44 @@
+"""Golden HTML of the reference sheet: the contract between templates and themes.
+
+The HTML fichepress gives themes to style is documented in styles/README.md; these files pin
+it. After an intended change of the templates, regenerate them and review the diff:
+
+    make golden
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fichepress.build import Builder
+from fichepress.load import load_sheet
+from fichepress.project import Project
+
+ROOT = Path(__file__).resolve().parent.parent
+FOLDER = Path(__file__).resolve().parent / "golden"
+SHEET = "03-strategie-globale"
+VARIANTS = ("print", "accessible")
+
+
+def golden_html(project: Project, variant: str) -> str:
+    """The reference sheet's HTML, with the project's place on this machine left out."""
+    builder = Builder(project, project.root / "build")
+    sheet = load_sheet(project.sheets / f"{SHEET}.yaml", project).sheet
+    html = builder.sheet_html(sheet, variant)  # type: ignore[arg-type]
+    return html.replace(project.root.as_uri(), "file:///PROJECT")
+
+
+def golden_path(variant: str) -> Path:
+    return FOLDER / f"{SHEET}.{variant}.html"
+
+
+def main() -> None:
+    project = Project(ROOT)
+    FOLDER.mkdir(exist_ok=True)
+    for variant in VARIANTS:
+        golden_path(variant).write_text(golden_html(project, variant), encoding="utf-8")
+        print(f"wrote {golden_path(variant).relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
