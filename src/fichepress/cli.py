@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -49,6 +50,17 @@ def _summarise(project: Project, out_dir: Path, report: Any, quiet: bool, what: 
     if report.failed:
         raise BuildFailed(summary)
     click.echo(summary)
+
+
+_COLOURS = {"info": None, "warning": "yellow", "error": "red"}
+
+
+def say(level: str, message: str) -> None:
+    """A timestamped line for long-running commands: information on stdout, the rest on
+    stderr in colour."""
+    prefix = "" if level == "info" else f"{level}: "
+    stamp = time.strftime("%H:%M:%S")
+    click.secho(f"{stamp} {prefix}{message}", fg=_COLOURS[level], err=level != "info")
 
 
 def _project(project_dir: Path | None) -> Project:
@@ -221,16 +233,7 @@ def watch(
     poll: bool,
 ) -> None:
     """Build, then rebuild what each save changes, until Ctrl-C. Errors do not stop it."""
-    import time
-
     from fichepress.watch import watch as run_watch
-
-    colours = {"info": None, "warning": "yellow", "error": "red"}
-
-    def say(level: str, message: str) -> None:
-        prefix = "" if level == "info" else f"{level}: "
-        stamp = time.strftime("%H:%M:%S")
-        click.secho(f"{stamp} {prefix}{message}", fg=colours[level], err=level != "info")
 
     project = _project(project_dir)
     try:
@@ -373,7 +376,47 @@ def proof(project_dir: Path | None, sheet: Path, out: Path | None, variant: str,
         dpi=dpi,
         target=out.resolve() if out else None,
     )
-    _summarise(project, project.root / "build", report, False, "1 sheet")
+    try:
+        _summarise(project, project.root / "build", report, False, "1 sheet")
+    except BuildFailed as failed:
+        raise BuildFailed(f"{failed.message}; no proof written") from None
     if written is None:
-        raise BuildFailed(f"no proof written: {project.display(sheet)} did not build")
+        raise BuildFailed("no proof written")
     click.echo(f"wrote {project.display(written)}")
+
+
+@main.command()
+@project_option
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="Port on 127.0.0.1 (0: any free port).",
+)
+@click.option(
+    "--variant",
+    "variants",
+    type=click.Choice(["print", "accessible"]),
+    multiple=True,
+    help="Show only this variant (repeat for both; default: both).",
+)
+@click.option("--no-open", is_flag=True, help="Do not open the page in a browser.")
+@click.option("--poll", is_flag=True, help="Poll for changes (network or shared folders).")
+def preview(
+    project_dir: Path | None, port: int, variants: tuple[str, ...], no_open: bool, poll: bool
+) -> None:
+    """Serve every page of every sheet to a browser on 127.0.0.1, with the findings of each
+    sheet beside its pages; rebuild on save and refresh the page by itself. Ctrl-C stops it."""
+    from fichepress.preview import serve
+
+    project = _project(project_dir)
+    serve(
+        project,
+        project.root / "build",
+        variants=variants or ("print", "accessible"),  # type: ignore[arg-type]
+        port=port,
+        open_browser=not no_open,
+        poll=poll,
+        say=say,
+    )

@@ -157,17 +157,23 @@ class Theme:
 
     @cached_property
     def environment(self) -> jinja2.Environment:
-        """Templates: the theme's, then its parents', then fichepress' own; each also under
-        a prefix (`fichepress:`, `<theme>:`) so that a template can extend the one it hides."""
-        folders = [t.folder / "templates" for t in self.chain if (t.folder / "templates").is_dir()]
-        return make_environment(
-            [jinja2.FileSystemLoader(folder) for folder in folders],
-            {
-                t.name: jinja2.FileSystemLoader(t.folder / "templates")
-                for t in self.chain
+        """Templates: the theme's, then its parents', then fichepress' own; each theme of the
+        chain is also a prefix (`fiches:_article.html.j2`: that theme's version, or what it
+        inherits), as is `fichepress:`, so that a template can extend the one it hides."""
+
+        def loaders(chain: tuple[ThemeFolder, ...]) -> list[jinja2.BaseLoader]:
+            return [
+                jinja2.FileSystemLoader(t.folder / "templates")
+                for t in chain
                 if (t.folder / "templates").is_dir()
-            },
-        )
+            ]
+
+        packaged = jinja2.PackageLoader("fichepress", "templates")
+        prefixed: dict[str, jinja2.BaseLoader] = {
+            theme.name: jinja2.ChoiceLoader([*loaders(self.chain[index:]), packaged])
+            for index, theme in enumerate(self.chain)
+        }
+        return make_environment(loaders(self.chain), prefixed)
 
     def look(self, variant: Variant, *, collection: bool = False) -> Look:
         """What the renderer needs of the theme for a variant."""
