@@ -249,8 +249,8 @@ def test_the_printed_credits_are_sobre_s(sobre: Built) -> None:
 def test_fichepress_themes_lists_sobre_extending_fiches(sobre: Built) -> None:
     result = CliRunner().invoke(main, ["themes", "--project", str(sobre.project.root)])
     assert result.exit_code == 0, result.output
-    assert re.search(r"^sobre → fiches \(used by the series\)", result.output, re.MULTILINE)
-    assert re.search(r"^fiches: ", result.output, re.MULTILINE)
+    assert re.search(r"^sobre → fiches “Sobre” \(used by the series\)", result.output, re.M)
+    assert re.search(r"^fiches “Fiches”: ", result.output, re.MULTILINE)
 
 
 # --- styles/README.md, the contract for theme designers, matches the code -----------------------

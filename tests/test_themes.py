@@ -85,24 +85,24 @@ def test_a_variant_stylesheet_is_checked_too(project: Project) -> None:
         (
             '"cmyk 0 0 0 100 / rgb #1a1a1a"',
             "cmyk 0 0 0 100 / rgb #1a1a1a",
-            "styles/fiches/theme.yaml:19:11: swatches.ink: lacks its RGB value: put the whole"
+            "styles/fiches/theme.yaml:20:11: swatches.ink: lacks its RGB value: put the whole"
             ' value between quotes, as " #" starts a YAML comment',
         ),
         (
             '"cmyk 0 0 0 100 / rgb #1a1a1a"',
             '"cmyk 100 100 100 100 / rgb #000000"',
-            "styles/fiches/theme.yaml:19:11: swatches.ink.cmyk: uses 400 % of ink in all; print"
+            "styles/fiches/theme.yaml:20:11: swatches.ink.cmyk: uses 400 % of ink in all; print"
             " accepts 300 % at most",
         ),
         (
             '"cmyk 0 0 0 100 / rgb #1a1a1a"',
             '{cmyk: [0, 0, 0, 120], rgb: "1a1a1a"}',
-            "styles/fiches/theme.yaml:19:28: swatches.ink.cmyk[3]: must be at most 100, got 120",
+            "styles/fiches/theme.yaml:20:28: swatches.ink.cmyk[3]: must be at most 100, got 120",
         ),
         (
             "  ink:",
             "  Ink:",
-            'styles/fiches/theme.yaml:19:3: swatches.Ink: "Ink" is not a valid name: use'
+            'styles/fiches/theme.yaml:20:3: swatches.Ink: "Ink" is not a valid name: use'
             " lower-case letters, digits and -",
         ),
     ],

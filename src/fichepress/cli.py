@@ -293,6 +293,8 @@ def themes(project_dir: Path | None) -> None:
             click.secho(f"{name}: invalid ({invalid.problems[0]})", fg="red")
             continue
         chain = " → ".join(t.name for t in theme.chain)
+        if theme.config.name:
+            chain = f"{chain} “{theme.config.name}”"
         mark = " (used by the series)" if name == used else ""
         description = f": {theme.config.description}" if theme.config.description else ""
         click.echo(f"{chain}{mark}{description}")

@@ -462,6 +462,8 @@ class FontFace(Strict):
 class ThemeConfig(Strict):
     """A theme's settings: `styles/<name>/theme.yaml`, beside its CSS."""
 
+    name: Text | None = None
+    """The theme's name as people call it ("Sobre"); fichepress knows it by its folder."""
     description: Text | None = None
     """What the theme looks like and what it is for."""
     extends: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")] | None = None

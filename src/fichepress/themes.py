@@ -67,8 +67,10 @@ def _merge(chain: list[ThemeFolder]) -> ThemeConfig:
         margins.update(config.page.margins.model_dump(exclude_none=True))
         limits.update(config.limits.model_dump(exclude_none=True))
         description = config.description or description
+    display_name = chain[-1].config.name  # a name is the theme's own, never inherited
     return ThemeConfig.model_validate(
         {
+            "name": display_name,
             "description": description,
             "swatches": swatches,
             "fonts": list(fonts.values()),
