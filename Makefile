@@ -32,7 +32,6 @@ venv:
 
 sheets: venv
 	$(BIN)/fichepress build --strict
-	$(BIN)/fichepress collection --strict
 
 check: venv
 	$(BIN)/fichepress check

@@ -26,7 +26,9 @@ def test_build_writes_both_variants_and_a_summary(project: Project) -> None:
     assert code == 0, err
     assert f"wrote build/print/{REFERENCE}.pdf (2 pages)" in out
     assert f"wrote build/accessible/{REFERENCE}.pdf (2 pages)" in out
-    assert out.splitlines()[-1] == ("1 sheets: 2 PDFs written to build/, 0 failed, 0 warnings")
+    assert "wrote build/print/collection.pdf (" in out
+    assert "wrote build/accessible/collection.pdf (" in out
+    assert out.splitlines()[-1] == ("1 sheets: 4 PDFs written to build/, 0 failed, 0 warnings")
     assert (project.root / "build" / "manifest.json").is_file()
 
 

@@ -134,6 +134,46 @@ def test_contents_give_the_page_where_each_sheet_starts(
 
 
 @pytest.mark.parametrize("variant", ["print", "accessible"])
+def test_contents_draw_nothing_outside_their_lines(
+    collection: tuple[Project, Path, Report, dict[str, int]], variant: str, tmp_path: Path
+) -> None:
+    """The dotted leaders sit on their entry's line: every row of ink below the heading's rule
+    is within a line of text (a leader astray once drew four lines below the entries)."""
+    from PIL import Image
+
+    _, out, _, _ = collection
+    path = out / variant / "collection.pdf"
+    page = next(i for i, t in enumerate(page_texts(path)) if "Sommaire" in t) + 1
+    words = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    boxes = [
+        (float(m.group(1)), float(m.group(2)), m.group(3))
+        for m in re.finditer(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)<', words)
+    ]
+    first_entry = min(top for top, _, word in boxes if word == "1.")
+    footer = max(top for top, _, _ in boxes)
+    pages = ["-f", str(page), "-l", str(page)]
+    png_prefix = str(tmp_path / "toc")
+    subprocess.run(["pdftoppm", "-r", "72", *pages, "-png", str(path), png_prefix], check=True)
+    [png] = tmp_path.glob("toc*.png")
+    image = Image.open(png).convert("L")
+    width = image.width
+    inked = [
+        y
+        for y in range(image.height)
+        if first_entry - 2 <= y <= footer - 2
+        and any(image.getpixel((x, y)) < 200 for x in range(width // 8, width * 7 // 8))  # type: ignore[operator]
+    ]
+    assert inked, "the contents drew nothing"
+    astray = [y for y in inked if not any(top - 3 <= y <= bottom + 3 for top, bottom, _ in boxes)]
+    assert astray == []
+
+
+@pytest.mark.parametrize("variant", ["print", "accessible"])
 def test_page_labels_roman_front_matter_then_one(
     collection: tuple[Project, Path, Report, dict[str, int]], variant: str
 ) -> None:
@@ -253,9 +293,14 @@ def test_contents_entries_are_links_in_the_accessible_variant_only(
                 destination = names[2 * index + 1]
             # WeasyPrint gives each piece of a link's text its own rectangle
             targets.setdefault(pages[destination[0].objgen], set()).add(str(link.Contents))
+        # Each entry names the sheet and the number printed on its first page.
         assert targets == {
-            first[sheet.number]: {f"{sheet.number}. {sheet.title}"} for sheet in sheets
+            first[sheet.number]: {
+                f"{sheet.number}. {sheet.title} {pdf.pages[first[sheet.number]].label}"
+            }
+            for sheet in sheets
         }
+        assert {pdf.pages[first[sheet.number]].label for sheet in sheets} == {"1", "3", "5", "7"}
     with pikepdf.open(out / "print" / "collection.pdf") as pdf:
         assert all("/Annots" not in page.obj for page in pdf.pages)
 

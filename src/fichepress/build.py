@@ -1,30 +1,37 @@
-"""Build every sheet of a series in both variants: validate all, render, write atomically."""
+"""Build every sheet of a series in both variants: validate all, decide what is stale, render
+what is (in parallel worker processes), write atomically, and keep the manifest.
+
+Nothing here imports WeasyPrint until something has to be rendered: a build where everything is
+up to date only reads the sources and the manifest.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from fichepress import __version__
-from fichepress.accessible import StructureError, finish_accessible_pdf
 from fichepress.colour import print_asset
-from fichepress.contrast import contrast_problems
 from fichepress.copyfit import HALF, PageFill
 from fichepress.errors import Problem
 from fichepress.files import write_atomic
+from fichepress.inputs import common_digest, output_digest
 from fichepress.load import SheetSource, key_path, load_series, load_sheets
 from fichepress.model import Series, Sheet
-from fichepress.pdf import Rendered, Renderer, RenderError, SandboxFetcher, foreign_fonts
-from fichepress.preflight import check_print
-from fichepress.prepress import finish_print_pdf
 from fichepress.project import Project
-from fichepress.render import VARIANTS, Variant, render_sheet
+from fichepress.render import VARIANTS, Variant, edition_date, render_sheet
 from fichepress.themes import Theme, load_theme
-from fichepress.uacheck import check_accessible
+
+if TYPE_CHECKING:
+    from fichepress.pdf import Rendered
 
 MANIFEST = "manifest.json"
 
@@ -39,6 +46,12 @@ class Output:
     path: str
     pages: int
     sha256: str
+    inputs: str = ""
+    """Digest of everything that shaped it (see inputs.py): equal digests, same PDF."""
+    warnings: tuple[str, ...] = ()
+    """What its build warned about, told again while it stays up to date."""
+    parts: tuple[str, ...] = ()
+    """For the collection: the digests of the parts it was joined from (kept for reuse)."""
 
 
 @dataclass
@@ -51,6 +64,16 @@ class Report:
     failed: set[str] = field(default_factory=set)
     """Sources (as shown) whose outputs were not all written."""
     sheets: int = 0
+    up_to_date: int = 0
+    """Outputs that did not need building."""
+
+    def merge(self, other: Report) -> None:
+        """Add what another build (a worker's) did."""
+        self.outputs += other.outputs
+        self.problems += other.problems
+        self.warnings += other.warnings
+        self.failed |= other.failed
+        self.up_to_date += other.up_to_date
 
     @property
     def ok(self) -> bool:
@@ -109,6 +132,9 @@ class Builder:
         self.series = series or load_series(project)
         self.theme: Theme = load_theme(project, self.series.theme)
         self.print_transform = partial(print_asset, swatches=self.theme.rgb_to_swatch())
+        # WeasyPrint is imported here, when something has to be rendered, not before.
+        from fichepress.pdf import Renderer, SandboxFetcher
+
         self.renderer = Renderer(SandboxFetcher(project.readable, project.root))
         self.logos = {
             logo: (project.sheets / logo).resolve().as_uri() for logo in self._logo_paths()
@@ -123,21 +149,47 @@ class Builder:
     def output_path(self, variant: Variant, slug: str) -> Path:
         return self.out / variant / f"{slug}.pdf"
 
+    def finish_pdf(self, variant: Variant, data: bytes, html: str) -> bytes:
+        """WeasyPrint's PDF made ready: for the press, or with its structure rebuilt."""
+        if variant == "print":
+            from fichepress.prepress import finish_print_pdf
+
+            return finish_print_pdf(data)
+        from fichepress.accessible import finish_accessible_pdf
+
+        return finish_accessible_pdf(data, html)
+
+    def check_pdf(self, variant: Variant, data: bytes) -> list[str]:
+        """What the checks of a variant find in a finished PDF, as lines."""
+        if variant == "print":
+            from fichepress.preflight import check_print
+
+            return [f"preflight: {f.line('')[2:]}" for f in check_print(data)]
+        from fichepress.uacheck import check_accessible
+
+        return [f"check: {f.line('')[2:]}" for f in check_accessible(data)]
+
+    def contrast(self, rendered: Rendered) -> list[str]:
+        """Text colours on their backgrounds under WCAG AA, named by swatch."""
+        from fichepress.contrast import contrast_problems
+
+        names = self.theme.swatch_names()
+        return [f"contrast: {m}" for m in contrast_problems(rendered.colour_pairs, names)]
+
     def finish(
         self, variant: Variant, data: bytes, rendered: Rendered, html: str
     ) -> tuple[bytes, list[str]]:
         """The finished PDF of a variant and what its checks found, as lines."""
-        if variant == "print":
-            data = finish_print_pdf(data)
-            return data, [f"preflight: {f.line('')[2:]}" for f in check_print(data)]
-        data = finish_accessible_pdf(data, html)
-        findings = [f"check: {f.line('')[2:]}" for f in check_accessible(data)]
-        names = self.theme.swatch_names()
-        findings += [f"contrast: {m}" for m in contrast_problems(rendered.colour_pairs, names)]
+        data = self.finish_pdf(variant, data, html)
+        findings = self.check_pdf(variant, data)
+        if variant == "accessible":
+            findings += self.contrast(rendered)
         return data, findings
 
     def render(self, html: str, variant: Variant, shown: str, report: Report) -> Rendered | None:
         """WeasyPrint's PDF of `html`, or None with the problem in `report`."""
+        from fichepress.pdf import RenderError
+
         try:
             return self.renderer.render(
                 html,
@@ -161,8 +213,11 @@ class Builder:
         *,
         data: bytes | None = None,
         warnings: Sequence[Problem] = (),
+        inputs: str = "",
     ) -> None:
         """Finish, check and write one output (`data` when it was changed since rendering)."""
+        from fichepress.accessible import StructureError
+
         notes = [Problem(shown, message=f"{variant} PDF: {w}") for w in rendered.warnings]
         all_warnings = [*notes, *warnings]
         try:
@@ -175,6 +230,24 @@ class Builder:
             report.failed.add(shown)
             return
         all_warnings += [Problem(shown, message=f"{variant} PDF {line}") for line in findings]
+        self.write_output(
+            name, shown, variant, finished, rendered.pages, all_warnings, report, inputs
+        )
+
+    def write_output(
+        self,
+        name: str,
+        shown: str,
+        variant: Variant,
+        finished: bytes,
+        pages: int,
+        warnings: Sequence[Problem],
+        report: Report,
+        inputs: str,
+    ) -> None:
+        """Check the fonts, apply --strict, write the PDF atomically and record it."""
+        from fichepress.pdf import foreign_fonts
+
         fonts = foreign_fonts(finished, self.theme.families)
         if fonts:
             report.problems.extend(
@@ -182,13 +255,13 @@ class Builder:
             )
             report.failed.add(shown)
             return
-        if self.strict and all_warnings:
-            report.problems.extend(all_warnings)
+        if self.strict and warnings:
+            report.problems.extend(warnings)
             message = f"{variant} PDF not written: --strict turns warnings into errors"
             report.problems.append(Problem(shown, message=message))
             report.failed.add(shown)
             return
-        report.warnings.extend(all_warnings)
+        report.warnings.extend(warnings)
         target = self.output_path(variant, name)
         write_atomic(target, finished)
         report.outputs.append(
@@ -197,8 +270,10 @@ class Builder:
                 sheet=name,
                 source=shown,
                 path=target.relative_to(self.out).as_posix(),
-                pages=rendered.pages,
+                pages=pages,
                 sha256=hashlib.sha256(finished).hexdigest(),
+                inputs=inputs,
+                warnings=tuple(str(w) for w in warnings),
             )
         )
 
@@ -208,7 +283,9 @@ class Builder:
             sheet, self.series, variant=variant, look=self.theme.look(variant), logos=self.logos
         )
 
-    def build_sheet(self, source: SheetSource, variant: Variant, report: Report) -> None:
+    def build_sheet(
+        self, source: SheetSource, variant: Variant, report: Report, inputs: str = ""
+    ) -> None:
         """Render one sheet in one variant and write it; record problems in `report`."""
         shown = self.project.display(source.path)
         html = self.sheet_html(source.sheet, variant)
@@ -217,28 +294,89 @@ class Builder:
             return
         budget = source.sheet.page_budget or self.series.page_budget
         warnings = copyfit_problems(source, shown, variant, rendered.fill, budget)
-        self.deliver(source.slug, shown, variant, rendered, html, report, warnings=warnings)
+        self.deliver(
+            source.slug, shown, variant, rendered, html, report, warnings=warnings, inputs=inputs
+        )
+
+
+class Manifest:
+    """`build/manifest.json`: every output, its sha256, and the digest of its inputs."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.entries: dict[tuple[str, str], dict[str, Any]] = {}
+        try:
+            document = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+            for entry in document.get("outputs", []):
+                if (out / entry["path"]).is_file():
+                    self.entries[(entry["sheet"], entry["variant"])] = entry
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass  # no manifest yet, or an unreadable one: everything is built
+
+    def fresh(self, name: str, variant: str, inputs: str) -> dict[str, Any] | None:
+        """The entry of an output built from the same inputs, still whole on disk, or None."""
+        entry = self.entries.get((name, variant))
+        if entry is None or entry.get("inputs") != inputs:
+            return None
+        try:
+            data = (self.out / entry["path"]).read_bytes()
+        except OSError:
+            return None
+        return entry if hashlib.sha256(data).hexdigest() == entry.get("sha256") else None
+
+    def write(self, outputs: Sequence[Output]) -> None:
+        """Record new outputs, keeping the entries of the others."""
+        for output in outputs:
+            self.entries[(output.sheet, output.variant)] = asdict(output)
+        document = {
+            "generator": f"fichepress {__version__}",
+            "outputs": [self.entries[key] for key in sorted(self.entries)],
+        }
+        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        write_atomic(self.out / MANIFEST, text.encode("utf-8"))
 
 
 def write_manifest(out: Path, outputs: list[Output]) -> None:
     """Merge the new outputs into `build/manifest.json`, keeping entries of untouched files."""
-    manifest = out / MANIFEST
-    entries: dict[tuple[str, str], dict[str, object]] = {}
-    try:
-        previous = json.loads(manifest.read_text(encoding="utf-8"))
-        for entry in previous.get("outputs", []):
-            if (out / entry["path"]).is_file():
-                entries[(entry["sheet"], entry["variant"])] = entry
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        pass  # no manifest yet, or an unreadable one: rebuilt from this build's outputs
-    for output in outputs:
-        entries[(output.sheet, output.variant)] = asdict(output)
-    document = {
-        "generator": f"fichepress {__version__}",
-        "outputs": [entries[key] for key in sorted(entries)],
-    }
-    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    write_atomic(manifest, text.encode("utf-8"))
+    Manifest(out).write(outputs)
+
+
+# --- work in worker processes -------------------------------------------------------------
+
+_worker: Builder | None = None
+TASKS_PER_WORKER = 20
+"""A worker is replaced after this many sheets: WeasyPrint's memory creeps up slowly."""
+
+
+def _start_worker(root: str, out: str, strict: bool) -> None:
+    global _worker
+    _worker = Builder(Project(Path(root)), Path(out), strict=strict)
+
+
+def _work(path: str, variants: tuple[tuple[Variant, str], ...]) -> Report:
+    """Build one sheet in a worker: (variant, inputs digest) for each variant to build."""
+    assert _worker is not None
+    return _build_one(_worker, Path(path), variants)
+
+
+def _build_one(builder: Builder, path: Path, variants: Sequence[tuple[Variant, str]]) -> Report:
+    report = Report()
+    sources, problems = load_sheets(builder.project, [path])
+    report.problems += problems
+    report.failed |= {problem.file for problem in problems}
+    for source in sources:
+        for variant, inputs in variants:
+            builder.build_sheet(source, variant, report, inputs)
+    return report
+
+
+def default_jobs() -> int:
+    """As many workers as the machine has processors for this process."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+Progress = Callable[[int, int, str], None]
+"""(done, total, what is being built): for a progress bar."""
 
 
 def build(
@@ -248,26 +386,91 @@ def build(
     sheets: Sequence[Path] | None = None,
     variants: Sequence[Variant] = VARIANTS,
     strict: bool = False,
-    progress: Callable[[str], None] | None = None,
+    jobs: int | None = None,
+    progress: Progress | None = None,
 ) -> Report:
-    """Build `sheets` (default: every sheet of the series) into `out`.
+    """Build the stale outputs of `sheets` (default: every sheet of the series) into `out`.
 
-    An invalid series file or theme raises `InvalidSource` before anything is written. A bad
-    sheet is reported and skipped; the others are built. With `strict`, a sheet with any
-    warning (preflight findings included) fails and its PDF is not written.
+    An output whose inputs (inputs.py) have not changed since it was written is up to date and
+    left alone; its warnings are told again. An invalid series file or theme raises
+    `InvalidSource` before anything is written. A bad sheet is reported and skipped; the others
+    are built, by `jobs` worker processes (default: one per processor). With `strict`, a sheet
+    with any warning (preflight findings included) fails and its PDF is not written.
     """
     report = Report()
-    builder = Builder(project, out, strict=strict)
+    series = load_series(project)
+    theme = load_theme(project, series.theme)
     paths = list(sheets) if sheets is not None else project.sheet_files()
     sources, problems = load_sheets(project, paths)
     report.problems.extend(problems)
     report.failed |= {problem.file for problem in problems}
     report.sheets = len(paths)
+    manifest = Manifest(out)
+    common = common_digest(project, series, theme)
+    todo: list[tuple[SheetSource, tuple[tuple[Variant, str], ...]]] = []
     for source in sorted(sources, key=lambda s: s.sheet.number):
+        stale: list[tuple[Variant, str]] = []
+        date = edition_date(series, source.sheet).isoformat()
         for variant in variants:
-            if progress:
-                progress(f"{variant:<10} {project.display(source.path)}")
-            builder.build_sheet(source, variant, report)
+            inputs = output_digest(common, variant, [source.path], project, date)
+            entry = manifest.fresh(source.slug, variant, inputs)
+            if entry is None:
+                stale.append((variant, inputs))
+                continue
+            report.up_to_date += 1
+            shown = project.display(source.path)
+            told = [Problem(shown, message=line.split(": ", 1)[-1]) for line in entry["warnings"]]
+            if strict and told:
+                report.problems += told
+                report.failed.add(shown)
+            else:
+                report.warnings += told
+        if stale:
+            todo.append((source, tuple(stale)))
+    _run(project, out, todo, strict, jobs or default_jobs(), report, progress)
     if report.outputs:
-        write_manifest(out, report.outputs)
+        manifest.write(report.outputs)
     return report
+
+
+def _run(
+    project: Project,
+    out: Path,
+    todo: Sequence[tuple[SheetSource, tuple[tuple[Variant, str], ...]]],
+    strict: bool,
+    jobs: int,
+    report: Report,
+    progress: Progress | None,
+) -> None:
+    """Build what is stale, in this process or in `jobs` workers."""
+    total = len(todo)
+    if not todo:
+        return
+    if jobs <= 1 or total == 1:
+        builder = Builder(project, out, strict=strict)
+        for done, (source, variants) in enumerate(todo):
+            if progress:
+                progress(done, total, project.display(source.path))
+            report.merge(_build_one(builder, source.path, variants))
+        if progress:
+            progress(total, total, "")
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=min(jobs, total),
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(str(project.root), str(out), strict),
+        max_tasks_per_child=TASKS_PER_WORKER,
+    ) as pool:
+        futures = {
+            pool.submit(_work, str(source.path), variants): source for source, variants in todo
+        }
+        results: dict[Path, Report] = {}
+        for done, future in enumerate(as_completed(futures), start=1):
+            source = futures[future]
+            results[source.path] = future.result()
+            if progress:
+                progress(done, total, project.display(source.path))
+    for source, _ in todo:  # in number order, whatever order the workers finished in
+        report.merge(results[source.path])

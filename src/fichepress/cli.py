@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -47,6 +49,8 @@ def _summarise(project: Project, out_dir: Path, report: Any, quiet: bool, what: 
         f"{what}: {len(report.outputs)} PDFs written to {shown_out}/, "
         f"{len(report.failed)} failed, {len(report.warnings)} warnings"
     )
+    if not report.outputs and not report.failed and report.up_to_date:
+        summary = f"{what}: everything is up to date ({report.up_to_date} PDFs in {shown_out}/)"
     if report.failed:
         raise BuildFailed(summary)
     click.echo(summary)
@@ -61,6 +65,35 @@ def say(level: str, message: str) -> None:
     prefix = "" if level == "info" else f"{level}: "
     stamp = time.strftime("%H:%M:%S")
     click.secho(f"{stamp} {prefix}{message}", fg=_COLOURS[level], err=level != "info")
+
+
+class ProgressBar:
+    """Sheets done / total and the current sheet, redrawn in place on a terminal; silent
+    elsewhere (CI logs, pipes)."""
+
+    WIDTH = 24
+
+    def __init__(self, quiet: bool) -> None:
+        self.active = not quiet and sys.stderr.isatty()
+        self.drawn = False
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def update(self, done: int, total: int, current: str) -> None:
+        if not self.active or total <= 0:
+            return
+        filled = self.WIDTH * done // total
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        line = f"[{bar}] {done}/{total} {current}"[: shutil.get_terminal_size().columns - 1]
+        sys.stderr.write("\r\x1b[K" + line)
+        sys.stderr.flush()
+        self.drawn = True
+
+    def __exit__(self, *exc: object) -> None:
+        if self.drawn:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
 
 
 def _project(project_dir: Path | None) -> Project:
@@ -93,6 +126,17 @@ def main() -> None:
     is_flag=True,
     help="Fail a sheet on any warning: preflight findings, page budget, CSS WeasyPrint ignored.",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 64),
+    help="Worker processes (default: one per processor).",
+)
+@click.option(
+    "--no-collection",
+    is_flag=True,
+    help="Do not build the collection (it is built when no SHEETS are given).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems and the summary.")
 def build(
     project_dir: Path | None,
@@ -100,21 +144,39 @@ def build(
     out: Path | None,
     variants: tuple[str, ...],
     strict: bool,
+    jobs: int | None,
+    no_collection: bool,
     quiet: bool,
 ) -> None:
-    """Build every sheet (or the SHEETS given) as print and accessible PDF into build/."""
+    """Build every sheet (or the SHEETS given) as print and accessible PDF into build/, and the
+    collection of the whole series. Only what changed is rebuilt."""
     from fichepress.build import build as run_build
 
     project = _project(project_dir)
     out_dir = (out or project.root / "build").resolve()
-    report = run_build(
-        project,
-        out_dir,
-        sheets=[path.resolve() for path in sheets] or None,
-        variants=variants or ("print", "accessible"),  # type: ignore[arg-type]
-        strict=strict,
-        progress=None if quiet else lambda line: click.echo(f"  building {line}", err=True),
-    )
+    chosen = variants or ("print", "accessible")
+    with ProgressBar(quiet) as bar:
+        report = run_build(
+            project,
+            out_dir,
+            sheets=[path.resolve() for path in sheets] or None,
+            variants=chosen,  # type: ignore[arg-type]
+            strict=strict,
+            jobs=jobs,
+            progress=bar.update,
+        )
+        if not sheets and not no_collection and not report.problems:
+            from fichepress.collection import build_collection
+
+            whole = build_collection(
+                project,
+                out_dir,
+                variants=chosen,  # type: ignore[arg-type]
+                strict=strict,
+                jobs=jobs,
+                progress=bar.update,
+            )
+            report.merge(whole)
     _summarise(project, out_dir, report, quiet, f"{report.sheets} sheets")
 
 
@@ -133,22 +195,35 @@ def build(
     help="Build only this variant (repeat for both; default: both).",
 )
 @click.option("--strict", is_flag=True, help="Fail on any warning, as `build --strict` does.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 64),
+    help="Worker processes (default: one per processor).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems and the summary.")
 def collection(
-    project_dir: Path | None, out: Path | None, variants: tuple[str, ...], strict: bool, quiet: bool
+    project_dir: Path | None,
+    out: Path | None,
+    variants: tuple[str, ...],
+    strict: bool,
+    jobs: int | None,
+    quiet: bool,
 ) -> None:
     """Build the whole series as one PDF per variant: cover, contents, sheets, colophon."""
     from fichepress.collection import build_collection
 
     project = _project(project_dir)
     out_dir = (out or project.root / "build").resolve()
-    report = build_collection(
-        project,
-        out_dir,
-        variants=variants or ("print", "accessible"),  # type: ignore[arg-type]
-        strict=strict,
-        progress=None if quiet else lambda line: click.echo(f"  building {line}", err=True),
-    )
+    with ProgressBar(quiet) as bar:
+        report = build_collection(
+            project,
+            out_dir,
+            variants=variants or ("print", "accessible"),  # type: ignore[arg-type]
+            strict=strict,
+            jobs=jobs,
+            progress=bar.update,
+        )
     _summarise(project, out_dir, report, quiet, f"collection of {report.sheets} sheets")
 
 

@@ -1,39 +1,488 @@
 """The compiled collection: the whole series as one print and one accessible PDF.
 
-It is rendered as one WeasyPrint document (cover, contents, every sheet in number order,
-colophon), so that it has one structure tree, page numbers that the contents can point to, and
-bookmarks that nest each sheet's sections under it. Every check a sheet gets, it gets too.
+Rendering a hundred-page collection as one document takes WeasyPrint seconds per variant, for
+every change of any sheet. Instead the collection is put together from parts rendered on
+their own and kept in `build/.fragments/`: the front matter (cover and contents), one part per
+sheet (numbered from the page where it starts in the collection) and the colophon. A change to
+a sheet renders that sheet's part again, and the front matter when a title or a first page
+moved; the parts are then joined with pikepdf:
+
+- print: blank left pages where a part would start on a left-hand page, crop marks on them,
+  one output intent, a content-derived identity;
+- accessible: one structure tree (every part's Document children grafted under one Document,
+  StructParents and the ParentTree renumbered), the contents' entries made links to the
+  sheets' first pages, a language on each sheet in another language;
+- both: page labels (i, ii… then 1, 2…), bookmarks (each sheet with its sections under it).
+
+The collection then gets every check a sheet gets.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
-from collections.abc import Callable, Sequence
+import json
+import multiprocessing
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 
-from fichepress.build import Builder, Report, write_manifest
+from fichepress.build import (
+    TASKS_PER_WORKER,
+    Builder,
+    Manifest,
+    Output,
+    Progress,
+    Report,
+    _start_worker,
+    default_jobs,
+)
 from fichepress.errors import Problem
-from fichepress.load import load_sheets
+from fichepress.files import write_atomic
+from fichepress.inputs import common_digest, output_digest
+from fichepress.load import SheetSource, load_series, load_sheets
+from fichepress.prepress import crop_marks, set_identity
 from fichepress.project import Project
-from fichepress.render import VARIANTS, Variant, edition_date, render_collection
+from fichepress.render import VARIANTS, Part, Variant, edition_date, render_collection
+from fichepress.themes import load_theme
 
 NAME = "collection"
-FIRST_SHEET = "sheet-{number}"
+FRAGMENTS = ".fragments"
+LINK = "fichepress:sheet-"
+"""Addresses the contents use for the sheets, turned into links when the parts are joined."""
 
 
-def label_pages(data: bytes, body_start: int) -> bytes:
-    """Page labels: i, ii, … for the front matter, then 1, 2, … from the first sheet."""
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        nums: list[object] = []
-        if body_start > 0:
-            nums += [0, pikepdf.Dictionary(S=pikepdf.Name.r)]
-        nums += [body_start, pikepdf.Dictionary(S=pikepdf.Name.D)]
-        pdf.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(nums))
-        out = io.BytesIO()
-        pdf.save(out, deterministic_id=True)
-    return out.getvalue()
+@dataclass(frozen=True)
+class PartSpec:
+    """One part of the collection to render."""
+
+    kind: Part
+    variant: Variant
+    digest: str
+    sheet: str | None = None
+    """The sheet's file, for a sheet's part."""
+    first_page: int | None = None
+    toc: tuple[tuple[int, str], ...] = ()
+    """(sheet number, page label of its first page), for the front matter."""
+
+
+class Fragments:
+    """The parts already rendered, by digest, in `build/.fragments/`."""
+
+    def __init__(self, out: Path) -> None:
+        self.folder = out / FRAGMENTS
+        self.index_path = self.folder / "index.json"
+        try:
+            self.index: dict[str, Any] = json.loads(self.index_path.read_text("utf-8"))
+        except (OSError, ValueError):
+            self.index = {}
+        self.index.setdefault("parts", {})
+        self.index.setdefault("pages", {})
+
+    def path(self, digest: str) -> Path:
+        return self.folder / f"{digest[:40]}.pdf"
+
+    def get(self, digest: str) -> dict[str, Any] | None:
+        entry = self.index["parts"].get(digest)
+        return entry if entry is not None and self.path(digest).is_file() else None
+
+    def put(self, digest: str, entry: dict[str, Any], content: str | None) -> None:
+        self.index["parts"][digest] = entry
+        if content:
+            self.index["pages"][content] = entry["pages"]
+
+    def guess_pages(self, content: str, default: int) -> int:
+        return int(self.index["pages"].get(content, default))
+
+    def save(self, keep: set[str]) -> None:
+        """Write the index; forget (and delete) the parts this build did not use."""
+        for digest in list(self.index["parts"]):
+            if digest not in keep:
+                del self.index["parts"][digest]
+                self.path(digest).unlink(missing_ok=True)
+        text = json.dumps(self.index, indent=1, sort_keys=True) + "\n"
+        write_atomic(self.index_path, text.encode("utf-8"))
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+# --- rendering the parts ---------------------------------------------------------------------
+
+
+def render_part(builder: Builder, spec: PartSpec, sheets: Sequence[SheetSource]) -> dict[str, Any]:
+    """Render one part, finish it (press or structure) and keep it; its entry for the index."""
+    from fichepress.accessible import StructureError
+
+    chosen = [s.sheet for s in sheets if spec.sheet is None or str(s.path) == spec.sheet]
+    html = render_collection(
+        chosen if spec.kind == "sheet" else [s.sheet for s in sheets],
+        builder.series,
+        variant=spec.variant,
+        part=spec.kind,
+        look=builder.theme.look(spec.variant, collection=True),
+        logos=builder.logos,
+        date=edition_date(builder.series),
+        first_page=spec.first_page,
+        toc_pages=dict(spec.toc),
+    )
+    shown = builder.project.display(Path(spec.sheet)) if spec.sheet else "the collection"
+    report = Report()
+    rendered = builder.render(html, spec.variant, shown, report)
+    if rendered is None:
+        return {"problems": [str(p) for p in report.problems], "pages": 0}
+    try:
+        data = builder.finish_pdf(spec.variant, rendered.data, html)
+    except StructureError as error:
+        return {"problems": [f"{shown}: its structure could not be repaired: {error}"], "pages": 0}
+    write_atomic(Fragments(builder.out).path(spec.digest), data)
+    notes = [f"{shown}: {note}" for note in rendered.warnings]
+    if spec.variant == "accessible":
+        notes += [f"{shown}: {line}" for line in builder.contrast(rendered)]
+    return {"pages": rendered.pages, "notes": notes, "problems": []}
+
+
+def _render_in_worker(spec: PartSpec) -> dict[str, Any]:
+    from fichepress import build
+
+    assert build._worker is not None
+    sources, _ = load_sheets(build._worker.project, build._worker.project.sheet_files())
+    return render_part(build._worker, spec, sources)
+
+
+def _render_all(
+    project: Project,
+    out: Path,
+    specs: Sequence[PartSpec],
+    sources: Sequence[SheetSource],
+    jobs: int,
+    progress: Progress | None,
+) -> dict[str, dict[str, Any]]:
+    """Render parts, in this process or in `jobs` workers; their entries by digest."""
+    results: dict[str, dict[str, Any]] = {}
+    if not specs:
+        return results
+    if jobs <= 1 or len(specs) == 1:
+        builder = Builder(project, out)
+        for done, spec in enumerate(specs):
+            if progress:
+                progress(done, len(specs), f"collection: {spec.kind} ({spec.variant})")
+            results[spec.digest] = render_part(builder, spec, sources)
+        return results
+    with ProcessPoolExecutor(
+        max_workers=min(jobs, len(specs)),
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(str(project.root), str(out), False),
+        max_tasks_per_child=TASKS_PER_WORKER,
+    ) as pool:
+        for done, (spec, result) in enumerate(
+            zip(specs, pool.map(_render_in_worker, specs), strict=True), start=1
+        ):
+            results[spec.digest] = result
+            if progress:
+                progress(done, len(specs), f"collection: {spec.kind} ({spec.variant})")
+    return results
+
+
+# --- joining the parts ----------------------------------------------------------------------
+
+
+def _kids(element: Any) -> list[Any]:
+    kids = element.get("/K")
+    if kids is None:
+        return []
+    return list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+
+
+def _parent_tree(pdf: pikepdf.Pdf) -> dict[int, Any]:
+    entries: dict[int, Any] = {}
+
+    def collect(node: Any) -> None:
+        nums = node.get("/Nums")
+        if nums is not None:
+            for i in range(0, len(nums) - 1, 2):
+                entries[int(nums[i])] = nums[i + 1]
+        for kid in node.get("/Kids", []):
+            collect(kid)
+
+    root = pdf.Root.get("/StructTreeRoot")
+    if root is not None and "/ParentTree" in root:
+        collect(root.ParentTree)
+    return entries
+
+
+@dataclass
+class _Bookmark:
+    title: str
+    page: int
+    children: list[_Bookmark]
+
+
+def _bookmarks(pdf: pikepdf.Pdf, offset: int) -> list[_Bookmark]:
+    pages: dict[Any, int] = {page.objgen: index for index, page in enumerate(pdf.pages)}
+
+    def read(item: Any) -> _Bookmark | None:
+        destination = item.destination
+        if isinstance(destination, pikepdf.Array) and len(destination) > 0:
+            page = pages.get(destination[0].objgen)
+        else:
+            page = None
+        if page is None:
+            return None
+        children = [b for b in (read(child) for child in item.children) if b is not None]
+        return _Bookmark(item.title, page + offset, children)
+
+    with pdf.open_outline() as outline:
+        return [b for b in (read(item) for item in outline.root) if b is not None]
+
+
+def _blank_page(pdf: pikepdf.Pdf, model: pikepdf.Page) -> pikepdf.Page:
+    """A blank page like `model` (same boxes), with crop marks if it has a trim box."""
+    page = pikepdf.Dictionary(Type=pikepdf.Name.Page, Resources=pikepdf.Dictionary())
+    for box in ("/MediaBox", "/TrimBox", "/BleedBox"):
+        if box in model.obj:
+            page[box] = pikepdf.Array([float(v) for v in model.obj[box]])
+    if "/TrimBox" in model.obj:
+        trim = tuple(float(v) for v in model.obj.TrimBox)
+        page.Contents = pdf.make_stream(crop_marks(trim))  # type: ignore[arg-type]
+    return pikepdf.Page(pdf.make_indirect(page))
+
+
+def join(
+    variant: Variant, files: Sequence[tuple[Part, Path]], first_sheet_numbers: Sequence[int]
+) -> bytes:
+    """One PDF of the parts, in order (front, sheets, colophon)."""
+    documents = [pikepdf.open(path) for _, path in files]
+    base = documents[0]
+    try:
+        return _join(variant, base, documents, [kind for kind, _ in files], first_sheet_numbers)
+    finally:
+        for document in documents:
+            document.close()
+
+
+def _join(
+    variant: Variant,
+    base: pikepdf.Pdf,
+    documents: list[pikepdf.Pdf],
+    kinds: list[Part],
+    numbers: Sequence[int],
+) -> bytes:
+    tagged = variant == "accessible"
+    trees = [_parent_tree(document) for document in documents]
+    language = str(base.Root.get("/Lang", ""))
+    bookmarks: list[_Bookmark] = _bookmarks(base, 0)
+    starts: dict[int, int] = {}
+    page_sources: list[tuple[int, Any]] = [(0, page.obj) for page in base.pages]
+    children = list(_kids(base.Root.StructTreeRoot.K[0])) if tagged else []
+    sheet_index = 0
+    for number, (document, kind) in enumerate(zip(documents, kinds, strict=True)):
+        if number == 0:
+            continue
+        if variant == "print" and len(base.pages) % 2 == 1:
+            base.pages.append(_blank_page(base, base.pages[-1]))
+            page_sources.append((-1, base.pages[-1].obj))
+        offset = len(base.pages)
+        if kind == "sheet":
+            starts[numbers[sheet_index]] = offset
+            sheet_index += 1
+        bookmarks += _bookmarks(document, offset)
+        base.pages.extend(document.pages)
+        page_sources += [(number, page.obj) for page in base.pages[offset:]]
+        if tagged:
+            document_element = document.Root.StructTreeRoot.K[0]
+            other_language = str(document.Root.get("/Lang", ""))
+            for kid in _kids(document_element):
+                copied = base.copy_foreign(kid)
+                if other_language and other_language != language and copied.get("/S") == "/Art":
+                    copied.Lang = pikepdf.String(other_language)
+                children.append(copied)
+    if tagged:
+        _graft(base, documents, trees, page_sources, children)
+        _link_contents(base, starts)
+    _write_bookmarks(base, bookmarks)
+    body = min(starts.values()) if starts else 0
+    nums: list[object] = [0, pikepdf.Dictionary(S=pikepdf.Name.r)] if body else []
+    nums += [body, pikepdf.Dictionary(S=pikepdf.Name.D)]
+    base.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(nums))
+    return set_identity(base)
+
+
+def _graft(
+    base: pikepdf.Pdf,
+    documents: list[pikepdf.Pdf],
+    trees: list[dict[int, Any]],
+    page_sources: list[tuple[int, Any]],
+    children: list[Any],
+) -> None:
+    """One structure tree: the parts' top elements under one Document, keys renumbered."""
+    root = base.Root.StructTreeRoot
+    document_element = root.K[0]
+    document_element.K = pikepdf.Array(children)
+    for child in children:
+        child.P = document_element
+    nums: list[object] = []
+    annotations: list[tuple[Any, Any]] = []
+    for key, (source, page) in enumerate(page_sources):
+        if source < 0:  # a blank page of our own: nothing tagged
+            continue
+        old = page.get("/StructParents")
+        entry = trees[source].get(int(old)) if old is not None else None
+        page.StructParents = key
+        nums += [key, _copied(base, entry) if source else entry]
+        for annotation in page.get("/Annots", []):
+            previous = annotation.get("/StructParent")
+            if previous is not None:
+                owner = trees[source].get(int(previous))
+                annotations.append((annotation, _copied(base, owner) if source else owner))
+    key = len(page_sources)
+    for annotation, owner in annotations:
+        annotation.StructParent = key
+        nums += [key, owner]
+        key += 1
+    root.ParentTree = base.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array(nums)))
+    root.ParentTreeNextKey = key
+
+
+def _copied(base: pikepdf.Pdf, entry: Any) -> Any:
+    """A parent-tree entry of another part as an object of `base`: the structure elements it
+    names are the copies already grafted (pikepdf maps each foreign object once)."""
+    if entry is None:
+        return None
+    if isinstance(entry, pikepdf.Array) and not entry.is_indirect:
+        return pikepdf.Array([_copied(base, item) for item in entry])
+    if isinstance(entry, pikepdf.Object) and entry.is_indirect:
+        return base.copy_foreign(entry)
+    return entry
+
+
+def _link_contents(base: pikepdf.Pdf, starts: dict[int, int]) -> None:
+    """The contents' entries, written as fichepress:sheet-N, become links to the sheets."""
+    for page in base.pages:
+        for annotation in page.obj.get("/Annots", []):
+            action = annotation.get("/A")
+            uri = str(action.get("/URI", "")) if action is not None else ""
+            if not uri.startswith(LINK):
+                continue
+            number = int(uri.removeprefix(LINK))
+            target = base.pages[starts[number]].obj
+            annotation.A = pikepdf.Dictionary(
+                S=pikepdf.Name.GoTo, D=pikepdf.Array([target, pikepdf.Name.Fit])
+            )
+
+
+def _write_bookmarks(base: pikepdf.Pdf, bookmarks: list[_Bookmark]) -> None:
+    def item(bookmark: _Bookmark) -> pikepdf.OutlineItem:
+        made = pikepdf.OutlineItem(bookmark.title, bookmark.page)
+        made.children.extend(item(child) for child in bookmark.children)
+        return made
+
+    with base.open_outline() as outline:
+        outline.root.clear()
+        outline.root.extend(item(bookmark) for bookmark in bookmarks)
+
+
+# --- the build ----------------------------------------------------------------------------
+
+MAX_PASSES = 4
+"""Renderings of the sheets' parts until their first pages settle (a part that grows moves
+the parts after it)."""
+
+
+def _parts(
+    project: Project,
+    out: Path,
+    variant: Variant,
+    sources: Sequence[SheetSource],
+    common: str,
+    date: str,
+    fragments: Fragments,
+    jobs: int | None,
+    progress: Progress | None,
+    report: Report,
+) -> tuple[list[str], list[tuple[Part, Path]] | None, list[str]]:
+    """Render the parts that are not kept yet; (digests used, files in order, notes)."""
+    series_budget = load_series(project).page_budget
+    contents = [output_digest(common, variant, [s.path], project, date) for s in sources]
+    pages = [
+        fragments.guess_pages(c, s.sheet.page_budget or series_budget)
+        for c, s in zip(contents, sources, strict=True)
+    ]
+    workers = jobs or default_jobs()
+    sheet_specs: list[PartSpec] = []
+    for _ in range(MAX_PASSES):
+        first, starts = 1, []
+        for count in pages:
+            starts.append(first)
+            first += count + (count % 2 if variant == "print" else 0)
+        sheet_specs = [
+            PartSpec("sheet", variant, _digest(content, str(start)), str(source.path), start)
+            for content, start, source in zip(contents, starts, sources, strict=True)
+        ]
+        if not _render_missing(
+            project, out, sheet_specs, sources, fragments, workers, progress, report, contents
+        ):
+            return [], None, []
+        actual = [int(fragments.index["parts"][spec.digest]["pages"]) for spec in sheet_specs]
+        if actual == pages:
+            break
+        pages = actual
+    toc = tuple(
+        (s.sheet.number, str(spec.first_page)) for s, spec in zip(sources, sheet_specs, strict=True)
+    )
+    front = PartSpec(
+        "front", variant, _digest(common, variant, date, *contents, repr(toc)), toc=toc
+    )
+    colophon = PartSpec(
+        "colophon", variant, _digest(common, variant, date, str(first)), first_page=first
+    )
+    if not _render_missing(
+        project, out, [front, colophon], sources, fragments, workers, progress, report, None
+    ):
+        return [], None, []
+    ordered = [front, *sheet_specs, colophon]
+    notes: list[str] = []
+    for spec in ordered:
+        notes += [
+            n for n in fragments.index["parts"][spec.digest].get("notes", []) if n not in notes
+        ]
+    files: list[tuple[Part, Path]] = [(spec.kind, fragments.path(spec.digest)) for spec in ordered]
+    return [spec.digest for spec in ordered], files, notes
+
+
+def _render_missing(
+    project: Project,
+    out: Path,
+    specs: Sequence[PartSpec],
+    sources: Sequence[SheetSource],
+    fragments: Fragments,
+    jobs: int,
+    progress: Progress | None,
+    report: Report,
+    contents: Sequence[str] | None,
+) -> bool:
+    """Render the parts not kept yet; False (with the problems in `report`) if one failed."""
+    missing = [spec for spec in specs if fragments.get(spec.digest) is None]
+    results = _render_all(project, out, missing, sources, jobs, progress)
+    shown: Sequence[str | None] = contents or [None] * len(specs)
+    content_of = dict(zip((s.digest for s in specs), shown, strict=True))
+    for spec in missing:
+        result = results[spec.digest]
+        if result["problems"]:
+            report.problems += [Problem("the collection", message=p) for p in result["problems"]]
+            return False
+        fragments.put(spec.digest, result, content_of.get(spec.digest))
+    return True
+
+
+def _with_parts(output: Output, parts: Sequence[str]) -> Output:
+    return replace(output, parts=tuple(parts))
 
 
 def build_collection(
@@ -42,43 +491,61 @@ def build_collection(
     *,
     variants: Sequence[Variant] = VARIANTS,
     strict: bool = False,
-    progress: Callable[[str], None] | None = None,
+    jobs: int | None = None,
+    progress: Progress | None = None,
 ) -> Report:
-    """Build the collection of every sheet of the series into `out`.
+    """Build the collection of every sheet of the series into `out`, if it is stale.
 
     Any invalid sheet stops it: a collection with a sheet missing would mislead its readers.
     The previous collection stays in place.
     """
     report = Report()
-    builder = Builder(project, out, strict=strict)
+    series = load_series(project)
+    theme = load_theme(project, series.theme)
     sources, problems = load_sheets(project, project.sheet_files())
     report.problems.extend(problems)
     report.sheets = len(sources)
     shown = project.display(project.series_file)
     if problems or not sources:
         if not sources and not problems:
-            problems = [Problem(shown, message="the series has no sheet")]
-            report.problems.extend(problems)
+            report.problems.append(Problem(shown, message="the series has no sheet"))
         report.failed.add(shown)
         return report
-    sheets = [source.sheet for source in sorted(sources, key=lambda s: s.sheet.number)]
-    first = FIRST_SHEET.format(number=sheets[0].number)
+    sources = sorted(sources, key=lambda s: s.sheet.number)
+    manifest = Manifest(out)
+    common = common_digest(project, series, theme)
+    date = edition_date(series).isoformat()
+    fragments = Fragments(out)
+    used: set[str] = set()
+    builder: Builder | None = None
     for variant in variants:
-        if progress:
-            progress(f"{variant:<10} collection of {len(sheets)} sheets")
-        html = render_collection(
-            sheets,
-            builder.series,
-            variant=variant,
-            look=builder.theme.look(variant, collection=True),
-            logos=builder.logos,
-            date=edition_date(builder.series),
-        )
-        rendered = builder.render(html, variant, shown, report)
-        if rendered is None:
+        inputs = output_digest(common, variant, [s.path for s in sources], project, date)
+        entry = manifest.fresh(NAME, variant, inputs)
+        if entry is not None:
+            report.up_to_date += 1
+            used |= set(entry.get("parts", ()))
+            report.warnings += [Problem(shown, message=line) for line in entry["warnings"]]
             continue
-        labelled = label_pages(rendered.data, rendered.anchors.get(first, 0))
-        builder.deliver(NAME, shown, variant, rendered, html, report, data=labelled)
+        parts, files, notes = _parts(
+            project, out, variant, sources, common, date, fragments, jobs, progress, report
+        )
+        used |= set(parts)
+        if files is None:
+            report.failed.add(shown)
+            continue
+        data = join(variant, files, [s.sheet.number for s in sources])
+        builder = builder or Builder(project, out, strict=strict)
+        warnings = [Problem(shown, message=f"{variant} collection: {n}") for n in notes]
+        warnings += [
+            Problem(shown, message=f"{variant} collection {line}")
+            for line in builder.check_pdf(variant, data)
+        ]
+        with pikepdf.open(io.BytesIO(data)) as joined:
+            pages = len(joined.pages)
+        builder.write_output(NAME, shown, variant, data, pages, warnings, report, inputs)
+        if report.outputs and report.outputs[-1].sheet == NAME:
+            report.outputs[-1] = _with_parts(report.outputs[-1], parts)
+    fragments.save(used)
     if report.outputs:
-        write_manifest(out, report.outputs)
+        manifest.write(report.outputs)
     return report

@@ -75,17 +75,32 @@ def crop_marks(trim: tuple[float, float, float, float]) -> bytes:
     return f"q\n{MARK_WIDTH_PT} w 0 J 1 1 1 1 K\n{body}\nQ\n".encode("ascii")
 
 
+def set_identity(pdf: pikepdf.Pdf) -> bytes:
+    """Save `pdf` with an identity derived from its content: the XMP DocumentID (if any) and
+    the trailer ID, so that the same content gives the same bytes."""
+    if "/ID" in pdf.trailer:  # qpdf keeps its first half, even with a static ID
+        del pdf.trailer.ID
+    probe = io.BytesIO()
+    pdf.save(probe, static_id=True, compress_streams=True)
+    digest = hashlib.sha256(_DOCUMENT_ID.sub(b"", probe.getvalue())).digest()
+    # Fetched after the save: a handle taken before it writes to a stale copy.
+    metadata = pdf.Root.get("/Metadata")
+    xmp = metadata.read_bytes() if metadata is not None else b""
+    if metadata is not None and _DOCUMENT_ID.search(xmp):
+        document_id = f"xmp.did:{uuid.UUID(bytes=digest[:16], version=4)}".encode("ascii")
+        metadata.write(_DOCUMENT_ID.sub(document_id, xmp))
+    # The permanent half of the trailer ID is kept by qpdf: make it ours; qpdf derives the
+    # changing half from the content.
+    pdf.trailer.ID = pikepdf.Array([pikepdf.String(digest[:16]), pikepdf.String(digest[:16])])
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True, compress_streams=True)
+    return out.getvalue()
+
+
 def finish_print_pdf(data: bytes, condition: OutputCondition = FOGRA39) -> bytes:
     """WeasyPrint's PDF/X-4 made ready for the press (see the module's docstring)."""
-    # The identity of the document is a digest of its content without the random identifier.
-    digest = hashlib.sha256(_TRAILER_ID.sub(b"", _DOCUMENT_ID.sub(b"", data))).digest()
-    document_id = f"xmp.did:{uuid.UUID(bytes=digest[:16], version=4)}".encode("ascii")
     with pikepdf.open(io.BytesIO(data)) as pdf:
         pdf.Root.OutputIntents = pikepdf.Array([_output_intent(pdf, condition)])
-        metadata = pdf.Root.get("/Metadata")
-        if metadata is not None:
-            xmp = _DOCUMENT_ID.sub(document_id, metadata.read_bytes())
-            metadata.write(xmp)
         slug = SLUG_MM * MM
         for page in pdf.pages:
             trim = tuple(float(v) for v in page.obj.get("/TrimBox", page.obj.MediaBox))
@@ -105,9 +120,4 @@ def finish_print_pdf(data: bytes, condition: OutputCondition = FOGRA39) -> bytes
             # Keep the page's graphics state from reaching the marks, whatever it leaves behind.
             page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
             page.contents_add(pikepdf.Stream(pdf, b"Q\n" + crop_marks(trim)))  # type: ignore[arg-type]
-        # The permanent half of the trailer ID is kept by qpdf: make it ours; qpdf derives
-        # the changing half from the content.
-        pdf.trailer.ID = pikepdf.Array([pikepdf.String(digest[:16]), pikepdf.String(digest[:16])])
-        out = io.BytesIO()
-        pdf.save(out, deterministic_id=True, compress_streams=True)
-    return out.getvalue()
+        return set_identity(pdf)

@@ -281,12 +281,13 @@ class CollectionEntry:
     """The sheet's language when it differs from the series'."""
 
 
-def collection_css(variant: Variant) -> str:
+def collection_css(variant: Variant, first_page: int | None = None) -> str:
     """Structure of the collection's pages, which themes style but do not decide.
 
-    Front matter (cover, contents) and body (sheets, colophon) are named pages; the body's
-    page numbers start at 1. In print every part starts on a right-hand page, blank pages
-    carry no running footer; the accessible variant has no blank page.
+    Front matter (cover, contents) and body (sheets, colophon) are named pages; a part of the
+    body starts at its page number in the collection (`first_page`). In print every part
+    starts on a right-hand page, blank pages carry no running footer; the accessible variant
+    has no blank page.
     """
     start = "right" if variant == "print" else "page"
     blank = " ".join(
@@ -300,9 +301,12 @@ def collection_css(variant: Variant) -> str:
             "bottom-right",
         )
     )
+    counter = (
+        f" @page body:nth(1 of body) {{ counter-reset: page {first_page}; }}" if first_page else ""
+    )
     return (
         ".cover, .toc { page: front; } .sheets, .colophon { page: body; }"
-        " @page body:nth(1 of body) { counter-reset: page 1; }"
+        f"{counter}"
         f" @page :blank {{ {blank} }} @page front:blank {{ {blank} }}"
         f" @page body:blank {{ {blank} }}"
         f" .toc, .sheets > .sheet, .colophon {{ break-before: {start}; }}"
@@ -311,16 +315,24 @@ def collection_css(variant: Variant) -> str:
     )
 
 
+Part = Literal["front", "sheet", "colophon"]
+
+
 def render_collection(
     sheets: list[Sheet],
     series: Series,
     *,
     variant: Variant,
+    part: Part,
     look: Look | None = None,
     logos: dict[str, str],
     date: datetime.date,
+    first_page: int | None = None,
+    toc_pages: dict[int, str] | None = None,
 ) -> str:
-    """The HTML of the whole series as one document, sheets in number order."""
+    """The HTML of one part of the collection: `front` (cover and contents, with the page
+    label where each sheet starts in `toc_pages`), `sheet` (the sheets given, usually one,
+    numbered from `first_page`) or `colophon`."""
     look = look or Look(environment(), [], "")
     series = typeset_model(series, series.language)
     entries = [
@@ -333,7 +345,9 @@ def render_collection(
     ]
     template = look.environment.get_template("collection.html.j2")
     page = page_for(series, variant, look.page_size)
+    head = " ".join((look.head_css, page.css(), collection_css(variant, first_page)))
     return template.render(
+        part=part,
         entries=entries,
         series=series,
         variant=variant,
@@ -341,9 +355,10 @@ def render_collection(
         title=series.title,
         labels=labels_for(series.language),
         stylesheets=look.stylesheets,
-        head_css=Markup(" ".join((look.head_css, page.css(), collection_css(variant)))),
+        head_css=Markup(head),
         date=date.isoformat(),
         year=date.year,
+        toc_pages=toc_pages or {},
         logos=logos,
         theme_logos=look.logos,
         version=__version__,
