@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from fichepress.pdf import Refused, Renderer, RenderError, SandboxFetcher, foreign_fonts
+from fichepress.pdf import Refused, Renderer, RenderError, SandboxFetcher
+from fichepress.pdfscan import foreign_fonts
 from fichepress.project import Project
 
 

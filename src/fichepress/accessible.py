@@ -27,7 +27,7 @@ from xml.etree.ElementTree import Element
 import pikepdf
 import tinyhtml5
 
-from fichepress.pdfscan import font_metrics, scan_page
+from fichepress.pdfscan import FontMetrics, font_metrics, scan_pages
 
 LEAF_TYPES = {"P", "H1", "H2", "H3", "H4", "H5", "H6", "Lbl", "LBody", "Figure", "Caption"}
 BLOCK_TYPES = LEAF_TYPES | {
@@ -465,9 +465,11 @@ def _write(
     return element
 
 
-def _space_code(font: Any) -> bytes | None:
-    """The bytes that draw a space in `font`, if its subset has one."""
-    metrics = font_metrics(font)
+def _space_code(font: Any, known: dict[Any, FontMetrics]) -> bytes | None:
+    """The bytes that draw a space in `font`, if its subset has one (`known`: the metrics
+    already read, by font object)."""
+    key = font.objgen if font.is_indirect else id(font)
+    metrics = known.get(key) or known.setdefault(key, font_metrics(font))
     for code, text in metrics.to_unicode.items():
         if text == " ":
             return code.to_bytes(2 if metrics.two_bytes else 1, "big")
@@ -480,6 +482,7 @@ def _rewrite_content(
     """Turn marked content that no element holds (page numbers, running footers) into
     pagination artifacts, and end each line that swallowed a space with a space character, so
     that words do not run together when the text is read, searched or reflowed."""
+    known: dict[Any, FontMetrics] = {}
     for index, page in enumerate(pdf.pages):
         instructions = list(pikepdf.parse_content_stream(page))
         resources: Any = page.obj.get("/Resources", {})
@@ -516,7 +519,7 @@ def _rewrite_content(
                 if mcid is None or (index, mcid) not in line_ends or mcid not in last_show:
                     continue
                 at, show_font = last_show[mcid]
-                space = _space_code(show_font) if show_font is not None else None
+                space = _space_code(show_font, known) if show_font is not None else None
                 if space is None:
                     continue
                 shown = instructions[at]
@@ -535,7 +538,7 @@ def _rewrite_content(
 def finish_accessible_pdf(data: bytes, html: str) -> bytes:
     """WeasyPrint's PDF/UA-1 with its structure rebuilt from `html` (see the module)."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        mcid_text = [scan_page(page).mcid_text for page in pdf.pages]
+        mcid_text = [scan.mcid_text for scan in scan_pages(pdf)]
         root = pdf.Root.StructTreeRoot
         reader = _Reader(pdf, mcid_text)
         found = [block for top in _kids(root) for block in reader.blocks(top)]

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
-import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
@@ -29,9 +27,10 @@ from fichepress.model import Series, Sheet
 from fichepress.project import Project
 from fichepress.render import VARIANTS, Variant, edition_date, render_sheet
 from fichepress.themes import Theme, load_theme
+from fichepress.workers import InlinePool, Pool, WorkerFailed, WorkerPool, default_jobs
 
 if TYPE_CHECKING:
-    from fichepress.pdf import Rendered
+    from fichepress.pdf import Rendered, Renderer
 
 MANIFEST = "manifest.json"
 
@@ -132,13 +131,19 @@ class Builder:
         self.series = series or load_series(project)
         self.theme: Theme = load_theme(project, self.series.theme)
         self.print_transform = partial(print_asset, swatches=self.theme.rgb_to_swatch())
-        # WeasyPrint is imported here, when something has to be rendered, not before.
-        from fichepress.pdf import Renderer, SandboxFetcher
-
-        self.renderer = Renderer(SandboxFetcher(project.readable, project.root))
+        self._renderer: Renderer | None = None
         self.logos = {
             logo: (project.sheets / logo).resolve().as_uri() for logo in self._logo_paths()
         }
+
+    @property
+    def renderer(self) -> Renderer:
+        """WeasyPrint, imported when something has to be rendered, not before."""
+        if self._renderer is None:
+            from fichepress.pdf import Renderer, SandboxFetcher
+
+            self._renderer = Renderer(SandboxFetcher(self.project.readable, self.project.root))
+        return self._renderer
 
     def _logo_paths(self) -> list[str]:
         paths = [self.series.publisher.logo]
@@ -246,7 +251,7 @@ class Builder:
         inputs: str,
     ) -> None:
         """Check the fonts, apply --strict, write the PDF atomically and record it."""
-        from fichepress.pdf import foreign_fonts
+        from fichepress.pdfscan import foreign_fonts
 
         fonts = foreign_fonts(finished, self.theme.families)
         if fonts:
@@ -344,19 +349,23 @@ def write_manifest(out: Path, outputs: list[Output]) -> None:
 # --- work in worker processes -------------------------------------------------------------
 
 _worker: Builder | None = None
-TASKS_PER_WORKER = 20
-"""A worker is replaced after this many sheets: WeasyPrint's memory creeps up slowly."""
+"""The builder of a worker process, made once by `start_worker`."""
 
 
-def _start_worker(root: str, out: str, strict: bool) -> None:
+def start_worker(root: str, out: str, strict: bool) -> None:
+    """Set up a worker process: one builder (theme, font configuration) for all its tasks."""
     global _worker
     _worker = Builder(Project(Path(root)), Path(out), strict=strict)
 
 
+def worker_builder() -> Builder:
+    assert _worker is not None, "not in a worker process"
+    return _worker
+
+
 def _work(path: str, variants: tuple[tuple[Variant, str], ...]) -> Report:
     """Build one sheet in a worker: (variant, inputs digest) for each variant to build."""
-    assert _worker is not None
-    return _build_one(_worker, Path(path), variants)
+    return _build_one(worker_builder(), Path(path), variants)
 
 
 def _build_one(builder: Builder, path: Path, variants: Sequence[tuple[Variant, str]]) -> Report:
@@ -370,9 +379,14 @@ def _build_one(builder: Builder, path: Path, variants: Sequence[tuple[Variant, s
     return report
 
 
-def default_jobs() -> int:
-    """As many workers as the machine has processors for this process."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+def worker_pool(
+    project: Project, out: Path, strict: bool, jobs: int | None
+) -> WorkerPool | InlinePool:
+    """Workers for the builds of `project` into `out` (the sheets' and the collection's): `jobs`
+    processes (default: one per processor), or this process when `jobs` is 1."""
+    args = (str(project.root), str(out), strict)
+    count = jobs or default_jobs()
+    return WorkerPool(count, start_worker, args) if count > 1 else InlinePool(start_worker, args)
 
 
 Progress = Callable[[int, int, str], None]
@@ -388,13 +402,15 @@ def build(
     strict: bool = False,
     jobs: int | None = None,
     progress: Progress | None = None,
+    pool: Pool | None = None,
 ) -> Report:
     """Build the stale outputs of `sheets` (default: every sheet of the series) into `out`.
 
     An output whose inputs (inputs.py) have not changed since it was written is up to date and
     left alone; its warnings are told again. An invalid series file or theme raises
     `InvalidSource` before anything is written. A bad sheet is reported and skipped; the others
-    are built, by `jobs` worker processes (default: one per processor). With `strict`, a sheet
+    are built, by `jobs` worker processes (default: one per processor; or by `pool`'s, made by
+    `worker_pool` with the same strictness). With `strict`, a sheet
     with any warning (preflight findings included) fails and its PDF is not written.
     """
     report = Report()
@@ -427,50 +443,49 @@ def build(
                 report.warnings += told
         if stale:
             todo.append((source, tuple(stale)))
-    _run(project, out, todo, strict, jobs or default_jobs(), report, progress)
+    if todo:
+        with worker_pool(project, out, strict, jobs) if pool is None else _kept(pool) as workers:
+            _run(workers, project, todo, report, progress)
     if report.outputs:
         manifest.write(report.outputs)
     return report
 
 
+@contextmanager
+def _kept(pool: Pool) -> Iterator[Pool]:
+    """A pool someone else will close."""
+    yield pool
+
+
 def _run(
+    pool: Pool,
     project: Project,
-    out: Path,
     todo: Sequence[tuple[SheetSource, tuple[tuple[Variant, str], ...]]],
-    strict: bool,
-    jobs: int,
     report: Report,
     progress: Progress | None,
 ) -> None:
-    """Build what is stale, in this process or in `jobs` workers."""
-    total = len(todo)
-    if not todo:
-        return
-    if jobs <= 1 or total == 1:
-        builder = Builder(project, out, strict=strict)
-        for done, (source, variants) in enumerate(todo):
+    """Build what is stale by the pool's workers, one task per output so that both variants
+    of a sheet can be built at once; report in number order."""
+    tasks = [(str(source.path), (variant,)) for source, variants in todo for variant in variants]
+    owner = [number for number, (_, variants) in enumerate(todo) for _ in variants]
+    left = [len(variants) for _, variants in todo]
+    results: dict[int, Report] = {}
+    done = 0
+    if progress:
+        progress(0, len(todo), project.display(todo[0][0].path))
+    for index, result in pool.run(_work, tasks):
+        shown = project.display(todo[owner[index]][0].path)
+        if isinstance(result, WorkerFailed):
+            result = Report(
+                problems=[Problem(shown, message=f"not built: {result}")], failed={shown}
+            )
+        results[index] = result
+        left[owner[index]] -= 1
+        if left[owner[index]] == 0:
+            done += 1
             if progress:
-                progress(done, total, project.display(source.path))
-            report.merge(_build_one(builder, source.path, variants))
-        if progress:
-            progress(total, total, "")
-        return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        max_workers=min(jobs, total),
-        mp_context=context,
-        initializer=_start_worker,
-        initargs=(str(project.root), str(out), strict),
-        max_tasks_per_child=TASKS_PER_WORKER,
-    ) as pool:
-        futures = {
-            pool.submit(_work, str(source.path), variants): source for source, variants in todo
-        }
-        results: dict[Path, Report] = {}
-        for done, future in enumerate(as_completed(futures), start=1):
-            source = futures[future]
-            results[source.path] = future.result()
-            if progress:
-                progress(done, total, project.display(source.path))
-    for source, _ in todo:  # in number order, whatever order the workers finished in
-        report.merge(results[source.path])
+                progress(done, len(todo), shown)
+    for index in range(len(tasks)):
+        found = results[index]
+        found.problems = [p for p in found.problems if p not in report.problems]
+        report.merge(found)

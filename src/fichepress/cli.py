@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from fichepress import __version__
+from fichepress import __version__, stamp
 from fichepress.errors import BuildFailed, FichepressError
 from fichepress.project import Project
 
@@ -150,20 +150,32 @@ def build(
 ) -> None:
     """Build every sheet (or the SHEETS given) as print and accessible PDF into build/, and the
     collection of the whole series. Only what changed is rebuilt."""
-    from fichepress.build import build as run_build
-
     project = _project(project_dir)
     out_dir = (out or project.root / "build").resolve()
     chosen = variants or ("print", "accessible")
-    with ProgressBar(quiet) as bar:
+    complete = not sheets and not no_collection
+    digest = stamp.project_digest(project, out_dir, chosen) if complete else ""
+    found = stamp.up_to_date(out_dir, digest) if complete else None
+    if found is not None and not (strict and found.warnings):
+        # Nothing changed since the last complete build: no need to load anything else.
+        for warning in found.warnings:
+            click.secho(f"warning: {warning}", fg="yellow", err=True)
+        count = len(project.sheet_files())
+        shown = project.display(out_dir)
+        click.echo(f"{count} sheets: everything is up to date ({found.built} PDFs in {shown}/)")
+        return
+    from fichepress.build import build as run_build
+    from fichepress.build import worker_pool
+
+    with ProgressBar(quiet) as bar, worker_pool(project, out_dir, strict, jobs) as pool:
         report = run_build(
             project,
             out_dir,
             sheets=[path.resolve() for path in sheets] or None,
             variants=chosen,  # type: ignore[arg-type]
             strict=strict,
-            jobs=jobs,
             progress=bar.update,
+            pool=pool,
         )
         if not sheets and not no_collection and not report.problems:
             from fichepress.collection import build_collection
@@ -173,10 +185,13 @@ def build(
                 out_dir,
                 variants=chosen,  # type: ignore[arg-type]
                 strict=strict,
-                jobs=jobs,
                 progress=bar.update,
+                pool=pool,
             )
             report.merge(whole)
+            if not report.failed and not report.problems:
+                built = len(report.outputs) + report.up_to_date
+                stamp.record(out_dir, digest, [str(w) for w in report.warnings], built)
     _summarise(project, out_dir, report, quiet, f"{report.sheets} sheets")
 
 

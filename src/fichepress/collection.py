@@ -22,9 +22,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import multiprocessing
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -32,14 +30,14 @@ from typing import Any
 import pikepdf
 
 from fichepress.build import (
-    TASKS_PER_WORKER,
     Builder,
     Manifest,
     Output,
     Progress,
     Report,
-    _start_worker,
-    default_jobs,
+    _kept,
+    worker_builder,
+    worker_pool,
 )
 from fichepress.errors import Problem
 from fichepress.files import write_atomic
@@ -48,7 +46,9 @@ from fichepress.load import SheetSource, load_series, load_sheets
 from fichepress.prepress import crop_marks, set_identity
 from fichepress.project import Project
 from fichepress.render import VARIANTS, Part, Variant, edition_date, render_collection
+from fichepress.stamp import code_digest
 from fichepress.themes import load_theme
+from fichepress.workers import Pool, WorkerFailed
 
 NAME = "collection"
 FRAGMENTS = ".fragments"
@@ -82,28 +82,43 @@ class Fragments:
             self.index = {}
         self.index.setdefault("parts", {})
         self.index.setdefault("pages", {})
+        self.checked: set[str] = set()
 
     def path(self, digest: str) -> Path:
         return self.folder / f"{digest[:40]}.pdf"
 
     def get(self, digest: str) -> dict[str, Any] | None:
-        entry = self.index["parts"].get(digest)
-        return entry if entry is not None and self.path(digest).is_file() else None
+        """The entry of a part kept whole on disk (its sha256 checked once), or None."""
+        entry: dict[str, Any] | None = self.index["parts"].get(digest)
+        if entry is None or digest in self.checked:
+            return entry
+        try:
+            whole = hashlib.sha256(self.path(digest).read_bytes()).hexdigest() == entry["sha256"]
+        except (OSError, KeyError):
+            whole = False
+        if not whole:
+            return None
+        self.checked.add(digest)
+        return entry
 
     def put(self, digest: str, entry: dict[str, Any], content: str | None) -> None:
-        self.index["parts"][digest] = entry
+        self.index["parts"][digest] = {**entry, "content": content} if content else entry
         if content:
             self.index["pages"][content] = entry["pages"]
 
     def guess_pages(self, content: str, default: int) -> int:
         return int(self.index["pages"].get(content, default))
 
-    def save(self, keep: set[str]) -> None:
-        """Write the index; forget (and delete) the parts this build did not use."""
-        for digest in list(self.index["parts"]):
-            if digest not in keep:
-                del self.index["parts"][digest]
-                self.path(digest).unlink(missing_ok=True)
+    def save(self, keep: set[str] | None) -> None:
+        """Write the index. After a build that went through, forget (and delete) the parts it
+        did not use (`keep`); after a failed one (None), keep everything for the next."""
+        if keep is not None:
+            for digest in list(self.index["parts"]):
+                if digest not in keep:
+                    del self.index["parts"][digest]
+                    self.path(digest).unlink(missing_ok=True)
+            contents = {entry.get("content") for entry in self.index["parts"].values()}
+            self.index["pages"] = {c: n for c, n in self.index["pages"].items() if c in contents}
         text = json.dumps(self.index, indent=1, sort_keys=True) + "\n"
         write_atomic(self.index_path, text.encode("utf-8"))
 
@@ -144,49 +159,39 @@ def render_part(builder: Builder, spec: PartSpec, sheets: Sequence[SheetSource])
     notes = [f"{shown}: {note}" for note in rendered.warnings]
     if spec.variant == "accessible":
         notes += [f"{shown}: {line}" for line in builder.contrast(rendered)]
-    return {"pages": rendered.pages, "notes": notes, "problems": []}
+    sha256 = hashlib.sha256(data).hexdigest()
+    return {"pages": rendered.pages, "notes": notes, "problems": [], "sha256": sha256}
 
 
 def _render_in_worker(spec: PartSpec) -> dict[str, Any]:
-    from fichepress import build
+    """Render a part in a worker: a sheet's part needs that sheet only, the others all."""
+    builder = worker_builder()
+    project = builder.project
+    paths = [Path(spec.sheet)] if spec.sheet else project.sheet_files()
+    sources, problems = load_sheets(project, paths)
+    if problems:
+        return {"problems": [str(p) for p in problems], "pages": 0}
+    return render_part(builder, spec, sorted(sources, key=lambda s: s.sheet.number))
 
-    assert build._worker is not None
-    sources, _ = load_sheets(build._worker.project, build._worker.project.sheet_files())
-    return render_part(build._worker, spec, sources)
+
+def _check_in_worker(variant: Variant, path: str) -> list[str]:
+    return worker_builder().check_pdf(variant, Path(path).read_bytes())
 
 
 def _render_all(
-    project: Project,
-    out: Path,
-    specs: Sequence[PartSpec],
-    sources: Sequence[SheetSource],
-    jobs: int,
-    progress: Progress | None,
+    pool: Pool, specs: Sequence[PartSpec], progress: Progress | None
 ) -> dict[str, dict[str, Any]]:
-    """Render parts, in this process or in `jobs` workers; their entries by digest."""
+    """Render parts by the pool's workers; their entries by digest."""
     results: dict[str, dict[str, Any]] = {}
-    if not specs:
-        return results
-    if jobs <= 1 or len(specs) == 1:
-        builder = Builder(project, out)
-        for done, spec in enumerate(specs):
-            if progress:
-                progress(done, len(specs), f"collection: {spec.kind} ({spec.variant})")
-            results[spec.digest] = render_part(builder, spec, sources)
-        return results
-    with ProcessPoolExecutor(
-        max_workers=min(jobs, len(specs)),
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_start_worker,
-        initargs=(str(project.root), str(out), False),
-        max_tasks_per_child=TASKS_PER_WORKER,
-    ) as pool:
-        for done, (spec, result) in enumerate(
-            zip(specs, pool.map(_render_in_worker, specs), strict=True), start=1
-        ):
-            results[spec.digest] = result
-            if progress:
-                progress(done, len(specs), f"collection: {spec.kind} ({spec.variant})")
+    if progress and specs:
+        progress(0, len(specs), f"collection: {specs[0].kind} ({specs[0].variant})")
+    for done, (index, result) in enumerate(pool.run(_render_in_worker, [(s,) for s in specs]), 1):
+        spec = specs[index]
+        if isinstance(result, WorkerFailed):
+            result = {"problems": [f"{spec.kind} part not rendered: {result}"], "pages": 0}
+        results[spec.digest] = result
+        if progress:
+            progress(done, len(specs), f"collection: {spec.kind} ({spec.variant})")
     return results
 
 
@@ -395,90 +400,128 @@ MAX_PASSES = 4
 the parts after it)."""
 
 
+@dataclass
+class _Assembly:
+    """A variant's parts, in order, once rendered."""
+
+    digests: list[str]
+    files: list[tuple[Part, Path]]
+    notes: list[str]
+
+
+def _sheet_specs(
+    variant: Variant, contents: Sequence[str], pages: Sequence[int], sources: Sequence[SheetSource]
+) -> tuple[list[PartSpec], int]:
+    """The sheets' parts when each has `pages` pages; and the first page after them."""
+    first, specs = 1, []
+    for content, count, source in zip(contents, pages, sources, strict=True):
+        specs.append(
+            PartSpec("sheet", variant, _digest(content, str(first)), str(source.path), first)
+        )
+        first += count + (count % 2 if variant == "print" else 0)
+    return specs, first
+
+
 def _parts(
+    pool: Pool,
     project: Project,
-    out: Path,
-    variant: Variant,
+    variants: Sequence[Variant],
     sources: Sequence[SheetSource],
     common: str,
     date: str,
     fragments: Fragments,
-    jobs: int | None,
     progress: Progress | None,
     report: Report,
-) -> tuple[list[str], list[tuple[Part, Path]] | None, list[str]]:
-    """Render the parts that are not kept yet; (digests used, files in order, notes)."""
+) -> dict[Variant, _Assembly] | None:
+    """Render the parts of `variants` not kept yet, all variants at once; None if one failed.
+
+    A sheet's part is rendered knowing its first page; the page counts are guessed from the last
+    build and, if a sheet's count turns out different, the parts after it are rendered again.
+    """
     series_budget = load_series(project).page_budget
-    contents = [output_digest(common, variant, [s.path], project, date) for s in sources]
-    pages = [
-        fragments.guess_pages(c, s.sheet.page_budget or series_budget)
-        for c, s in zip(contents, sources, strict=True)
-    ]
-    workers = jobs or default_jobs()
-    sheet_specs: list[PartSpec] = []
+    contents = {
+        v: [output_digest(common, v, [s.path], project, date) for s in sources] for v in variants
+    }
+    pages = {
+        v: [
+            fragments.guess_pages(c, s.sheet.page_budget or series_budget)
+            for c, s in zip(contents[v], sources, strict=True)
+        ]
+        for v in variants
+    }
+    specs: dict[Variant, list[PartSpec]] = {}
+    after: dict[Variant, int] = {}
+    unsettled = list(variants)
     for _ in range(MAX_PASSES):
-        first, starts = 1, []
-        for count in pages:
-            starts.append(first)
-            first += count + (count % 2 if variant == "print" else 0)
-        sheet_specs = [
-            PartSpec("sheet", variant, _digest(content, str(start)), str(source.path), start)
-            for content, start, source in zip(contents, starts, sources, strict=True)
-        ]
-        if not _render_missing(
-            project, out, sheet_specs, sources, fragments, workers, progress, report, contents
-        ):
-            return [], None, []
-        actual = [int(fragments.index["parts"][spec.digest]["pages"]) for spec in sheet_specs]
-        if actual == pages:
+        for variant in unsettled:
+            specs[variant], after[variant] = _sheet_specs(
+                variant, contents[variant], pages[variant], sources
+            )
+        batch = [spec for variant in unsettled for spec in specs[variant]]
+        content_of = {
+            spec.digest: content
+            for variant in unsettled
+            for spec, content in zip(specs[variant], contents[variant], strict=True)
+        }
+        if not _render_missing(pool, batch, fragments, progress, report, content_of):
+            return None
+        for variant in list(unsettled):
+            actual = [int(fragments.index["parts"][s.digest]["pages"]) for s in specs[variant]]
+            if actual == pages[variant]:
+                unsettled.remove(variant)
+            pages[variant] = actual
+        if not unsettled:
             break
-        pages = actual
-    toc = tuple(
-        (s.sheet.number, str(spec.first_page)) for s, spec in zip(sources, sheet_specs, strict=True)
-    )
-    front = PartSpec(
-        "front", variant, _digest(common, variant, date, *contents, repr(toc)), toc=toc
-    )
-    colophon = PartSpec(
-        "colophon", variant, _digest(common, variant, date, str(first)), first_page=first
-    )
-    if not _render_missing(
-        project, out, [front, colophon], sources, fragments, workers, progress, report, None
-    ):
-        return [], None, []
-    ordered = [front, *sheet_specs, colophon]
-    notes: list[str] = []
-    for spec in ordered:
-        notes += [
-            n for n in fragments.index["parts"][spec.digest].get("notes", []) if n not in notes
-        ]
-    files: list[tuple[Part, Path]] = [(spec.kind, fragments.path(spec.digest)) for spec in ordered]
-    return [spec.digest for spec in ordered], files, notes
+    ends: dict[Variant, tuple[PartSpec, PartSpec]] = {}
+    for variant in variants:
+        toc = tuple(
+            (s.sheet.number, str(spec.first_page))
+            for s, spec in zip(sources, specs[variant], strict=True)
+        )
+        # The front matter shows each sheet's number and title only: editing a sheet's text
+        # does not render it again.
+        shown = [(s.sheet.number, s.sheet.title, s.sheet.language) for s in sources]
+        front_digest = _digest(code_digest(), common, variant, date, repr(shown), repr(toc))
+        front = PartSpec("front", variant, front_digest, toc=toc)
+        first = after[variant]
+        colophon_digest = _digest(code_digest(), common, variant, date, str(first))
+        ends[variant] = (front, PartSpec("colophon", variant, colophon_digest, first_page=first))
+    batch = [spec for pair in ends.values() for spec in pair]
+    if not _render_missing(pool, batch, fragments, progress, report, {}):
+        return None
+    assembled = {}
+    for variant in variants:
+        front, colophon = ends[variant]
+        ordered = [front, *specs[variant], colophon]
+        notes: list[str] = []
+        for spec in ordered:
+            found = fragments.index["parts"][spec.digest].get("notes", [])
+            notes += [n for n in found if n not in notes]
+        files: list[tuple[Part, Path]] = [(s.kind, fragments.path(s.digest)) for s in ordered]
+        assembled[variant] = _Assembly([s.digest for s in ordered], files, notes)
+    return assembled
 
 
 def _render_missing(
-    project: Project,
-    out: Path,
+    pool: Pool,
     specs: Sequence[PartSpec],
-    sources: Sequence[SheetSource],
     fragments: Fragments,
-    jobs: int,
     progress: Progress | None,
     report: Report,
-    contents: Sequence[str] | None,
+    content_of: dict[str, str],
 ) -> bool:
     """Render the parts not kept yet; False (with the problems in `report`) if one failed."""
     missing = [spec for spec in specs if fragments.get(spec.digest) is None]
-    results = _render_all(project, out, missing, sources, jobs, progress)
-    shown: Sequence[str | None] = contents or [None] * len(specs)
-    content_of = dict(zip((s.digest for s in specs), shown, strict=True))
+    results = _render_all(pool, missing, progress)
+    failed = False
     for spec in missing:
         result = results[spec.digest]
         if result["problems"]:
             report.problems += [Problem("the collection", message=p) for p in result["problems"]]
-            return False
+            failed = True
+            continue
         fragments.put(spec.digest, result, content_of.get(spec.digest))
-    return True
+    return not failed
 
 
 def _with_parts(output: Output, parts: Sequence[str]) -> Output:
@@ -493,11 +536,13 @@ def build_collection(
     strict: bool = False,
     jobs: int | None = None,
     progress: Progress | None = None,
+    pool: Pool | None = None,
 ) -> Report:
     """Build the collection of every sheet of the series into `out`, if it is stale.
 
-    Any invalid sheet stops it: a collection with a sheet missing would mislead its readers.
-    The previous collection stays in place.
+    Its parts are rendered by `jobs` worker processes (or `pool`'s), joined here, checked by the
+    workers. Any invalid sheet stops it: a collection with a sheet missing would mislead its
+    readers. The previous collection stays in place.
     """
     report = Report()
     series = load_series(project)
@@ -517,35 +562,85 @@ def build_collection(
     date = edition_date(series).isoformat()
     fragments = Fragments(out)
     used: set[str] = set()
-    builder: Builder | None = None
+    stale: dict[Variant, str] = {}
     for variant in variants:
         inputs = output_digest(common, variant, [s.path for s in sources], project, date)
         entry = manifest.fresh(NAME, variant, inputs)
-        if entry is not None:
-            report.up_to_date += 1
-            used |= set(entry.get("parts", ()))
-            report.warnings += [Problem(shown, message=line) for line in entry["warnings"]]
+        if entry is None:
+            stale[variant] = inputs
             continue
-        parts, files, notes = _parts(
-            project, out, variant, sources, common, date, fragments, jobs, progress, report
-        )
-        used |= set(parts)
-        if files is None:
-            report.failed.add(shown)
-            continue
-        data = join(variant, files, [s.sheet.number for s in sources])
-        builder = builder or Builder(project, out, strict=strict)
-        warnings = [Problem(shown, message=f"{variant} collection: {n}") for n in notes]
-        warnings += [
-            Problem(shown, message=f"{variant} collection {line}")
-            for line in builder.check_pdf(variant, data)
-        ]
-        with pikepdf.open(io.BytesIO(data)) as joined:
-            pages = len(joined.pages)
-        builder.write_output(NAME, shown, variant, data, pages, warnings, report, inputs)
-        if report.outputs and report.outputs[-1].sheet == NAME:
-            report.outputs[-1] = _with_parts(report.outputs[-1], parts)
-    fragments.save(used)
+        report.up_to_date += 1
+        used |= set(entry.get("parts", ()))
+        report.warnings += [Problem(shown, message=line) for line in entry["warnings"]]
+    if stale:
+        with worker_pool(project, out, strict, jobs) if pool is None else _kept(pool) as workers:
+            used |= _build_stale(
+                workers,
+                project,
+                out,
+                stale,
+                sources,
+                common,
+                date,
+                strict,
+                fragments,
+                progress,
+                report,
+            )
+    fragments.save(None if report.failed else used)
     if report.outputs:
         manifest.write(report.outputs)
     return report
+
+
+def _build_stale(
+    pool: Pool,
+    project: Project,
+    out: Path,
+    stale: dict[Variant, str],
+    sources: Sequence[SheetSource],
+    common: str,
+    date: str,
+    strict: bool,
+    fragments: Fragments,
+    progress: Progress | None,
+    report: Report,
+) -> set[str]:
+    """Render, join, check and write the stale variants; the digests of the parts used."""
+    shown = project.display(project.series_file)
+    variants = list(stale)
+    assembled = _parts(pool, project, variants, sources, common, date, fragments, progress, report)
+    if assembled is None:
+        report.failed.add(shown)
+        return set()
+    numbers = [s.sheet.number for s in sources]
+    joined: dict[Variant, tuple[Path, int]] = {}
+    for variant in variants:
+        data = join(variant, assembled[variant].files, numbers)
+        # Kept beside the parts for the checks in the workers, then written out.
+        path = fragments.folder / f"{NAME}-{variant}.pdf"
+        write_atomic(path, data)
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            joined[variant] = (path, len(pdf.pages))
+    tasks = [(variant, str(joined[variant][0])) for variant in variants]
+    findings: dict[Variant, list[str]] = {}
+    for index, result in pool.run(_check_in_worker, tasks):
+        variant = variants[index]
+        if isinstance(result, WorkerFailed):
+            result = [f"check: not run: {result}"]
+        findings[variant] = result
+    writer = Builder(project, out, strict=strict)
+    for variant in variants:
+        path, pages = joined[variant]
+        warnings = [
+            Problem(shown, message=f"{variant} collection: {n}") for n in assembled[variant].notes
+        ]
+        warnings += [
+            Problem(shown, message=f"{variant} collection {line}") for line in findings[variant]
+        ]
+        data = path.read_bytes()
+        path.unlink()
+        writer.write_output(NAME, shown, variant, data, pages, warnings, report, stale[variant])
+        if report.outputs and report.outputs[-1].sheet == NAME:
+            report.outputs[-1] = _with_parts(report.outputs[-1], assembled[variant].digests)
+    return {d for variant in variants for d in assembled[variant].digests}

@@ -6,6 +6,7 @@ Every problem of a file is reported at once, as `file:line:col: key.path: messag
 from __future__ import annotations
 
 import difflib
+import hashlib
 import types
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -142,6 +143,9 @@ class _Builder:
         return result
 
 
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml(path: Path, shown: str) -> tuple[Any, Positions]:
     """Read one YAML file safely into plain data and the positions of its values."""
 
@@ -163,7 +167,12 @@ def read_yaml(path: Path, shown: str) -> tuple[Any, Positions]:
         column = error.start - raw.rfind(b"\n", 0, error.start)
         raise fail("is not UTF-8 text: save it as UTF-8", line, column) from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        try:
+            # libyaml when it is there: ten times faster, same nodes and positions.
+            node = yaml.compose(text, Loader=_FAST_LOADER)
+        except yaml.YAMLError:
+            # The messages of the Python parser are the ones the hints below know.
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         problem = error.problem or "is not valid YAML"
         hint = next((h for text_, h in _YAML_HINTS.items() if problem.startswith(text_)), None)
@@ -405,11 +414,26 @@ class SheetSource:
         return self.path.stem
 
 
+_loaded: dict[tuple[Path, Path, bytes], SheetSource] = {}
+"""Sheets already checked in this process, by file, project and content digest."""
+
+
 def load_sheet(path: Path, project: Project) -> SheetSource:
-    """Read and check one sheet."""
+    """Read and check one sheet (once per process while its content does not change)."""
+    try:
+        key = (path, project.root, hashlib.sha256(path.read_bytes()).digest())
+    except OSError:
+        key = None  # told by read_yaml
+    if key is not None and key in _loaded:
+        return _loaded[key]
     shown = project.display(path)
     data, positions = read_yaml(path, shown)
-    return SheetSource(validate(Sheet, data, positions, shown), path, positions)
+    source = SheetSource(validate(Sheet, data, positions, shown), path, positions)
+    if key is not None:
+        if len(_loaded) > 4096:
+            _loaded.clear()
+        _loaded[key] = source
+    return source
 
 
 def load_sheets(project: Project, paths: Sequence[Path]) -> tuple[list[SheetSource], list[Problem]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import logging
 import mimetypes
 import os
@@ -15,7 +14,6 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-import pypdf
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
@@ -193,26 +191,3 @@ class Renderer:
                 anchors.setdefault(name, index)
         notes = (*self.fetcher.notes, *warnings)
         return Rendered(data, len(document.pages), notes, pairs, anchors, measure(document))
-
-
-def foreign_fonts(data: bytes, families: set[str]) -> list[str]:
-    """Fonts of the PDF that are not embedded, or not of the given families."""
-    allowed = {family.replace(" ", "-") for family in families}
-    problems = set()
-    reader = pypdf.PdfReader(io.BytesIO(data))
-    for page in reader.pages:
-        resources = page.get("/Resources")
-        fonts = resources.get_object().get("/Font") if resources else None
-        for font_ref in (fonts.get_object() if fonts else {}).values():
-            font = font_ref.get_object()
-            name = str(font.get("/BaseFont", "?")).lstrip("/")
-            family = name.split("+", 1)[-1]
-            if not any(family == a or family.startswith(a + "-") for a in allowed):
-                problems.add(f'font "{family}" is not one of the theme\'s fonts')
-            descendants = font.get("/DescendantFonts")
-            described = descendants.get_object()[0].get_object() if descendants else font
-            descriptor = described.get("/FontDescriptor")
-            descriptor = descriptor.get_object() if descriptor else {}
-            if not any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")):
-                problems.add(f'font "{family}" is not embedded')
-    return sorted(problems)

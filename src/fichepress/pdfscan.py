@@ -9,10 +9,13 @@ and the font's ascent and descent), which is what preflight checks need.
 
 from __future__ import annotations
 
+import io
 import math
 import re
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any, Literal
 
 import pikepdf
@@ -184,16 +187,22 @@ class FontMetrics:
     descent: float
     to_unicode: dict[int, str] = field(default_factory=dict)
 
+    def codes(self, data: bytes) -> tuple[int, ...]:
+        """The character codes of a string shown with this font."""
+        if self.two_bytes:
+            return struct.unpack(f">{len(data) // 2}H", data[: len(data) // 2 * 2])
+        return tuple(data)
+
     def text(self, data: bytes) -> str:
         """The characters a string of codes stands for (U+FFFD where the font does not say)."""
-        step = 2 if self.two_bytes else 1
-        return "".join(
-            self.to_unicode.get(int.from_bytes(data[i : i + step], "big"), "\ufffd")
-            for i in range(0, len(data) - step + 1, step)
-        )
+        return "".join(map(self.to_unicode.get, self.codes(data), repeat("\ufffd")))
 
     def advance(self, code: int) -> float:
         return self.widths.get(code, self.default) / 1000
+
+    def width(self, codes: tuple[int, ...]) -> float:
+        """The sum of the advances of `codes`, in thousandths of the font size."""
+        return sum(map(self.widths.get, codes, repeat(self.default)))
 
 
 def font_metrics(font: Any) -> FontMetrics:
@@ -280,12 +289,13 @@ class Scan:
 
 
 class _Interpreter:
-    def __init__(self, scan: Scan, page_box: Box) -> None:
+    def __init__(self, scan: Scan, page_box: Box, metrics: dict[Any, FontMetrics]) -> None:
         self.scan = scan
         self.page_box = page_box
         self.marked: list[tuple[str, int | None]] = []
         """Open marked-content sequences: (tag, MCID or None)."""
-        self.metrics: dict[Any, FontMetrics] = {}
+        self.metrics = metrics
+        """Metrics of the fonts met, by object: shared by the pages of a document."""
         self.depth = 0
 
     def _paint(self, paint: Paint) -> None:
@@ -329,9 +339,10 @@ class _Interpreter:
 
     def _font_metrics(self, font: Any) -> FontMetrics:
         key = font.objgen if font.is_indirect else id(font)
+        if str(key) not in self.scan.fonts:
+            self.scan.fonts[str(key)] = font
         if key not in self.metrics:
             self.metrics[key] = font_metrics(font)
-            self.scan.fonts[str(key)] = font
         return self.metrics[key]
 
     def _colour_use(
@@ -494,24 +505,24 @@ class _Interpreter:
             return text_matrix
         metrics = self._font_metrics(state.font)
         size, scale = state.font_size, state.scale
-        advance, glyphs = 0.0, 0
-        mcid = self._mcid()
-        if mcid is not None and state.render_mode != 3:
-            shown = "".join(metrics.text(bytes(i)) for i in items if isinstance(i, pikepdf.String))
-            self.scan.mcid_text[mcid] = self.scan.mcid_text.get(mcid, "") + shown
+        # One pass over the operands: the strings' codes together, the adjustments summed.
+        strings: list[bytes] = []
+        adjustment = 0.0
         for item in items:
             if isinstance(item, pikepdf.String):
-                data = bytes(item)
-                step = 2 if metrics.two_bytes else 1
-                for i in range(0, len(data) - step + 1, step):
-                    code = int.from_bytes(data[i : i + step], "big")
-                    width = metrics.advance(code) * size + state.char_spacing
-                    if step == 1 and code == 32:
-                        width += state.word_spacing
-                    advance += width * scale
-                    glyphs += 1
+                strings.append(bytes(item))
             else:
-                advance -= float(item) / 1000 * size * scale
+                adjustment += float(item)
+        codes = metrics.codes(b"".join(strings))
+        glyphs = len(codes)
+        mcid = self._mcid()
+        if mcid is not None and state.render_mode != 3:
+            shown = "".join(map(metrics.to_unicode.get, codes, repeat("\ufffd")))
+            self.scan.mcid_text[mcid] = self.scan.mcid_text.get(mcid, "") + shown
+        width = metrics.width(codes) / 1000 * size + glyphs * state.char_spacing
+        if not metrics.two_bytes and state.word_spacing:
+            width += codes.count(32) * state.word_spacing
+        advance = (width - adjustment / 1000 * size) * scale
         if glyphs and state.render_mode != 3:
             matrix = multiply(text_matrix, state.ctm)
             low, high = metrics.descent * size + state.rise, metrics.ascent * size + state.rise
@@ -628,11 +639,13 @@ def heaviest_colour(shading: Any) -> tuple[float, ...]:
     return max(colours, key=sum) if colours else ()
 
 
-def scan_page(page: pikepdf.Page) -> Scan:
-    """What `page` paints, its form XObjects and patterns included."""
+def scan_page(page: pikepdf.Page, metrics: dict[Any, FontMetrics] | None = None) -> Scan:
+    """What `page` paints, its form XObjects and patterns included. `metrics` caches the fonts'
+    metrics across the pages of one document (fonts are keyed by their object number)."""
     scan = Scan()
     x0, y0, x1, y1 = (float(v) for v in page.obj.MediaBox)
-    interpreter = _Interpreter(scan, (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)))
+    box = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+    interpreter = _Interpreter(scan, box, {} if metrics is None else metrics)
     group = page.obj.get("/Group")
     if group is not None and "/CS" in group:
         interpreter._colour_use(
@@ -653,5 +666,45 @@ def scan_page(page: pikepdf.Page) -> Scan:
 
 def iter_pages(pdf: pikepdf.Pdf) -> Iterator[tuple[int, pikepdf.Page, Scan]]:
     """Each page, 1-based number first, with its scan."""
+    metrics: dict[Any, FontMetrics] = {}
     for number, page in enumerate(pdf.pages, start=1):
-        yield number, page, scan_page(page)
+        yield number, page, scan_page(page, metrics)
+
+
+def scan_pages(pdf: pikepdf.Pdf) -> list[Scan]:
+    """The scan of every page, in order, the fonts' metrics read once."""
+    return [scan for _, _, scan in iter_pages(pdf)]
+
+
+def foreign_fonts(data: bytes, families: set[str]) -> list[str]:
+    """Fonts of the PDF (its pages and their forms) that are not embedded, or not of the given
+    families."""
+    allowed = {family.replace(" ", "-") for family in families}
+    problems: set[str] = set()
+    seen: set[tuple[int, int]] = set()
+
+    def visit(resources: Any) -> None:
+        if not isinstance(resources, pikepdf.Dictionary):
+            return
+        for font in resources.get("/Font", {}).values():
+            if font.is_indirect:
+                if font.objgen in seen:
+                    continue
+                seen.add(font.objgen)
+            family = str(font.get("/BaseFont", "?")).lstrip("/").split("+", 1)[-1]
+            if not any(family == a or family.startswith(a + "-") for a in allowed):
+                problems.add(f'font "{family}" is not one of the theme\'s fonts')
+            descendants = font.get("/DescendantFonts")
+            described = descendants[0] if descendants is not None else font
+            descriptor: Any = described.get("/FontDescriptor", {})
+            if not any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")):
+                problems.add(f'font "{family}" is not embedded')
+        for xobject in resources.get("/XObject", {}).values():
+            if xobject.get("/Subtype") == "/Form" and xobject.objgen not in seen:
+                seen.add(xobject.objgen)
+                visit(xobject.get("/Resources"))
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        for page in pdf.pages:
+            visit(page.obj.get("/Resources"))
+    return sorted(problems)

@@ -26,7 +26,7 @@ from typing import Any
 
 import pikepdf
 
-from fichepress.pdfscan import Scan, scan_page
+from fichepress.pdfscan import Scan, scan_pages
 from fichepress.preflight import Finding
 
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -172,7 +172,7 @@ def _text_of(
 def reading_text(pdf: pikepdf.Pdf) -> list[tuple[str, str]]:
     """(role, text) of each block of the structure tree in reading order, as a screen reader
     gets them: ActualText and Alt honoured, spaces normalised."""
-    scans = [scan_page(page) for page in pdf.pages]
+    scans = scan_pages(pdf)
     return _blocks(pdf, scans)
 
 
@@ -452,7 +452,7 @@ def check_accessible(data: bytes) -> list[Finding]:
     import io
 
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        scans = [scan_page(page) for page in pdf.pages]
+        scans = scan_pages(pdf)
         tree = _walk(pdf)
         findings = [
             *_identification(pdf),
