@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from fichepress import __version__
-from fichepress.cli import main
+from fichepress.cli import ProgressBar, main
 from fichepress.project import Project
 
 REFERENCE = "03-strategie-globale"
@@ -92,3 +93,39 @@ def test_help_lists_the_commands() -> None:
     code, out, _ = run("--help")
     assert code == 0
     assert "build" in out and "check" in out
+
+
+class _Terminal(io.StringIO):
+    """A stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_is_silent_when_not_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    with ProgressBar(quiet=False) as bar:
+        bar.update(1, 4, "sheets/01.yaml")
+    assert stream.getvalue() == ""
+
+
+def test_the_progress_bar_shows_sheets_done_and_the_current_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stream = _Terminal()
+    monkeypatch.setattr(sys, "stderr", stream)
+    with ProgressBar(quiet=False) as bar:
+        bar.update(0, 4, "sheets/01.yaml")
+        bar.update(2, 4, "sheets/03.yaml")
+    drawn = stream.getvalue().split("\r\x1b[K")
+    assert drawn[1] == "[------------------------] 0/4 sheets/01.yaml"
+    assert drawn[2] == "[############------------] 2/4 sheets/03.yaml"
+    assert drawn[-1] == ""  # the line is cleared at the end
+    quiet = _Terminal()
+    monkeypatch.setattr(sys, "stderr", quiet)
+    with ProgressBar(quiet=True) as bar:
+        bar.update(2, 4, "sheets/03.yaml")
+    assert quiet.getvalue() == ""

@@ -695,6 +695,41 @@ def test_bleed_white_paper_stopping_short_is_fine(good: bytes) -> None:
     assert check_print(with_content(good, b"q 0 0 0 0 k 100 700 200 95 re f Q")) == []
 
 
+def _dotted_pattern(pdf: pikepdf.Pdf) -> None:
+    """A coloured tiling pattern /PaDots, whose cell draws a dot at its origin (the corner of
+    the page, if the cell were read in page space), as WeasyPrint draws a repeated picture."""
+    pattern = pdf.make_stream(
+        b"0 0 0 0.72 k 0.5 0.5 0.8 0.8 re f",
+        Type=Name.Pattern,
+        PatternType=1,
+        PaintType=1,
+        TilingType=1,
+        BBox=[0, 0, 3, 2],
+        XStep=3,
+        YStep=2,
+        Matrix=[1, 0, 0, 1, 150, 400],
+        Resources=Dictionary(),
+    )
+    add_resource(pdf, 0, "/Pattern", "/PaDots", pattern)
+
+
+def test_bleed_the_cell_of_a_pattern_is_not_placed_on_the_page(good: bytes) -> None:
+    def change(pdf: pikepdf.Pdf) -> None:
+        _dotted_pattern(pdf)
+        append_content(pdf, 0, b"q /Pattern cs /PaDots scn 150 400 100 2 re f Q")
+
+    assert check_print(mutated(good, change)) == []
+
+
+def test_bleed_a_pattern_fill_stopping_short_of_the_bleed(good: bytes) -> None:
+    def change(pdf: pikepdf.Pdf) -> None:
+        _dotted_pattern(pdf)
+        append_content(pdf, 0, b"q /Pattern cs /PaDots scn 100 700 200 95 re f Q")
+
+    finding = only_finding(mutated(good, change), "BLEED")
+    assert "reaches the trim on the top" in finding.what
+
+
 # --- SAFETY ----------------------------------------------------------------------------------
 
 

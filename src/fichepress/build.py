@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -164,15 +164,18 @@ class Builder:
 
         return finish_accessible_pdf(data, html)
 
-    def check_pdf(self, variant: Variant, data: bytes) -> list[str]:
-        """What the checks of a variant find in a finished PDF, as lines."""
+    def check_pdf(
+        self, variant: Variant, data: bytes, known: Mapping[int, Any] | None = None
+    ) -> list[str]:
+        """What the checks of a variant find in a finished PDF, as lines (`known`: the results
+        of pages checked already, see `check_print` and `check_accessible`)."""
         if variant == "print":
             from fichepress.preflight import check_print
 
-            return [f"preflight: {f.line('')[2:]}" for f in check_print(data)]
+            return [f"preflight: {f.line('')[2:]}" for f in check_print(data, known)]
         from fichepress.uacheck import check_accessible
 
-        return [f"check: {f.line('')[2:]}" for f in check_accessible(data)]
+        return [f"check: {f.line('')[2:]}" for f in check_accessible(data, known)]
 
     def contrast(self, rendered: Rendered) -> list[str]:
         """Text colours on their backgrounds under WCAG AA, named by swatch."""

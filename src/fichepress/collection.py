@@ -87,6 +87,10 @@ class Fragments:
     def path(self, digest: str) -> Path:
         return self.folder / f"{digest[:40]}.pdf"
 
+    def results_path(self, digest: str) -> Path:
+        """What the checks found on each page of the part (see `page_results`)."""
+        return self.folder / f"{digest[:40]}.json"
+
     def get(self, digest: str) -> dict[str, Any] | None:
         """The entry of a part kept whole on disk (its sha256 checked once), or None."""
         entry: dict[str, Any] | None = self.index["parts"].get(digest)
@@ -117,6 +121,7 @@ class Fragments:
                 if digest not in keep:
                     del self.index["parts"][digest]
                     self.path(digest).unlink(missing_ok=True)
+                    self.results_path(digest).unlink(missing_ok=True)
             contents = {entry.get("content") for entry in self.index["parts"].values()}
             self.index["pages"] = {c: n for c, n in self.index["pages"].items() if c in contents}
         text = json.dumps(self.index, indent=1, sort_keys=True) + "\n"
@@ -155,12 +160,64 @@ def render_part(builder: Builder, spec: PartSpec, sheets: Sequence[SheetSource])
         data = builder.finish_pdf(spec.variant, rendered.data, html)
     except StructureError as error:
         return {"problems": [f"{shown}: its structure could not be repaired: {error}"], "pages": 0}
-    write_atomic(Fragments(builder.out).path(spec.digest), data)
+    fragments = Fragments(builder.out)
+    write_atomic(
+        fragments.results_path(spec.digest), json.dumps(page_results(spec.variant, data)).encode()
+    )
+    write_atomic(fragments.path(spec.digest), data)
     notes = [f"{shown}: {note}" for note in rendered.warnings]
     if spec.variant == "accessible":
         notes += [f"{shown}: {line}" for line in builder.contrast(rendered)]
     sha256 = hashlib.sha256(data).hexdigest()
     return {"pages": rendered.pages, "notes": notes, "problems": [], "sha256": sha256}
+
+
+def page_results(variant: Variant, data: bytes) -> list[dict[str, Any]]:
+    """What the checks need of each page of a part, kept beside it: the print rules' results,
+    or the accessible rules' marks. The collection's pages are the parts' pages, copied: their
+    results are not computed again when the parts are joined."""
+    if variant == "print":
+        from fichepress.preflight import page_results as print_results
+
+        return [result.as_json() for result in print_results(data)]
+    from fichepress.uacheck import page_marks
+
+    return [marks.as_json() for marks in page_marks(data)]
+
+
+def _known_pages(
+    variant: Variant, fragments: Fragments, digests: Sequence[str], offsets: Sequence[int]
+) -> dict[int, Any]:
+    """The kept results of the parts' pages, by their index in the joined document."""
+    from fichepress.preflight import PageResult
+    from fichepress.uacheck import PageMarks
+
+    reader = PageResult.from_json if variant == "print" else PageMarks.from_json
+    known: dict[int, Any] = {}
+    for digest, offset in zip(digests, offsets, strict=True):
+        try:
+            pages = json.loads(fragments.results_path(digest).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # checked in full below
+        for index, page in enumerate(pages):
+            known[offset + index] = reader(page)
+    return known
+
+
+def _join_in_worker(
+    variant: Variant, files: list[tuple[Part, str]], digests: list[str], numbers: list[int]
+) -> tuple[str, int, list[str]]:
+    """Join a variant's parts and check the result: (file written, pages, findings)."""
+    builder = worker_builder()
+    fragments = Fragments(builder.out)
+    data, offsets = join(variant, [(kind, Path(path)) for kind, path in files], numbers)
+    known = _known_pages(variant, fragments, digests, offsets)
+    findings = builder.check_pdf(variant, data, known)
+    path = fragments.folder / f"{NAME}-{variant}.pdf"
+    write_atomic(path, data)
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        pages = len(pdf.pages)
+    return str(path), pages, findings
 
 
 def _render_in_worker(spec: PartSpec) -> dict[str, Any]:
@@ -261,12 +318,17 @@ def _blank_page(pdf: pikepdf.Pdf, model: pikepdf.Page) -> pikepdf.Page:
 
 def join(
     variant: Variant, files: Sequence[tuple[Part, Path]], first_sheet_numbers: Sequence[int]
-) -> bytes:
-    """One PDF of the parts, in order (front, sheets, colophon)."""
+) -> tuple[bytes, list[int]]:
+    """One PDF of the parts, in order (front, sheets, colophon); and the index of each part's
+    first page in it."""
     documents = [pikepdf.open(path) for _, path in files]
     base = documents[0]
+    offsets: list[int] = []
     try:
-        return _join(variant, base, documents, [kind for kind, _ in files], first_sheet_numbers)
+        data = _join(
+            variant, base, documents, [kind for kind, _ in files], first_sheet_numbers, offsets
+        )
+        return data, offsets
     finally:
         for document in documents:
             document.close()
@@ -278,6 +340,7 @@ def _join(
     documents: list[pikepdf.Pdf],
     kinds: list[Part],
     numbers: Sequence[int],
+    offsets: list[int],
 ) -> bytes:
     tagged = variant == "accessible"
     trees = [_parent_tree(document) for document in documents]
@@ -287,6 +350,7 @@ def _join(
     page_sources: list[tuple[int, Any]] = [(0, page.obj) for page in base.pages]
     children = list(_kids(base.Root.StructTreeRoot.K[0])) if tagged else []
     sheet_index = 0
+    offsets.append(0)
     for number, (document, kind) in enumerate(zip(documents, kinds, strict=True)):
         if number == 0:
             continue
@@ -294,6 +358,7 @@ def _join(
             base.pages.append(_blank_page(base, base.pages[-1]))
             page_sources.append((-1, base.pages[-1].obj))
         offset = len(base.pages)
+        offsets.append(offset)
         if kind == "sheet":
             starts[numbers[sheet_index]] = offset
             sheet_index += 1
@@ -587,7 +652,7 @@ def build_collection(
                 progress,
                 report,
             )
-    fragments.save(None if report.failed else used)
+        fragments.save(None if report.failed else used)
     if report.outputs:
         manifest.write(report.outputs)
     return report
@@ -614,23 +679,33 @@ def _build_stale(
         report.failed.add(shown)
         return set()
     numbers = [s.sheet.number for s in sources]
+    tasks = [
+        (
+            variant,
+            [(kind, str(path)) for kind, path in assembled[variant].files],
+            assembled[variant].digests,
+            numbers,
+        )
+        for variant in variants
+    ]
     joined: dict[Variant, tuple[Path, int]] = {}
-    for variant in variants:
-        data = join(variant, assembled[variant].files, numbers)
-        # Kept beside the parts for the checks in the workers, then written out.
-        path = fragments.folder / f"{NAME}-{variant}.pdf"
-        write_atomic(path, data)
-        with pikepdf.open(io.BytesIO(data)) as pdf:
-            joined[variant] = (path, len(pdf.pages))
-    tasks = [(variant, str(joined[variant][0])) for variant in variants]
     findings: dict[Variant, list[str]] = {}
-    for index, result in pool.run(_check_in_worker, tasks):
+    if progress:
+        progress(0, len(variants), "collection: joining the parts")
+    for done, (index, result) in enumerate(pool.run(_join_in_worker, tasks), start=1):
         variant = variants[index]
         if isinstance(result, WorkerFailed):
-            result = [f"check: not run: {result}"]
-        findings[variant] = result
+            report.problems.append(
+                Problem(shown, message=f"{variant} collection not joined: {result}")
+            )
+            report.failed.add(shown)
+            continue
+        path, pages, findings[variant] = result
+        joined[variant] = (Path(path), pages)
+        if progress:
+            progress(done, len(variants), "collection: joining the parts")
     writer = Builder(project, out, strict=strict)
-    for variant in variants:
+    for variant in joined:
         path, pages = joined[variant]
         warnings = [
             Problem(shown, message=f"{variant} collection: {n}") for n in assembled[variant].notes

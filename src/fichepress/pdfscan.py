@@ -14,7 +14,7 @@ import math
 import re
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import repeat
 from typing import Any, Literal
 
@@ -133,6 +133,9 @@ class Paint:
     """For images: printed width and height of the picture, in points, whatever its rotation."""
     image: Any = None
     """For images: the image XObject (or inline image)."""
+    tiled: bool = False
+    """Painted in the cell of a tiling pattern: the cell is repeated over the area a fill
+    paints with the pattern, and that fill tells where the ink goes."""
 
 
 @dataclass(frozen=True)
@@ -295,12 +298,16 @@ class _Interpreter:
         self.marked: list[tuple[str, int | None]] = []
         """Open marked-content sequences: (tag, MCID or None)."""
         self.metrics = metrics
+        self.tiling = 0
+        """How deep in the cells of tiling patterns the interpreter is."""
         """Metrics of the fonts met, by object: shared by the pages of a document."""
         self.depth = 0
 
     def _paint(self, paint: Paint) -> None:
+        if self.tiling:
+            paint = replace(paint, tiled=True)
         self.scan.paints.append(paint)
-        if not self.marked and len(self.scan.untagged) < 20:
+        if not self.marked and not self.tiling and len(self.scan.untagged) < 20:
             self.scan.untagged.append(f"{paint.kind} in {paint.where} at {paint.bbox}")
 
     def _mcid(self) -> int | None:
@@ -577,7 +584,14 @@ class _Interpreter:
         if pattern is None:
             return
         if int(pattern.get("/PatternType", 0)) == 1:
-            self.run(pattern, pattern.get("/Resources"), _State(ctm=state.ctm), f"pattern {name}")
+            # The cell is drawn in pattern space, which its /Matrix maps to the page's default
+            # space (not the current transformation).
+            matrix = tuple(float(v) for v in pattern.get("/Matrix", IDENTITY))
+            self.tiling += 1
+            try:
+                self.run(pattern, pattern.get("/Resources"), _State(ctm=matrix), f"pattern {name}")  # type: ignore[arg-type]
+            finally:
+                self.tiling -= 1
         elif "/Shading" in pattern:
             shading = pattern.Shading
             space = colour_space(shading.get("/ColorSpace"), resources)

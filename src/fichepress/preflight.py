@@ -24,8 +24,8 @@ from __future__ import annotations
 import io
 import json
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,7 +33,7 @@ import pikepdf
 from PIL import Image, ImageMath
 
 from fichepress.model import MAX_INK
-from fichepress.pdfscan import Box, Paint, Scan, iter_pages
+from fichepress.pdfscan import Box, FontMetrics, Paint, Scan, iter_pages, scan_page
 
 MM = 72 / 25.4
 BLEED = 3 * MM
@@ -279,6 +279,8 @@ def _geometry(number: int, scan: Scan, trim: Box, bleed: Box) -> list[Finding]:
     safe = (trim[0] + SAFETY, trim[1] + SAFETY, trim[2] - SAFETY, trim[3] - SAFETY)
     marks = 0
     for paint in scan.paints:
+        if paint.tiled:
+            continue  # where a pattern's ink goes is the fill that uses it
         where = f"{paint.where}, at {_box_text(paint.bbox)}"
         crosses_trim = not _inside(paint.bbox, trim)
         if not _intersects(
@@ -429,25 +431,73 @@ def _body_colour(glyphs: Glyphs) -> tuple[float, ...] | None:
     return colours.most_common(1)[0][0]
 
 
-def check_print(data: bytes) -> list[Finding]:
-    """Every finding of the print rules for a PDF."""
+@dataclass(frozen=True)
+class PageResult:
+    """What the page rules found on one page, and the glyphs it prints by size and colour
+    (for the body text's colour, decided over the whole document)."""
+
+    findings: tuple[Finding, ...]
+    glyphs: tuple[tuple[float, tuple[float, ...], int], ...]
+
+    def moved(self, number: int) -> PageResult:
+        """The same result for the page when it is page `number` of another document."""
+        return PageResult(tuple(replace(f, page=number) for f in self.findings), self.glyphs)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "findings": [asdict(f) for f in self.findings],
+            "glyphs": [[size, list(colour), count] for size, colour, count in self.glyphs],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PageResult:
+        return cls(
+            tuple(Finding(**f) for f in data["findings"]),
+            tuple((float(s), tuple(float(v) for v in c), int(n)) for s, c, n in data["glyphs"]),
+        )
+
+
+def _page_result(number: int, page: pikepdf.Page, scan: Scan) -> PageResult:
+    findings, trim, bleed = _boxes(number, page)
+    findings += _colour(number, scan)
+    text_findings, glyphs = _text_black(number, scan)
+    findings += text_findings
+    findings += _ink(number, scan, bleed)
+    if trim is not None and bleed is not None:
+        findings += _geometry(number, scan, trim, bleed)
+    findings += _fonts(number, scan)
+    findings += _images(number, scan)
+    findings += _annotations(number, page, bleed)
+    counts = tuple((size, colour, count) for (size, colour), count in glyphs.items())
+    return PageResult(tuple(findings), counts)
+
+
+def page_results(data: bytes) -> list[PageResult]:
+    """The page rules' results for each page of a PDF."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        return [_page_result(number, page, scan) for number, page, scan in iter_pages(pdf)]
+
+
+def check_print(data: bytes, known: Mapping[int, PageResult] | None = None) -> list[Finding]:
+    """Every finding of the print rules for a PDF.
+
+    `known` gives the results of pages already checked, by 0-based index, for a document put
+    together from others (the collection): their pages are the same objects, copied."""
+    known = known or {}
     findings: list[Finding] = []
     glyphs = Glyphs()
     with pikepdf.open(io.BytesIO(data)) as pdf:
         findings += _document_rules(pdf)
-        for number, page, scan in iter_pages(pdf):
-            box_findings, trim, bleed = _boxes(number, page)
-            findings += box_findings
-            findings += _colour(number, scan)
-            text_findings, page_glyphs = _text_black(number, scan)
-            findings += text_findings
-            glyphs += page_glyphs
-            findings += _ink(number, scan, bleed)
-            if trim is not None and bleed is not None:
-                findings += _geometry(number, scan, trim, bleed)
-            findings += _fonts(number, scan)
-            findings += _images(number, scan)
-            findings += _annotations(number, page, bleed)
+        metrics: dict[Any, FontMetrics] = {}
+        for index, page in enumerate(pdf.pages):
+            found = known.get(index)
+            if found is not None:
+                result = found.moved(index + 1)
+            else:
+                result = _page_result(index + 1, page, scan_page(page, metrics))
+            findings += result.findings
+            for size, colour, count in result.glyphs:
+                glyphs[(size, colour)] += count
     body = _body_colour(glyphs)
     if body is not None and body != BLACK:
         findings.append(

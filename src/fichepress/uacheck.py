@@ -19,14 +19,15 @@ Rules, each a short name in findings:
 
 from __future__ import annotations
 
+import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pikepdf
 
-from fichepress.pdfscan import Scan, scan_pages
+from fichepress.pdfscan import FontMetrics, Scan, scan_page, scan_pages
 from fichepress.preflight import Finding
 
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -447,12 +448,56 @@ def _text(scans: list[Scan]) -> Iterator[Finding]:
             )
 
 
-def check_accessible(data: bytes) -> list[Finding]:
-    """Every finding of the accessibility rules for a PDF."""
-    import io
+@dataclass(frozen=True)
+class PageMarks:
+    """What the rules need of a page's content: its marked content and what is left unmarked."""
 
+    order: tuple[int, ...]
+    text: dict[int, str]
+    untagged: tuple[str, ...]
+
+    def scan(self) -> Scan:
+        return Scan(
+            mcid_text=dict(self.text), mcid_order=list(self.order), untagged=list(self.untagged)
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "order": list(self.order),
+            "text": {str(k): v for k, v in self.text.items()},
+            "untagged": list(self.untagged),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PageMarks:
+        return cls(
+            tuple(int(m) for m in data["order"]),
+            {int(k): str(v) for k, v in data["text"].items()},
+            tuple(str(u) for u in data["untagged"]),
+        )
+
+
+def page_marks(data: bytes) -> list[PageMarks]:
+    """The marks of each page of a PDF."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        scans = scan_pages(pdf)
+        return [
+            PageMarks(tuple(s.mcid_order), dict(s.mcid_text), tuple(s.untagged))
+            for s in scan_pages(pdf)
+        ]
+
+
+def check_accessible(data: bytes, known: Mapping[int, PageMarks] | None = None) -> list[Finding]:
+    """Every finding of the accessibility rules for a PDF.
+
+    `known` gives the marks of pages already read, by 0-based index, for a document put
+    together from others (the collection): their pages are the same objects, copied."""
+    known = known or {}
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        metrics: dict[Any, FontMetrics] = {}
+        scans = [
+            known[index].scan() if index in known else scan_page(page, metrics)
+            for index, page in enumerate(pdf.pages)
+        ]
         tree = _walk(pdf)
         findings = [
             *_identification(pdf),
