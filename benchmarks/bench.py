@@ -22,6 +22,7 @@ P5  peak RSS of a worker (MB)                                         target <= 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import re
@@ -120,10 +121,8 @@ class PeakMemory:
             pid = todo.pop()
             found.append(pid)
             for task in Path(f"/proc/{pid}/task").glob("*/children"):
-                try:
+                with contextlib.suppress(OSError):
                     todo += [int(c) for c in task.read_text().split()]
-                except OSError:
-                    pass
         return found
 
     def _watch(self) -> None:
@@ -148,7 +147,8 @@ class PeakMemory:
         return [
             kb / 1024
             for pid, kb in self.peaks.items()
-            if pid != self.pid and "forkserver" not in self.names.get(pid, "")
+            if pid != self.pid
+            and "forkserver" not in self.names.get(pid, "")
             and "resource_tracker" not in self.names.get(pid, "")
         ]
 
@@ -212,23 +212,25 @@ def p1_overhead(work: Path, repeats: int) -> list[Result]:
     from fichepress.load import load_sheet
     from fichepress.pdf import PDF_VARIANTS
     from fichepress.project import Project
+    from fichepress.render import Variant
 
     project = Project.at(ROOT)
     builder = Builder(project, work / "p1")
     source = load_sheet(project.sheets / "03-strategie-globale.yaml", project)
     font_config = FontConfiguration()
     results = []
-    for variant in ("print", "accessible"):
+    variants: tuple[Variant, ...] = ("print", "accessible")
+    for variant in variants:
         html = builder.sheet_html(source.sheet, variant)
 
-        def ours() -> float:
+        def ours(variant: Variant = variant) -> float:
             start = time.perf_counter()
             report = Report()
             builder.build_sheet(source, variant, report)
             assert report.ok, report.problems
             return time.perf_counter() - start
 
-        def bare() -> float:
+        def bare(html: str = html, variant: Variant = variant) -> float:
             start = time.perf_counter()
             weasyprint.HTML(string=html, base_url=project.root.as_uri() + "/").write_pdf(
                 font_config=font_config, pdf_variant=PDF_VARIANTS[variant]
@@ -293,7 +295,8 @@ def p4_edit(series50: Path, repeats: int) -> list[Result]:
     times = []
     try:
         for round_ in range(repeats):
-            edited = original.replace("territoire", f"territoire {round_ + 1}", 1)
+            # A word of the body: the sheet and the collection's body change, not the TOC.
+            edited = original.replace("concertation", f"concertation {round_ + 1}", 1)
             if edited == original:
                 edited = original.replace("title: ", f"title: Version {round_ + 1} ", 1)
             sheet.write_text(edited, encoding="utf-8")
@@ -322,7 +325,9 @@ def p5_memory_and_scale(work: Path, cold_runs: Sequence[Run], quick: bool) -> li
     small = _cold_build(series10, 2)
     large = _cold_build(series100, 2)
     results.append(
-        Result("P5", "peak RSS of the 100-sheet build's main process (MB)", large.memory.main_mb(), 500)
+        Result(
+            "P5", "peak RSS of the 100-sheet build's main process (MB)", large.memory.main_mb(), 500
+        )
     )
     every = [large.memory.main_mb(), *large.memory.workers_mb()]
     results.append(
@@ -341,7 +346,9 @@ def p5_memory_and_scale(work: Path, cold_runs: Sequence[Run], quick: bool) -> li
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("scenarios", nargs="*", default=["P1", "P2", "P3", "P4", "P5"])
     parser.add_argument("--quick", action="store_true", help="fewer runs, no 100-sheet series")
     parser.add_argument("--keep", type=Path, help="build the series in this folder and keep it")

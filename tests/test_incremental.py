@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from fichepress.cli import main
-from fichepress.collection import Fragments, _known_pages, join
+from fichepress.collection import Fragments, _known_pages, identity, join
 from fichepress.preflight import check_print
 from fichepress.project import Project
 from fichepress.uacheck import check_accessible
@@ -204,7 +204,7 @@ def test_the_collection_checked_from_its_parts_is_checked_as_in_full(
     fragments = Fragments(out)
     kinds = ["front", "sheet", "sheet", "colophon"]
     files = [(kind, fragments.path(d)) for kind, d in zip(kinds, entry["parts"], strict=True)]
-    data, offsets = join(variant, files, [1, 3])  # type: ignore[arg-type]
+    data, offsets, _ = join(variant, files, [1, 3], identity(variant, entry["parts"], [1, 3]))  # type: ignore[arg-type]
     assert data == (out / variant / "collection.pdf").read_bytes()
     known = _known_pages(variant, fragments, entry["parts"], offsets)  # type: ignore[arg-type]
     check = check_print if variant == "print" else check_accessible

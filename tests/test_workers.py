@@ -88,3 +88,23 @@ def test_the_inline_pool_runs_in_this_process(function: object) -> None:
         assert {r[2] for r in results.values()} == {os.getpid()}
     else:
         assert isinstance(results[2], WorkerFailed)
+
+
+def test_workers_start_in_the_background_before_the_first_task() -> None:
+    """The pool starts its workers on entry, while the caller works out the tasks."""
+    with WorkerPool(2, setup, ("early",)) as pool:
+        pool._started()  # what `run` waits for
+        assert len(pool.workers) == 2 and all(w.process.is_alive() for w in pool.workers)
+        pids = {w.process.pid for w in pool.workers}
+        results = dict(pool.run(task, [(n,) for n in range(4)]))
+    assert {pid for _, _, pid in results.values()} <= pids
+    assert {prefix for prefix, _, _ in results.values()} == {"early"}
+
+
+def test_a_worker_that_cannot_start_is_told_by_run() -> None:
+    pool = WorkerPool(2, setup, ("x",))
+    pool._start = lambda: (_ for _ in ()).throw(OSError("no more processes"))  # type: ignore[method-assign]
+    pool.start()
+    with pytest.raises(OSError, match="no more processes"):
+        list(pool.run(task, [(1,)]))
+    pool.close()

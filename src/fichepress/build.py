@@ -252,11 +252,14 @@ class Builder:
         warnings: Sequence[Problem],
         report: Report,
         inputs: str,
+        fonts: Sequence[str] | None = None,
     ) -> None:
-        """Check the fonts, apply --strict, write the PDF atomically and record it."""
-        from fichepress.pdfscan import foreign_fonts
+        """Check the fonts (unless `fonts` gives the check's result), apply --strict, write
+        the PDF atomically and record it."""
+        if fonts is None:
+            from fichepress.pdfscan import foreign_fonts
 
-        fonts = foreign_fonts(finished, self.theme.families)
+            fonts = foreign_fonts(finished, self.theme.families)
         if fonts:
             report.problems.extend(
                 Problem(shown, message=f"{variant} PDF not written: {font}") for font in fonts

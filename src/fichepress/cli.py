@@ -164,6 +164,10 @@ def build(
         shown = project.display(out_dir)
         click.echo(f"{count} sheets: everything is up to date ({found.built} PDFs in {shown}/)")
         return
+    from fichepress import workers
+
+    if (jobs or workers.default_jobs()) > 1:
+        workers.warm_up()  # WeasyPrint is imported by the fork server meanwhile
     from fichepress.build import build as run_build
     from fichepress.build import worker_pool
 

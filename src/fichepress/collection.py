@@ -20,7 +20,6 @@ The collection then gets every check a sheet gets.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -43,7 +42,7 @@ from fichepress.errors import Problem
 from fichepress.files import write_atomic
 from fichepress.inputs import common_digest, output_digest
 from fichepress.load import SheetSource, load_series, load_sheets
-from fichepress.prepress import crop_marks, set_identity
+from fichepress.prepress import crop_marks, save_identified, set_identity
 from fichepress.project import Project
 from fichepress.render import VARIANTS, Part, Variant, edition_date, render_collection
 from fichepress.stamp import code_digest
@@ -204,20 +203,33 @@ def _known_pages(
     return known
 
 
+def identity(variant: Variant, digests: Sequence[str], numbers: Sequence[int]) -> bytes:
+    """The identity of a collection joined from parts: their digests name everything that
+    made them (sources, theme, code), so the same parts give the same bytes."""
+    return hashlib.sha256("\0".join([variant, *digests, *map(str, numbers)]).encode()).digest()
+
+
 def _join_in_worker(
     variant: Variant, files: list[tuple[Part, str]], digests: list[str], numbers: list[int]
-) -> tuple[str, int, list[str]]:
-    """Join a variant's parts and check the result: (file written, pages, findings)."""
+) -> tuple[str, int, list[str], list[str]]:
+    """Join a variant's parts and check the result: (file written, pages, findings, fonts not
+    of the theme)."""
+    from fichepress.pdfscan import foreign_fonts
+
     builder = worker_builder()
     fragments = Fragments(builder.out)
-    data, offsets = join(variant, [(kind, Path(path)) for kind, path in files], numbers)
+    data, offsets, pages = join(
+        variant,
+        [(kind, Path(path)) for kind, path in files],
+        numbers,
+        identity=identity(variant, digests, numbers),
+    )
     known = _known_pages(variant, fragments, digests, offsets)
     findings = builder.check_pdf(variant, data, known)
+    fonts = foreign_fonts(data, builder.theme.families)
     path = fragments.folder / f"{NAME}-{variant}.pdf"
     write_atomic(path, data)
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        pages = len(pdf.pages)
-    return str(path), pages, findings
+    return str(path), pages, findings, fonts
 
 
 def _render_in_worker(spec: PartSpec) -> dict[str, Any]:
@@ -317,18 +329,23 @@ def _blank_page(pdf: pikepdf.Pdf, model: pikepdf.Page) -> pikepdf.Page:
 
 
 def join(
-    variant: Variant, files: Sequence[tuple[Part, Path]], first_sheet_numbers: Sequence[int]
-) -> tuple[bytes, list[int]]:
-    """One PDF of the parts, in order (front, sheets, colophon); and the index of each part's
-    first page in it."""
+    variant: Variant,
+    files: Sequence[tuple[Part, Path]],
+    first_sheet_numbers: Sequence[int],
+    identity: bytes | None = None,
+) -> tuple[bytes, list[int], int]:
+    """One PDF of the parts, in order (front, sheets, colophon); the index of each part's
+    first page in it; its number of pages. `identity`, a digest of the parts, saves a probe:
+    without it, the document's identity is derived from its bytes."""
     documents = [pikepdf.open(path) for _, path in files]
     base = documents[0]
     offsets: list[int] = []
     try:
-        data = _join(
-            variant, base, documents, [kind for kind, _ in files], first_sheet_numbers, offsets
-        )
-        return data, offsets
+        kinds = [kind for kind, _ in files]
+        _join(variant, base, documents, kinds, first_sheet_numbers, offsets)
+        pages = len(base.pages)
+        data = set_identity(base) if identity is None else save_identified(base, identity)
+        return data, offsets, pages
     finally:
         for document in documents:
             document.close()
@@ -341,7 +358,7 @@ def _join(
     kinds: list[Part],
     numbers: Sequence[int],
     offsets: list[int],
-) -> bytes:
+) -> None:
     tagged = variant == "accessible"
     trees = [_parent_tree(document) for document in documents]
     language = str(base.Root.get("/Lang", ""))
@@ -381,7 +398,6 @@ def _join(
     nums: list[object] = [0, pikepdf.Dictionary(S=pikepdf.Name.r)] if body else []
     nums += [body, pikepdf.Dictionary(S=pikepdf.Name.D)]
     base.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(nums))
-    return set_identity(base)
 
 
 def _graft(
@@ -690,6 +706,7 @@ def _build_stale(
     ]
     joined: dict[Variant, tuple[Path, int]] = {}
     findings: dict[Variant, list[str]] = {}
+    fonts: dict[Variant, list[str]] = {}
     if progress:
         progress(0, len(variants), "collection: joining the parts")
     for done, (index, result) in enumerate(pool.run(_join_in_worker, tasks), start=1):
@@ -700,7 +717,7 @@ def _build_stale(
             )
             report.failed.add(shown)
             continue
-        path, pages, findings[variant] = result
+        path, pages, findings[variant], fonts[variant] = result
         joined[variant] = (Path(path), pages)
         if progress:
             progress(done, len(variants), "collection: joining the parts")
@@ -715,7 +732,9 @@ def _build_stale(
         ]
         data = path.read_bytes()
         path.unlink()
-        writer.write_output(NAME, shown, variant, data, pages, warnings, report, stale[variant])
+        writer.write_output(
+            NAME, shown, variant, data, pages, warnings, report, stale[variant], fonts[variant]
+        )
         if report.outputs and report.outputs[-1].sheet == NAME:
             report.outputs[-1] = _with_parts(report.outputs[-1], assembled[variant].digests)
     return {d for variant in variants for d in assembled[variant].digests}

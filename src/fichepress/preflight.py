@@ -101,9 +101,9 @@ def _document_rules(pdf: pikepdf.Pdf) -> list[Finding]:
     metadata = pdf.Root.get("/Metadata")
     if metadata is not None and "/Filter" in metadata:
         findings.append(Finding(0, "PDFX", "warning", "the XMP metadata stream is compressed"))
-    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
-        version = xmp.get("pdfxid:GTS_PDFXVersion", "")
-        title = xmp.get("dc:title", "")
+    xmp = pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False)  # read only
+    version = xmp.get("pdfxid:GTS_PDFXVersion", "")
+    title = xmp.get("dc:title", "")
     if not str(version).startswith("PDF/X-4"):
         shown = f'"{version}"' if version else "none"
         findings.append(
@@ -516,8 +516,8 @@ def profile_of(data: bytes) -> Literal["print", "accessible"]:
     with pikepdf.open(io.BytesIO(data)) as pdf:
         if "/Metadata" not in pdf.Root:
             return "print"
-        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
-            return "accessible" if xmp.get("pdfuaid:part") else "print"
+        xmp = pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False)
+        return "accessible" if xmp.get("pdfuaid:part") else "print"
 
 
 def check_file(path: Path, profile: str = "auto") -> list[Finding]:

@@ -82,8 +82,14 @@ def set_identity(pdf: pikepdf.Pdf) -> bytes:
         del pdf.trailer.ID
     probe = io.BytesIO()
     pdf.save(probe, static_id=True, compress_streams=True)
-    digest = hashlib.sha256(_DOCUMENT_ID.sub(b"", probe.getvalue())).digest()
-    # Fetched after the save: a handle taken before it writes to a stale copy.
+    return save_identified(pdf, hashlib.sha256(_DOCUMENT_ID.sub(b"", probe.getvalue())).digest())
+
+
+def save_identified(pdf: pikepdf.Pdf, digest: bytes) -> bytes:
+    """Save `pdf` with the identity `digest` (the XMP DocumentID, if any, and the trailer ID):
+    a digest of everything that made the document gives the same bytes for the same inputs,
+    in one save."""
+    # Fetched here: a handle taken before a save writes to a stale copy.
     metadata = pdf.Root.get("/Metadata")
     xmp = metadata.read_bytes() if metadata is not None else b""
     if metadata is not None and _DOCUMENT_ID.search(xmp):

@@ -174,13 +174,13 @@ def reading_text(pdf: pikepdf.Pdf) -> list[tuple[str, str]]:
     """(role, text) of each block of the structure tree in reading order, as a screen reader
     gets them: ActualText and Alt honoured, spaces normalised."""
     scans = scan_pages(pdf)
-    return _blocks(pdf, scans)
+    return _blocks(pdf, _walk(pdf), scans)
 
 
 _BLOCKS = {"P", "H1", "H2", "H3", "H4", "H5", "H6", "Lbl", "LBody", "Figure", "Caption"}
 
 
-def _blocks(pdf: pikepdf.Pdf, scans: list[Scan]) -> list[tuple[str, str]]:
+def _blocks(pdf: pikepdf.Pdf, tree: _Tree, scans: list[Scan]) -> list[tuple[str, str]]:
     texts = {
         (index, mcid): text
         for index, scan in enumerate(scans)
@@ -189,7 +189,7 @@ def _blocks(pdf: pikepdf.Pdf, scans: list[Scan]) -> list[tuple[str, str]]:
     pages = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
     role_map = _role_map(pdf)
     result = []
-    for element in _walk(pdf).elements:
+    for element in tree.elements:
         role = _role(element, role_map)
         if role not in _BLOCKS:
             continue
@@ -205,9 +205,10 @@ def _blocks(pdf: pikepdf.Pdf, scans: list[Scan]) -> list[tuple[str, str]]:
 
 
 def _identification(pdf: pikepdf.Pdf) -> Iterator[Finding]:
-    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
-        part = str(xmp.get("pdfuaid:part", ""))
-        title = str(xmp.get("dc:title", "") or "")
+    # Read, not opened with `with`: that would write the XMP back, which costs.
+    xmp = pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False)
+    part = str(xmp.get("pdfuaid:part", ""))
+    title = str(xmp.get("dc:title", "") or "")
     if part != "1":
         yield _error(0, "UA-ID", f"not identified as PDF/UA-1 (pdfuaid:part: {part or 'none'})")
     if not title.strip():
@@ -252,6 +253,9 @@ def _integrity(pdf: pikepdf.Pdf, tree: _Tree, scans: list[Scan]) -> Iterator[Fin
     elif parent_tree and int(next_key) <= max(parent_tree):
         yield _error(0, "UA-TREE", f"ParentTreeNextKey {next_key} is not above every key")
     reachable = {element.objgen for element in tree.elements}
+    held: dict[int, list[int]] = {}
+    for page_index, mcid in tree.holds:
+        held.setdefault(page_index, []).append(mcid)
     keys: dict[int, int] = {}
     for index, (page, scan) in enumerate(zip(pdf.pages, scans, strict=True)):
         number = index + 1
@@ -296,7 +300,7 @@ def _integrity(pdf: pikepdf.Pdf, tree: _Tree, scans: list[Scan]) -> Iterator[Fin
                 " make it an artifact",
             )
         present = set(scan.mcid_order)
-        missing = sorted(m for (p, m) in tree.holds if p == index and m not in present)
+        missing = sorted(m for m in held.get(index, ()) if m not in present)
         if missing:
             yield Finding(
                 number,
@@ -505,7 +509,7 @@ def check_accessible(data: bytes, known: Mapping[int, PageMarks] | None = None) 
             *_artifacts(scans),
             *_semantics(pdf, tree),
             *_links(pdf, tree),
-            *_bookmarks(pdf, _blocks(pdf, scans)),
+            *_bookmarks(pdf, _blocks(pdf, tree, scans)),
             *_text(scans),
         ]
     return sorted(findings)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import threading
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -51,6 +52,16 @@ def _start_context() -> BaseContext:
         else:
             _context = multiprocessing.get_context("spawn")
     return _context
+
+
+def warm_up() -> None:
+    """Start the fork server in the background: it imports WeasyPrint (most of a second) while
+    this process goes on reading the project."""
+    context = _start_context()
+    if context.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        threading.Thread(target=forkserver.ensure_running, daemon=True).start()
 
 
 def _serve(
@@ -135,9 +146,34 @@ class WorkerPool:
         self.setup_args = setup_args
         self.tasks_per_worker = tasks_per_worker
         self.workers: list[_Worker] = []
+        self._starting: threading.Thread | None = None
+        self._failed: BaseException | None = None
 
     def __enter__(self) -> WorkerPool:
+        self.start()
         return self
+
+    def start(self) -> None:
+        """Start the workers in the background, so that they set up while this process decides
+        what to give them; `run` waits for them."""
+        if self._starting is None and not self.workers:
+            self._starting = threading.Thread(target=self._start_all, daemon=True)
+            self._starting.start()
+
+    def _start_all(self) -> None:
+        try:
+            while len(self.workers) < self.jobs:
+                self._start()
+        except BaseException as error:  # reported by `run`, in the thread that asked
+            self._failed = error
+
+    def _started(self) -> None:
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
+            if self._failed is not None:
+                failed, self._failed = self._failed, None
+                raise failed
 
     def __exit__(self, *exc: object) -> None:
         self.close()
@@ -168,6 +204,7 @@ class WorkerPool:
     ) -> Iterator[tuple[int, Any]]:
         """Run `function(*args)` for each args of `tasks`, yielding (index, result) as they
         finish; a task that failed yields a `WorkerFailed` as its result."""
+        self._started()
         queue = deque(range(len(tasks)))
         running = 0
         while queue or running:
@@ -215,6 +252,8 @@ class WorkerPool:
 
     def close(self) -> None:
         """Stop every worker (after its current task)."""
+        with contextlib.suppress(Exception):
+            self._started()
         for worker in list(self.workers):
             with contextlib.suppress(BrokenPipeError, OSError):
                 worker.connection.send(None)
