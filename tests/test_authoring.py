@@ -123,3 +123,42 @@ def test_new_refuses_a_taken_number(project: Project) -> None:
     code, _, err = run("new", "Autre", "--number", "3", "--project", str(project.root))
     assert code == 1
     assert "Traceback" not in err and err.startswith("Error: ")
+
+
+def test_characters_the_fonts_lack_are_errors_not_empty_boxes(project: Project) -> None:
+    source = project.sheets / f"{REFERENCE}.yaml"
+    text = source.read_text("utf-8").replace(
+        "title: S'intégrer dans une stratégie plus globale",
+        'title: "S\'intégrer 😀 dans une stratégie שלום"',
+    )
+    source.write_text(text, "utf-8")
+    code, _, err = run("check", "--project", str(project.root))
+    assert code == 1
+    assert (
+        f"error: sheets/{REFERENCE}.yaml:4:8: title: the theme's fonts (Lato) have no glyph" in err
+    )
+    assert '"😀" (U+1F600 GRINNING FACE)' in err and "U+05E9 HEBREW LETTER SHIN" in err
+    # The build refuses the sheet before rendering it: no PDF with empty boxes.
+    code, _, err = run("build", "--no-collection", "-j", "1", "--project", str(project.root))
+    assert code == 1 and "U+1F600 GRINNING FACE" in err
+    assert not list((project.root / "build").glob("*/*.pdf"))
+
+
+def test_the_typography_and_invisible_characters_need_no_complaint(project: Project) -> None:
+    """The characters typography writes (’ « » … and the no-break spaces) are in the fonts; a
+    soft hyphen or a zero-width joiner prints nothing and needs no glyph."""
+    from fichepress.authoring import coverage, glyph_problems
+    from fichepress.load import load_series, load_sheet
+    from fichepress.themes import load_theme
+
+    theme = load_theme(project, load_series(project).theme)
+    have = coverage(theme)
+    assert {ord(c) for c in "’«»…\u202f\u00a0“”–—"} <= have
+    source = project.sheets / f"{REFERENCE}.yaml"
+    text = source.read_text("utf-8").replace(
+        "title: S'intégrer dans une stratégie plus globale",
+        'title: "S\'inté\u00adgrer dans une\u200d stratégie"',
+    )
+    source.write_text(text, "utf-8")
+    loaded = load_sheet(source, project)
+    assert glyph_problems(loaded, "x", theme) == []

@@ -1,14 +1,18 @@
 """What `fichepress check` tells authors beyond the schema, before any PDF is made.
 
 Errors: text still holding the template's placeholders, two sheets whose names differ only by
-case (their PDFs would overwrite each other on many disks). Warnings: a title or kicker longer
-than the theme's layout holds.
+case (their PDFs would overwrite each other on many disks), characters the theme's fonts have no
+glyph for (they would print as empty boxes: the renderer sees no other font). Warnings: a title
+or kicker longer than the theme's layout holds.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -80,6 +84,66 @@ def length_problems(source: SheetSource, shown: str, theme: Theme) -> list[Probl
     return problems
 
 
+INVISIBLE = {"Cc", "Cf", "Zl", "Zp"}
+"""Characters that print nothing (line breaks, soft hyphens, joiners): no glyph needed."""
+
+
+@lru_cache(maxsize=64)
+def _characters(font: Path, size: int, mtime: int) -> frozenset[int]:
+    from fontTools.ttLib import TTFont, TTLibError
+
+    try:
+        with TTFont(font, lazy=True, fontNumber=0) as loaded:
+            return frozenset(loaded.getBestCmap() or {})
+    except (OSError, TTLibError, AssertionError, KeyError):
+        return frozenset()  # the theme's loader and the renderer tell what is wrong with it
+
+
+def coverage(theme: Theme) -> frozenset[int]:
+    """The characters every font of the theme has a glyph for."""
+    have: frozenset[int] | None = None
+    for face in theme.config.fonts:
+        path = theme.project.fonts / face.file
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        characters = _characters(path, info.st_size, info.st_mtime_ns)
+        have = characters if have is None else have & characters
+    return have or frozenset()
+
+
+def glyph_problems(source: SheetSource, shown: str, theme: Theme) -> list[Problem]:
+    """Characters of the sheet that the theme's fonts cannot print."""
+    have = coverage(theme)
+    if not have:
+        return []  # no usable font: the theme's problem, told where fonts are loaded
+    families = ", ".join(sorted(theme.families))
+    problems = []
+    for loc, text in _texts(source.sheet):
+        missing = sorted(
+            {c for c in text if ord(c) not in have and unicodedata.category(c) not in INVISIBLE}
+        )
+        if not missing:
+            continue
+        named = ", ".join(
+            f'"{c}" (U+{ord(c):04X} {unicodedata.name(c, "unnamed character")})'
+            for c in missing[:5]
+        ) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        line, column = _place(source, loc)
+        problems.append(
+            Problem(
+                shown,
+                line,
+                column,
+                key_path(loc),
+                f"the theme's fonts ({families}) have no glyph for {named}: it would print as an"
+                " empty box and be lost to screen readers; write it otherwise or remove it",
+            )
+        )
+    return problems
+
+
 def name_problems(sources: Sequence[SheetSource], project: Project) -> list[Problem]:
     """Sheets whose file names differ only by case: their outputs would collide."""
     seen: dict[str, SheetSource] = {}
@@ -125,6 +189,7 @@ def check_sources(project: Project, paths: Sequence[Any] | None = None) -> Check
         shown = project.display(source.path)
         report.errors.extend(placeholder_problems(source, shown))
         if theme is not None:
+            report.errors.extend(glyph_problems(source, shown, theme))
             report.warnings.extend(length_problems(source, shown, theme))
     report.errors.sort()
     report.warnings.sort()

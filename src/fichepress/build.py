@@ -298,7 +298,14 @@ class Builder:
         self, source: SheetSource, variant: Variant, report: Report, inputs: str = ""
     ) -> None:
         """Render one sheet in one variant and write it; record problems in `report`."""
+        from fichepress.authoring import glyph_problems
+
         shown = self.project.display(source.path)
+        missing = glyph_problems(source, shown, self.theme)
+        if missing:  # would print as empty boxes
+            report.problems += [p for p in missing if p not in report.problems]
+            report.failed.add(shown)
+            return
         html = self.sheet_html(source.sheet, variant)
         rendered = self.render(html, variant, shown, report)
         if rendered is None:
