@@ -14,6 +14,8 @@ would print as RGB or differ between variants, so it is an error.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -278,6 +280,71 @@ def css_problems(stylesheets: list[tuple[Path, str]], defined: set[str]) -> list
     return problems
 
 
+def _urls(nodes: list[tinycss2.ast.Node]) -> Iterator[tinycss2.ast.Node]:
+    """The url(…) tokens and url("…") functions among `nodes`, at any depth."""
+    for node in nodes:
+        if node.type == "url":
+            yield node
+        elif node.type == "function":
+            if node.lower_name in ("url", "src"):
+                yield node
+            else:
+                yield from _urls(node.arguments)
+        elif node.type in ("() block", "[] block", "{} block"):
+            yield from _urls(node.content)
+
+
+def _address(node: tinycss2.ast.Node) -> str:
+    if node.type in ("url", "string"):
+        return str(node.value)
+    strings = [a for a in node.arguments if a.type == "string"]
+    return str(strings[0].value) if strings else ""
+
+
+def url_problems(path: Path, shown: str, project: Project) -> list[Problem]:
+    """Addresses in a stylesheet (url(…), @import) that the build would refuse: web addresses,
+    `data:` and `file:` URLs, absolute paths, files outside `styles/` and `fonts/`, missing
+    files. Told here with their place, before any sheet is rendered."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return [Problem(shown, message=f"cannot be read as UTF-8 text: {error}")]
+    found: list[tinycss2.ast.Node] = []
+    for rule in tinycss2.parse_stylesheet(text, skip_comments=True):
+        if rule.type == "at-rule" and rule.lower_at_keyword == "import":
+            found += [t for t in rule.prelude if t.type in ("string", "url")]
+        if rule.type in ("qualified-rule", "at-rule"):
+            found += _urls(rule.prelude or [])
+            found += _urls(rule.content or [])
+    allowed = (project.styles.resolve(), project.fonts.resolve())
+    problems = []
+    for node in found:
+        address = _address(node)
+        lowered = address.strip().lower()
+        if not address.strip() or lowered.startswith("#"):
+            continue
+        if re.match(r"^[a-z][a-z0-9+.-]*:", lowered):
+            scheme = lowered.split(":", 1)[0]
+            why = (
+                "a web address: builds are offline"
+                if scheme in ("http", "https", "ftp")
+                else f"a {scheme}: address: a theme may only use files of styles/ and fonts/"
+            )
+            message = f'"{address}" is {why}; put the file in the theme\'s folder'
+        elif address.startswith(("/", "\\", "~")):
+            message = f'"{address}" is an absolute path: use a path relative to this file'
+        else:
+            target = (path.parent / address.split("?")[0].split("#")[0]).resolve()
+            if not any(target.is_relative_to(root) for root in allowed):
+                message = f'"{address}" points outside styles/ and fonts/: keep it in the project'
+            elif not target.is_file():
+                message = f'"{address}": file not found ({project.display(target)})'
+            else:
+                continue
+        problems.append(Problem(shown, node.source_line, node.source_column, message=message))
+    return problems
+
+
 def _file_problem(
     text: str, folder: Path, suffixes: tuple[str, ...], project: Project
 ) -> str | None:
@@ -380,6 +447,8 @@ def load_theme(project: Project, name: str) -> Theme:
             (css, project.display(css)) for css in theme.stylesheets(variant, collection=True)
         ]
         problems += [p for p in css_problems(stylesheets, defined) if p not in problems]
+        for css, shown in stylesheets:
+            problems += [p for p in url_problems(css, shown, project) if p not in problems]
     if problems:
         raise InvalidSource(problems)
     return theme
