@@ -5,7 +5,8 @@ from __future__ import annotations
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TypeVar
@@ -152,6 +153,33 @@ def build(
     collection of the whole series. Only what changed is rebuilt."""
     project = _project(project_dir)
     out_dir = (out or project.root / "build").resolve()
+    with _locked(out_dir):
+        _build(project, out_dir, sheets, variants, strict, jobs, no_collection, quiet)
+
+
+@contextmanager
+def _locked(out_dir: Path) -> Iterator[None]:
+    """One build of an output folder at a time; what an interrupted build left is removed."""
+    from fichepress.files import build_lock, remove_leftovers
+
+    def waiting() -> None:
+        click.echo("waiting for another build of this folder to end…", err=True)
+
+    with build_lock(out_dir, waiting):
+        remove_leftovers(out_dir)
+        yield
+
+
+def _build(
+    project: Project,
+    out_dir: Path,
+    sheets: tuple[Path, ...],
+    variants: tuple[str, ...],
+    strict: bool,
+    jobs: int | None,
+    no_collection: bool,
+    quiet: bool,
+) -> None:
     chosen = variants or ("print", "accessible")
     complete = not sheets and not no_collection
     digest = stamp.project_digest(project, out_dir, chosen) if complete else ""
@@ -234,7 +262,7 @@ def collection(
 
     project = _project(project_dir)
     out_dir = (out or project.root / "build").resolve()
-    with ProgressBar(quiet) as bar:
+    with _locked(out_dir), ProgressBar(quiet) as bar:
         report = build_collection(
             project,
             out_dir,
