@@ -44,7 +44,11 @@ def pdfs(out: Path) -> dict[str, bytes]:
 
 def stamps(out: Path) -> dict[str, int]:
     """Every file of the build folder, to its modification time."""
-    return {str(p.relative_to(out)): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    return {
+        str(p.relative_to(out)): p.stat().st_mtime_ns
+        for p in out.rglob("*")
+        if p.is_file() and p.name != ".lock" and not p.parent.name.startswith(".fonts-")
+    }
 
 
 def written(output: str) -> list[str]:

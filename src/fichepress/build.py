@@ -140,9 +140,12 @@ class Builder:
     def renderer(self) -> Renderer:
         """WeasyPrint, imported when something has to be rendered, not before."""
         if self._renderer is None:
-            from fichepress.pdf import Renderer, SandboxFetcher
+            from fichepress.pdf import Renderer, SandboxFetcher, project_font_config
 
-            self._renderer = Renderer(SandboxFetcher(self.project.readable, self.project.root))
+            self._renderer = Renderer(
+                SandboxFetcher(self.project.readable, self.project.root),
+                project_font_config(self.out),
+            )
         return self._renderer
 
     def _logo_paths(self) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
 import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,6 +42,11 @@ def remove_leftovers(folder: Path) -> list[Path]:
         for path in folder.rglob(".*.tmp"):
             if _LEFTOVER.match(path.name) and path.is_file() and not path.is_symlink():
                 path.unlink(missing_ok=True)
+                removed.append(path)
+        # WeasyPrint's copies of the fonts, kept there while a build runs.
+        for path in folder.glob(".fonts-*"):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
                 removed.append(path)
     return removed
 

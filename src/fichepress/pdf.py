@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import mimetypes
 import os
+import tempfile
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,10 +21,32 @@ from fichepress.copyfit import PageFill, measure
 from fichepress.libraries import quick_library_lookup
 from fichepress.render import Variant
 
-with quick_library_lookup():  # a quarter of a second less per process (see the module)
-    from weasyprint import HTML
-    from weasyprint.text.fonts import FontConfiguration
-    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+_NO_SYSTEM_FONTS = resources.files("fichepress") / "data" / "no-system-fonts.conf"
+
+# Nothing of the machine is read, WeasyPrint's import included: no system MIME table (Python's
+# built-in one is enough), and Fontconfig's first configuration made from ours, which names no
+# font folder, rather than from /etc/fonts and the fonts installed there.
+mimetypes.knownfiles = []
+for _suffix in ("ttf", "otf", "woff", "woff2"):
+    mimetypes.add_type(f"font/{_suffix}", f".{_suffix}")
+mimetypes.add_type("image/webp", ".webp")
+with (
+    quick_library_lookup(),  # a quarter of a second less per process (see the module)
+    resources.as_file(_NO_SYSTEM_FONTS) as _config,
+    warnings.catch_warnings(),
+):
+    warnings.filterwarnings("ignore", "No fonts configured in FontConfig")
+    _previous = os.environ.get("FONTCONFIG_FILE")
+    os.environ["FONTCONFIG_FILE"] = str(_config)
+    try:
+        from weasyprint import HTML
+        from weasyprint.text.fonts import FontConfiguration
+        from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+    finally:
+        if _previous is None:
+            del os.environ["FONTCONFIG_FILE"]
+        else:
+            os.environ["FONTCONFIG_FILE"] = _previous
 
 PDF_VARIANTS: dict[Variant, str] = {"print": "pdf/x-4", "accessible": "pdf/ua-1"}
 
@@ -137,20 +161,30 @@ class Rendered:
     """How the flow fills each page, for copyfitting."""
 
 
-def project_font_config() -> FontConfiguration:
-    """A font configuration that knows no font of the machine, only @font-face ones."""
-    config = resources.files("fichepress") / "data" / "no-system-fonts.conf"
+FONT_FOLDER_PREFIX = ".fonts-"
+"""WeasyPrint copies the @font-face fonts into a folder of this name in the output folder."""
+
+
+def project_font_config(folder: Path | None = None) -> FontConfiguration:
+    """A font configuration that knows no font of the machine, only @font-face ones; WeasyPrint
+    keeps its copies of them in a new folder of `folder` (the output folder: nothing is
+    written outside the project), or of the system's temporary folder."""
     previous = os.environ.get("FONTCONFIG_FILE")
-    with resources.as_file(config) as path:
+    with resources.as_file(_NO_SYSTEM_FONTS) as path:
         # Fontconfig reads FONTCONFIG_FILE when WeasyPrint creates its configuration, and only then.
         os.environ["FONTCONFIG_FILE"] = str(path)
         try:
-            return FontConfiguration()
+            config = FontConfiguration()
         finally:
             if previous is None:
                 del os.environ["FONTCONFIG_FILE"]
             else:
                 os.environ["FONTCONFIG_FILE"] = previous
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        # Where WeasyPrint would make its own temporary folder; it removes it when done.
+        config._folder = Path(tempfile.mkdtemp(prefix=FONT_FOLDER_PREFIX, dir=folder))
+    return config
 
 
 @dataclass
