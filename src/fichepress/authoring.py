@@ -144,6 +144,53 @@ def glyph_problems(source: SheetSource, shown: str, theme: Theme) -> list[Proble
     return problems
 
 
+CHARACTERS_PER_PAGE = 2_500
+"""Fewer than a page of the reference layout holds: estimates err towards more pages."""
+
+PAGES_PER_BUDGETED_PAGE = 10
+"""A sheet may run to ten times its page budget (copyfitting tells the rest) before it is
+refused unrendered: beyond, it is a mistake (a pasted book, a generated file) that would keep
+WeasyPrint busy for minutes."""
+
+MAX_TEXTS_PER_BUDGETED_PAGE = 150
+"""Paragraphs, items and resources per page of budget, for the same reason (a theme could put
+each on a page of its own)."""
+
+
+def volume_problems(source: SheetSource, shown: str, budget: int) -> list[Problem]:
+    """A sheet far too long to lay out: refused in a moment, before WeasyPrint spends minutes."""
+    texts = list(_texts(source.sheet))
+    characters = sum(len(text) for _, text in texts)
+    pages = characters // CHARACTERS_PER_PAGE + 1
+    limit = max(budget, 2) * PAGES_PER_BUDGETED_PAGE
+    line, column = _place(source, ("body",))
+    problems = []
+    if pages > limit:
+        problems.append(
+            Problem(
+                shown,
+                line,
+                column,
+                "body",
+                f"the sheet holds {characters:,} characters, some {pages:,} pages, for a budget of"
+                f" {budget}: it is not laid out beyond {limit} pages; split it into sheets",
+            )
+        )
+    elif len(texts) > max(budget, 2) * MAX_TEXTS_PER_BUDGETED_PAGE:
+        problems.append(
+            Problem(
+                shown,
+                line,
+                column,
+                "body",
+                f"the sheet holds {len(texts):,} texts (paragraphs, items, resources), more"
+                f" than {max(budget, 2) * MAX_TEXTS_PER_BUDGETED_PAGE} for a budget of"
+                f" {budget} pages; split it into sheets",
+            )
+        )
+    return problems
+
+
 def name_problems(sources: Sequence[SheetSource], project: Project) -> list[Problem]:
     """Sheets whose file names differ only by case: their outputs would collide."""
     seen: dict[str, SheetSource] = {}
@@ -175,6 +222,7 @@ def check_sources(project: Project, paths: Sequence[Any] | None = None) -> Check
     """Validate the series file, the theme and the sheets, without rendering."""
     report = CheckReport()
     theme = None
+    series = None
     try:
         series = load_series(project)
         theme = load_theme(project, series.theme)
@@ -188,6 +236,9 @@ def check_sources(project: Project, paths: Sequence[Any] | None = None) -> Check
     for source in sources:
         shown = project.display(source.path)
         report.errors.extend(placeholder_problems(source, shown))
+        if series is not None:
+            budget = source.sheet.page_budget or series.page_budget
+            report.errors.extend(volume_problems(source, shown, budget))
         if theme is not None:
             report.errors.extend(glyph_problems(source, shown, theme))
             report.warnings.extend(length_problems(source, shown, theme))

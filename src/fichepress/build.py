@@ -301,12 +301,16 @@ class Builder:
         self, source: SheetSource, variant: Variant, report: Report, inputs: str = ""
     ) -> None:
         """Render one sheet in one variant and write it; record problems in `report`."""
-        from fichepress.authoring import glyph_problems
+        from fichepress.authoring import glyph_problems, volume_problems
 
         shown = self.project.display(source.path)
-        missing = glyph_problems(source, shown, self.theme)
-        if missing:  # would print as empty boxes
-            report.problems += [p for p in missing if p not in report.problems]
+        budget = source.sheet.page_budget or self.series.page_budget
+        # Characters that would print as empty boxes; a sheet too long to lay out in minutes.
+        refused = volume_problems(source, shown, budget) or glyph_problems(
+            source, shown, self.theme
+        )
+        if refused:
+            report.problems += [p for p in refused if p not in report.problems]
             report.failed.add(shown)
             return
         html = self.sheet_html(source.sheet, variant)
@@ -368,14 +372,24 @@ _worker: Builder | None = None
 """The builder of a worker process, made once by `start_worker`."""
 
 
+_setup_failed: Exception | None = None
+
+
 def start_worker(root: str, out: str, strict: bool) -> None:
-    """Set up a worker process: one builder (theme, font configuration) for all its tasks."""
-    global _worker
-    _worker = Builder(Project(Path(root)), Path(out), strict=strict)
+    """Set up a worker process: one builder (theme, font configuration) for all its tasks.
+
+    A project the builder refuses (a bad series file or theme) is told by the main process,
+    which reads it too; here it is kept for the tasks, not printed as a crash."""
+    global _worker, _setup_failed
+    try:
+        _worker = Builder(Project(Path(root)), Path(out), strict=strict)
+    except Exception as error:
+        _setup_failed = error
 
 
 def worker_builder() -> Builder:
-    assert _worker is not None, "not in a worker process"
+    if _worker is None:
+        raise _setup_failed or RuntimeError("not in a worker process")
     return _worker
 
 

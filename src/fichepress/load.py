@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from fichepress.errors import InvalidSource, Problem
+from fichepress.files import picture_problem
 from fichepress.model import BLOCK_KINDS, TAG, Series, Sheet
 from fichepress.project import Project
 
@@ -362,7 +363,7 @@ def _check_file(
         return f"file not found: {project.display(target)}"
     if target.suffix.lower() not in suffixes:
         return "must be an SVG, PNG or JPEG file"
-    return None
+    return picture_problem(target)
 
 
 def load_series(project: Project) -> Series:

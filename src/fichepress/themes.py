@@ -26,6 +26,7 @@ import tinycss2.color4
 
 from fichepress.colour import CMYK, css_cmyk
 from fichepress.errors import InvalidSource, Problem
+from fichepress.files import picture_problem
 from fichepress.load import Positions, did_you_mean, read_yaml, validate
 from fichepress.model import FontFace, LayoutLimits, Margins, PageSettings, ThemeConfig
 from fichepress.project import Project
@@ -339,6 +340,8 @@ def url_problems(path: Path, shown: str, project: Project) -> list[Problem]:
                 message = f'"{address}" points outside styles/ and fonts/: keep it in the project'
             elif not target.is_file():
                 message = f'"{address}": file not found ({project.display(target)})'
+            elif found_problem := picture_problem(target):
+                message = f'"{address}" {found_problem}'
             else:
                 continue
         problems.append(Problem(shown, node.source_line, node.source_column, message=message))
@@ -360,7 +363,7 @@ def _file_problem(
         return f"file not found: {project.display(target)}"
     if target.suffix.lower() not in suffixes:
         return f"must be a {', '.join(s.lstrip('.').upper() for s in suffixes)} file"
-    return None
+    return picture_problem(target)
 
 
 def _read(project: Project, name: str) -> ThemeFolder:
