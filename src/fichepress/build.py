@@ -301,14 +301,15 @@ class Builder:
         self, source: SheetSource, variant: Variant, report: Report, inputs: str = ""
     ) -> None:
         """Render one sheet in one variant and write it; record problems in `report`."""
-        from fichepress.authoring import glyph_problems, volume_problems
+        from fichepress.authoring import glyph_problems, placeholder_problems, volume_problems
 
         shown = self.project.display(source.path)
         budget = source.sheet.page_budget or self.series.page_budget
         # Characters that would print as empty boxes; a sheet too long to lay out in minutes.
-        refused = volume_problems(source, shown, budget) or glyph_problems(
-            source, shown, self.theme
-        )
+        drafts = placeholder_problems(source, shown)  # a draft: --strict does not publish it
+        refused = volume_problems(source, shown, budget)
+        refused = refused or glyph_problems(source, shown, self.theme)
+        refused = refused or (drafts if self.strict else [])
         if refused:
             report.problems += [p for p in refused if p not in report.problems]
             report.failed.add(shown)
@@ -319,6 +320,7 @@ class Builder:
             return
         budget = source.sheet.page_budget or self.series.page_budget
         warnings = copyfit_problems(source, shown, variant, rendered.fill, budget)
+        warnings += drafts
         self.deliver(
             source.slug, shown, variant, rendered, html, report, warnings=warnings, inputs=inputs
         )

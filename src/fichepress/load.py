@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 import types
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -76,8 +77,16 @@ _YAML_HINTS = {
 }
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Control characters: line feeds, carriage returns and tabs are text, the others are not."""
+
+
 class _TooLarge(Exception):
-    """The YAML expands into too many values or nests too deep."""
+    """The YAML expands into too many values or nests too deep (at `mark`)."""
+
+    def __init__(self, message: str, mark: yaml.Mark | None = None) -> None:
+        super().__init__(message)
+        self.mark = mark
 
 
 class _Builder:
@@ -97,11 +106,12 @@ class _Builder:
     def build(self, node: yaml.Node, loc: Loc) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
-            raise _TooLarge(f"expands into more than {MAX_NODES} values (too many aliases?)")
+            message = f"expands into more than {MAX_NODES:,} values (too many aliases?)"
+            raise _TooLarge(message, node.start_mark)
         if id(node) in self.stack:
-            raise _TooLarge("an alias refers to a value that contains it")
+            raise _TooLarge("an alias refers to a value that contains it", node.start_mark)
         if len(self.stack) >= MAX_DEPTH:
-            raise _TooLarge(f"nests deeper than {MAX_DEPTH} levels")
+            raise _TooLarge(f"nests deeper than {MAX_DEPTH} levels", node.start_mark)
         self.positions.values.setdefault(loc, _mark(node.start_mark))
         if node.tag not in _ALLOWED_TAGS:
             tag = node.tag.replace(_CORE, "!!")
@@ -112,7 +122,17 @@ class _Builder:
             if isinstance(node, yaml.ScalarNode):
                 # Plain scalars stay text (no "no" → False, no "1.10" → 1.1); the schema
                 # converts numbers where it expects them.
-                return None if node.tag == _CORE + "null" else node.value
+                if node.tag == _CORE + "null":
+                    return None
+                control = _CONTROL.search(node.value)
+                if control:
+                    self.problem(
+                        node.start_mark,
+                        loc,
+                        f"holds the control character U+{ord(control.group()):04X}, which"
+                        " prints nothing (an escape like \\x07 between quotes?): remove it",
+                    )
+                return node.value
             if isinstance(node, yaml.SequenceNode):
                 return [self.build(item, (*loc, index)) for index, item in enumerate(node.value)]
             assert isinstance(node, yaml.MappingNode)  # the third and last kind of YAML node
@@ -158,9 +178,20 @@ def read_yaml(path: Path, shown: str) -> tuple[Any, Positions]:
     except OSError as error:
         raise fail(f"cannot be read: {error.strerror}") from None
     if len(raw) > MAX_BYTES:
-        raise fail(f"is too large ({len(raw):,} bytes; a source may hold {MAX_BYTES:,})")
+        line = raw[:MAX_BYTES].count(b"\n") + 1
+        raise fail(
+            f"is too large ({len(raw):,} bytes; a source may hold {MAX_BYTES:,}, reached on"
+            f" line {line})",
+            1,
+            1,
+        )
+    for bom, encoding in ((b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16")):
+        if raw.startswith(bom):
+            raise fail(f"is {encoding} text: save it as UTF-8", 1, 1)
     if b"\0" in raw:
-        raise fail("is not a text file")
+        at = raw.index(b"\0")
+        line = raw[:at].count(b"\n") + 1
+        raise fail("is not a text file (it holds binary data)", line, at - raw.rfind(b"\n", 0, at))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -182,12 +213,12 @@ def read_yaml(path: Path, shown: str) -> tuple[Any, Positions]:
     except yaml.YAMLError as error:
         raise fail(f"is not valid YAML: {error}") from None
     if node is None:
-        raise fail("is empty")
+        raise fail("is empty", 1, 1)
     builder = _Builder(shown)
     try:
         data = builder.build(node, ())
     except _TooLarge as error:
-        raise fail(str(error)) from None
+        raise fail(str(error), *_mark(error.mark)) from None
     builder.positions.problems = builder.problems
     return data, builder.positions
 
@@ -343,8 +374,28 @@ def validate(model: type[M], data: Any, positions: Positions, shown: str) -> M:
                 Problem(shown, line, column, key_path(loc), _message(error, model, raw_loc))
             )
     if problems:
-        raise InvalidSource(problems)
+        raise InvalidSource(_misspellings_once(problems))
     return result
+
+
+def _misspellings_once(problems: list[Problem]) -> list[Problem]:
+    """A misspelt key is one mistake: its "unknown key (did you mean …?)" says it all, and the
+    key it should have been is not also reported missing."""
+    meant = {
+        (p.key.rpartition(".")[0] if "." in p.key else "", match.group(1))
+        for p in problems
+        if (match := re.search(r'\(did you mean "([^"]+)"\?\)', p.message))
+        and p.message.startswith("unknown key")
+    }
+    return [
+        p
+        for p in problems
+        if not (
+            "is required but missing" in p.message
+            and (p.key.rpartition(".")[0] if "." in p.key else "", p.key.rpartition(".")[2])
+            in meant
+        )
+    ]
 
 
 def _check_file(
@@ -366,9 +417,26 @@ def _check_file(
     return picture_problem(target)
 
 
+def _inside(path: Path, project: Project, shown: str) -> None:
+    """Refuse a source that is a symbolic link to a file outside the project."""
+    if path.is_symlink() and not path.resolve().is_relative_to(project.root.resolve()):
+        raise InvalidSource(
+            [
+                Problem(
+                    shown,
+                    1,
+                    1,
+                    message="is a link to a file outside the project: builds read only the"
+                    " project's files; copy the file here instead",
+                )
+            ]
+        )
+
+
 def load_series(project: Project) -> Series:
     """Read and check `sheets/series.yaml`."""
     shown = project.display(project.series_file)
+    _inside(project.series_file, project, shown)
     data, positions = read_yaml(project.series_file, shown)
     series = validate(Series, data, positions, shown)
     problems = []
@@ -421,6 +489,7 @@ _loaded: dict[tuple[Path, Path, bytes], SheetSource] = {}
 
 def load_sheet(path: Path, project: Project) -> SheetSource:
     """Read and check one sheet (once per process while its content does not change)."""
+    _inside(path, project, project.display(path))
     try:
         key = (path, project.root, hashlib.sha256(path.read_bytes()).digest())
     except OSError:

@@ -42,6 +42,10 @@ class Project:
         try:
             return str(path.resolve().relative_to(self.root))
         except ValueError:
+            pass
+        try:  # a link to elsewhere is shown where it is, not where it leads
+            return str((path.parent.resolve() / path.name).relative_to(self.root))
+        except ValueError:
             return str(path)
 
     def sheet_files(self) -> list[Path]:

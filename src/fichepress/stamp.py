@@ -45,8 +45,14 @@ def file_digest(path: Path) -> str:
 def files_digest(paths: Iterable[Path], root: Path) -> str:
     """One digest of files: their paths under `root` and their bytes."""
     digest = hashlib.sha256()
+    root = root.resolve()
     for path in sorted(set(paths)):
-        digest.update(path.resolve().relative_to(root).as_posix().encode() + b"\0")
+        target = path.resolve()
+        if not target.is_relative_to(root):
+            # A link out of the project: never read (the build refuses it); its name counts.
+            digest.update(f"outside:{path.as_posix()}->{target.as_posix()}\0".encode())
+            continue
+        digest.update(target.relative_to(root).as_posix().encode() + b"\0")
         digest.update(file_digest(path).encode())
     return digest.hexdigest()
 
