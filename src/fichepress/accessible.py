@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,7 +71,12 @@ _SPACE = re.compile(r"\s+")
 
 
 def _squeeze(text: str) -> str:
-    return _SPACE.sub("", text)
+    """The text as compared with the PDF's: without white space, nor the format characters
+    that print nothing (soft hyphens, zero-width spaces and joiners, direction marks)."""
+    text = _SPACE.sub("", text)
+    if text.isascii():
+        return text
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
 
 
 class StructureError(Exception):
@@ -354,7 +360,8 @@ def _segments(expected: str, units: list[_Unit]) -> list[str]:
         start = position
         taken = 0
         while taken < len(wanted) and position < len(expected):
-            if not expected[position].isspace():
+            character = expected[position]
+            if not character.isspace() and unicodedata.category(character) != "Cf":
                 taken += 1
             position += 1
         while position < len(expected) and expected[position].isspace():
@@ -488,13 +495,14 @@ def _rewrite_content(
         resources: Any = page.obj.get("/Resources", {})
         fonts: Any = resources.get("/Font", {})
         changed = False
-        font: Any = None
+        font: tuple[Any, Any, Any] | None = None  # (name, size, font)
         marked: list[int | None] = []
-        last_show: dict[int, tuple[int, Any]] = {}
+        last_show: dict[int, tuple[int, tuple[Any, Any, Any] | None]] = {}
+        after: dict[int, list[Any]] = {}  # instructions to insert after a position
         for position, instruction in enumerate(instructions):
             operator, operands = str(instruction.operator), instruction.operands
             if operator == "Tf":
-                font = fonts.get(str(operands[0]))
+                font = (operands[0], operands[1], fonts.get(str(operands[0])))
             elif operator == "BMC":
                 marked.append(None)
             elif operator == "BDC":
@@ -518,19 +526,46 @@ def _rewrite_content(
                 mcid = marked.pop()
                 if mcid is None or (index, mcid) not in line_ends or mcid not in last_show:
                     continue
-                at, show_font = last_show[mcid]
-                space = _space_code(show_font, known) if show_font is not None else None
-                if space is None:
+                at, shown_font = last_show[mcid]
+                if shown_font is None or shown_font[2] is None:
                     continue
+                name, size, show_font = shown_font
+                space = _space_code(show_font, known)
                 shown = instructions[at]
-                if str(shown.operator) == "TJ":
-                    items = pikepdf.Array(shown.operands[0])
-                    items.append(pikepdf.String(space))
-                    new_operands: list[Any] = [items]
-                else:
-                    new_operands = [pikepdf.String(bytes(shown.operands[0]) + space)]
-                instructions[at] = pikepdf.ContentStreamInstruction(new_operands, shown.operator)
-                changed = True
+                if space is not None:
+                    if str(shown.operator) == "TJ":
+                        items = pikepdf.Array(shown.operands[0])
+                        items.append(pikepdf.String(space))
+                        new_operands: list[Any] = [items]
+                    else:
+                        new_operands = [pikepdf.String(bytes(shown.operands[0]) + space)]
+                    instructions[at] = pikepdf.ContentStreamInstruction(
+                        new_operands, shown.operator
+                    )
+                    changed = True
+                    continue
+                # The font's subset has no space (the line's only one was swallowed): draw
+                # it with a font of the page that has one, then go back to the line's font.
+                for other_name, other in fonts.items():
+                    other_space = _space_code(other, known)
+                    if other_space is not None:
+                        after[at] = [
+                            pikepdf.ContentStreamInstruction(
+                                [pikepdf.Name(other_name), size], pikepdf.Operator("Tf")
+                            ),
+                            pikepdf.ContentStreamInstruction(
+                                [pikepdf.String(other_space)], pikepdf.Operator("Tj")
+                            ),
+                            pikepdf.ContentStreamInstruction([name, size], pikepdf.Operator("Tf")),
+                        ]
+                        changed = True
+                        break
+        if after:
+            instructions = [
+                item
+                for position, instruction in enumerate(instructions)
+                for item in (instruction, *after.get(position, ()))
+            ]
         if changed:
             page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
 

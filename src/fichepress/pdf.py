@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import mimetypes
 import os
@@ -161,6 +162,15 @@ class Rendered:
     """How the flow fills each page, for copyfitting."""
 
 
+class _FontConfiguration(FontConfiguration):  # type: ignore[misc]
+    """WeasyPrint's, quiet when Python ends: its folder is removed by `__del__`, which fails
+    noisily if it runs while the interpreter is being torn down."""
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            super().__del__()
+
+
 FONT_FOLDER_PREFIX = ".fonts-"
 """WeasyPrint copies the @font-face fonts into a folder of this name in the output folder."""
 
@@ -174,7 +184,7 @@ def project_font_config(folder: Path | None = None) -> FontConfiguration:
         # Fontconfig reads FONTCONFIG_FILE when WeasyPrint creates its configuration, and only then.
         os.environ["FONTCONFIG_FILE"] = str(path)
         try:
-            config = FontConfiguration()
+            config = _FontConfiguration()
         finally:
             if previous is None:
                 del os.environ["FONTCONFIG_FILE"]
