@@ -8,6 +8,7 @@ or kicker longer than the theme's layout holds.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -81,6 +82,37 @@ def length_problems(source: SheetSource, shown: str, theme: Theme) -> list[Probl
                     f"is {len(text)} characters long; the theme's layout holds {limit}: shorten it",
                 )
             )
+    return problems
+
+
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+_TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+
+
+def markup_problems(source: SheetSource, shown: str) -> list[Problem]:
+    """HTML tags and template syntax in a text: fichepress prints them as they are (nothing
+    in a sheet is run or interpreted as HTML), which is never what the author meant."""
+    problems = []
+    for loc, text in _texts(source.sheet):
+        if loc[-1:] == ("url",):
+            continue
+        tag = _HTML_TAG.search(text)
+        template = _TEMPLATE.search(text)
+        if tag is None and template is None:
+            continue
+        line, column = _place(source, loc)
+        if tag is not None:
+            message = (
+                f"{tag.group()} is HTML, which a sheet does not use: it would print as it is;"
+                " write **bold**, *italics* or [a link](https://…) instead"
+            )
+        else:
+            assert template is not None
+            message = (
+                f"{template.group()[:40]} is template syntax, which a sheet does not run: it"
+                " would print as it is; write the text itself"
+            )
+        problems.append(Problem(shown, line, column, key_path(loc), message))
     return problems
 
 
@@ -236,6 +268,7 @@ def check_sources(project: Project, paths: Sequence[Any] | None = None) -> Check
     for source in sources:
         shown = project.display(source.path)
         report.errors.extend(placeholder_problems(source, shown))
+        report.errors.extend(markup_problems(source, shown))
         if series is not None:
             budget = source.sheet.page_budget or series.page_budget
             report.errors.extend(volume_problems(source, shown, budget))

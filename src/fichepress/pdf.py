@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import mimetypes
 import os
@@ -167,8 +166,11 @@ class _FontConfiguration(FontConfiguration):  # type: ignore[misc]
     noisily if it runs while the interpreter is being torn down."""
 
     def __del__(self) -> None:
-        with contextlib.suppress(Exception):
+        # No module global here (contextlib…): they may be gone already.
+        try:
             super().__del__()
+        except Exception:
+            return  # nothing to tell anyone at exit
 
 
 FONT_FOLDER_PREFIX = ".fonts-"
