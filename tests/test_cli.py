@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -128,3 +129,26 @@ def test_the_progress_bar_shows_sheets_done_and_the_current_one(
     with ProgressBar(quiet=True) as bar:
         bar.update(2, 4, "sheets/03.yaml")
     assert quiet.getvalue() == ""
+
+
+def test_no_color_is_respected(project: Project) -> None:
+    """Errors are red on a terminal, and plain when NO_COLOR is set (https://no-color.org)."""
+    sheet = project.sheets / f"{REFERENCE}.yaml"
+    sheet.write_text(sheet.read_text("utf-8").replace("number: 3", "number: trois"), "utf-8")
+    args = ["check", "--project", str(project.root)]
+    coloured = CliRunner().invoke(main, args, color=True)
+    assert "\x1b[31merror: " in coloured.stderr
+    plain = CliRunner().invoke(main, args, color=True, env={"NO_COLOR": "1"})
+    assert plain.exit_code == 1 and "error: " in plain.stderr
+    assert "\x1b[" not in plain.stderr
+
+
+def test_shell_completion_is_offered_for_bash_zsh_and_fish() -> None:
+    for shell in ("bash", "zsh", "fish"):
+        done = subprocess.run(
+            [sys.executable, "-m", "fichepress"],
+            env={**os.environ, "_FICHEPRESS_COMPLETE": f"{shell}_source"},
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0 and "_FICHEPRESS_COMPLETE" in done.stdout, shell

@@ -2,4 +2,5 @@
 
 from fichepress.cli import main
 
-main()
+if __name__ == "__main__":  # the worker processes import this module again: they must not run it
+    main(prog_name="fichepress")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import time
@@ -103,8 +104,14 @@ def _project(project_dir: Path | None) -> Project:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="fichepress")
-def main() -> None:
-    """Publish series of fact-sheets from YAML as print-ready and accessible PDF."""
+@click.pass_context
+def main(context: click.Context) -> None:
+    """Publish series of fact-sheets from YAML as print-ready and accessible PDF.
+
+    Colours are left out when NO_COLOR is set (https://no-color.org). Shell completion:
+    eval "$(_FICHEPRESS_COMPLETE=bash_source fichepress)" (zsh_source, fish_source)."""
+    if os.environ.get("NO_COLOR"):
+        context.color = False
 
 
 @main.command()
