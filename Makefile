@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.fichepress-installed
 
-.PHONY: all help venv sheets check test lint format golden clean
+.PHONY: all help venv sheets check test lint format golden dist clean
 
 all: sheets
 
@@ -16,6 +16,7 @@ help:
 	@echo "make check    validate the sheets without rendering"
 	@echo "make format   format the code with ruff"
 	@echo "make golden   regenerate the golden HTML of the reference sheet (after a template change)"
+	@echo "make dist     build the wheel of fichepress into dist/"
 	@echo "make clean    remove build/ (keeps $(VENV))"
 
 # (Re)install when the virtual environment is missing or pyproject.toml changed.
@@ -53,3 +54,6 @@ golden: venv
 
 clean:
 	rm -rf build
+
+dist: venv
+	$(BIN)/python -m pip wheel --quiet --no-deps --disable-pip-version-check -w dist .

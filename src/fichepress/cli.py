@@ -430,6 +430,22 @@ def themes(project_dir: Path | None) -> None:
 
 
 @main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", default="Une série de fiches", help="The series' title.")
+@click.option(
+    "--organisation", default="Mon organisation", help="The publisher, named on every sheet."
+)
+def init(folder: Path, title: str, organisation: str) -> None:
+    """Create a new series project in FOLDER: the series file, an example sheet, the packaged
+    theme and one of the organisation's own extending it, a Makefile and a README. Then
+    `cd FOLDER && make sheets` builds it."""
+    from fichepress.skeleton import init_project
+
+    written = init_project(folder, title, organisation)
+    click.echo(f"created {folder}/ ({len(written)} files); next: cd {folder} && make sheets")
+
+
+@main.command()
 @project_option
 @click.argument("title")
 @click.option("--number", type=click.IntRange(1, 9999), help="Its number (default: the next).")
