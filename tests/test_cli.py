@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -152,3 +153,28 @@ def test_shell_completion_is_offered_for_bash_zsh_and_fish() -> None:
             text=True,
         )
         assert done.returncode == 0 and "_FICHEPRESS_COMPLETE" in done.stdout, shell
+
+
+def test_build_reports_in_json_for_machines(project: Project) -> None:
+    args = ["build", "-j", "1", "--format", "json", "--project", str(project.root)]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    report = json.loads(first.stdout)
+    assert {(w["variant"], w["path"]) for w in report["written"]} == {
+        ("print", f"print/{REFERENCE}.pdf"),
+        ("accessible", f"accessible/{REFERENCE}.pdf"),
+        ("print", "print/collection.pdf"),
+        ("accessible", "accessible/collection.pdf"),
+    }
+    assert report["failed"] == [] and report["problems"] == []
+    again = json.loads(CliRunner().invoke(main, args).stdout)
+    assert again["written"] == [] and again["up_to_date"] == 4
+    assert again["summary"] == "1 sheets: everything is up to date"
+    sheet = project.sheets / f"{REFERENCE}.yaml"
+    sheet.write_text(sheet.read_text("utf-8").replace("number: 3", "number: trois"), "utf-8")
+    failed = CliRunner().invoke(main, args)
+    assert failed.exit_code == 1
+    broken = json.loads(failed.stdout)
+    assert broken["failed"] == [f"sheets/{REFERENCE}.yaml"]
+    [problem] = broken["problems"]
+    assert (problem["line"], problem["column"], problem["key"]) == (3, 9, "number")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -38,8 +39,61 @@ def sheets_argument(command: F) -> F:
     )(command)
 
 
-def _summarise(project: Project, out_dir: Path, report: Any, quiet: bool, what: str) -> None:
+def format_option(command: F) -> F:
+    """`--format text|json`: for people, or for editors and CI."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        help="text: one line per problem; json: for editors and CI.",
+    )(command)
+
+
+def _json_report(
+    summary: str, written: list[Any], up_to_date: int, failed: Any, problems: Any, warnings: Any
+) -> None:
+    """A build's report for machines (`--format json`): one object on standard output."""
+    document = {
+        "summary": summary,
+        "written": [
+            {k: v for k, v in asdict(o).items() if k in ("variant", "sheet", "path", "pages")}
+            for o in written
+        ],
+        "up_to_date": up_to_date,
+        "failed": sorted(failed),
+        "problems": [asdict(p) for p in problems],
+        "warnings": [str(w) for w in warnings],
+    }
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def _summarise(
+    project: Project,
+    out_dir: Path,
+    report: Any,
+    quiet: bool,
+    what: str,
+    output_format: str = "text",
+) -> None:
     """Print the warnings, problems, outputs and a one-line summary; fail if anything failed."""
+    if output_format == "json":
+        shown_out = project.display(out_dir)
+        summary = (
+            f"{what}: {len(report.outputs)} PDFs written to {shown_out}/, "
+            f"{len(report.failed)} failed, {len(report.warnings)} warnings"
+        )
+        _json_report(
+            summary,
+            report.outputs,
+            report.up_to_date,
+            report.failed,
+            report.problems,
+            report.warnings,
+        )
+        if report.failed:
+            sys.exit(1)
+        return
     for warning in report.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
     for problem in report.problems:
@@ -146,6 +200,7 @@ def main(context: click.Context) -> None:
     help="Do not build the collection (it is built when no SHEETS are given).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems and the summary.")
+@format_option
 def build(
     project_dir: Path | None,
     sheets: tuple[Path, ...],
@@ -155,13 +210,16 @@ def build(
     jobs: int | None,
     no_collection: bool,
     quiet: bool,
+    output_format: str,
 ) -> None:
     """Build every sheet (or the SHEETS given) as print and accessible PDF into build/, and the
     collection of the whole series. Only what changed is rebuilt."""
     project = _project(project_dir)
     out_dir = (out or project.root / "build").resolve()
     with _locked(out_dir):
-        _build(project, out_dir, sheets, variants, strict, jobs, no_collection, quiet)
+        _build(
+            project, out_dir, sheets, variants, strict, jobs, no_collection, quiet, output_format
+        )
 
 
 @contextmanager
@@ -186,6 +244,7 @@ def _build(
     jobs: int | None,
     no_collection: bool,
     quiet: bool,
+    output_format: str = "text",
 ) -> None:
     chosen = variants or ("print", "accessible")
     complete = not sheets and not no_collection
@@ -193,6 +252,11 @@ def _build(
     found = stamp.up_to_date(out_dir, digest) if complete else None
     if found is not None and not (strict and found.warnings):
         # Nothing changed since the last complete build: no need to load anything else.
+        if output_format == "json":
+            count = len(project.sheet_files())
+            summary = f"{count} sheets: everything is up to date"
+            _json_report(summary, [], found.built, [], [], found.warnings)
+            return
         for warning in found.warnings:
             click.secho(f"warning: {warning}", fg="yellow", err=True)
         count = len(project.sheet_files())
@@ -231,7 +295,7 @@ def _build(
             if not report.failed and not report.problems:
                 built = len(report.outputs) + report.up_to_date
                 stamp.record(out_dir, digest, [str(w) for w in report.warnings], built)
-    _summarise(project, out_dir, report, quiet, f"{report.sheets} sheets")
+    _summarise(project, out_dir, report, quiet, f"{report.sheets} sheets", output_format)
 
 
 @main.command()
@@ -256,6 +320,7 @@ def _build(
     help="Worker processes (default: one per processor).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems and the summary.")
+@format_option
 def collection(
     project_dir: Path | None,
     out: Path | None,
@@ -263,6 +328,7 @@ def collection(
     strict: bool,
     jobs: int | None,
     quiet: bool,
+    output_format: str,
 ) -> None:
     """Build the whole series as one PDF per variant: cover, contents, sheets, colophon."""
     from fichepress.collection import build_collection
@@ -278,18 +344,8 @@ def collection(
             jobs=jobs,
             progress=bar.update,
         )
-    _summarise(project, out_dir, report, quiet, f"collection of {report.sheets} sheets")
-
-
-def format_option(command: F) -> F:
-    """`--format text|json`: for people, or for editors and CI."""
-    return click.option(
-        "--format",
-        "output_format",
-        type=click.Choice(["text", "json"]),
-        default="text",
-        help="text: one line per problem; json: for editors and CI.",
-    )(command)
+    what = f"collection of {report.sheets} sheets"
+    _summarise(project, out_dir, report, quiet, what, output_format)
 
 
 @main.command()
