@@ -178,3 +178,29 @@ def test_build_reports_in_json_for_machines(project: Project) -> None:
     assert broken["failed"] == [f"sheets/{REFERENCE}.yaml"]
     [problem] = broken["problems"]
     assert (problem["line"], problem["column"], problem["key"]) == (3, 9, "number")
+
+
+def test_shards_split_the_sheets_in_stable_disjoint_shares(tmp_path: Path) -> None:
+    from fichepress.cli import shard_of
+
+    from .conftest import copy_project
+
+    project = copy_project(tmp_path / "project")
+    files = project.sheet_files()
+    shares = [shard_of(files, index, 3) for index in (1, 2, 3)]
+    assert sorted(p for share in shares for p in share) == sorted(files)  # each sheet once
+    # A sheet keeps its share when others come or go.
+    assert shard_of(files[1:], 1, 3) == [p for p in shares[0] if p != files[0]]
+    outputs: set[str] = set()
+    for index in (1, 2):
+        out = tmp_path / f"shard-{index}"
+        args = ["build", "-j", "1", "--shard", f"{index}/2", "--out", str(out)]
+        result = CliRunner().invoke(main, [*args, "--project", str(project.root)])
+        assert result.exit_code == 0, result.output
+        assert result.stdout.startswith(f"shard {index}/2: ")
+        built = {p.name for p in out.glob("print/*.pdf")}
+        assert "collection.pdf" not in built and not (outputs & built)
+        outputs |= built
+    assert outputs == {f"{p.stem}.pdf" for p in files}
+    wrong = CliRunner().invoke(main, ["build", "--shard", "3/2", "--project", str(project.root)])
+    assert wrong.exit_code == 2 and "is not a share I/N" in wrong.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -199,6 +200,12 @@ def main(context: click.Context) -> None:
     is_flag=True,
     help="Do not build the collection (it is built when no SHEETS are given).",
 )
+@click.option(
+    "--shard",
+    callback=lambda _c, _p, value: _parse_shard(value),
+    metavar="I/N",
+    help="Build the I-th of N stable shares of the sheets (for a CI matrix); no collection.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems and the summary.")
 @format_option
 def build(
@@ -211,15 +218,46 @@ def build(
     no_collection: bool,
     quiet: bool,
     output_format: str,
+    shard: tuple[int, int] | None,
 ) -> None:
     """Build every sheet (or the SHEETS given) as print and accessible PDF into build/, and the
     collection of the whole series. Only what changed is rebuilt."""
     project = _project(project_dir)
     out_dir = (out or project.root / "build").resolve()
+    if shard is not None:
+        if sheets:
+            raise click.UsageError("give SHEETS or --shard, not both")
+        sheets = tuple(shard_of(project.sheet_files(), *shard))
+        no_collection = True
+        if output_format == "text":
+            click.echo(f"shard {shard[0]}/{shard[1]}: {len(sheets)} of the series' sheets")
+        if not sheets:
+            return  # a share may hold none: nothing to build
     with _locked(out_dir):
         _build(
             project, out_dir, sheets, variants, strict, jobs, no_collection, quiet, output_format
         )
+
+
+def _parse_shard(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", value)
+    if not match or not 1 <= int(match.group(1)) <= int(match.group(2)):
+        raise click.BadParameter(f'"{value}" is not a share I/N with 1 <= I <= N (such as 2/3)')
+    return int(match.group(1)), int(match.group(2))
+
+
+def shard_of(paths: list[Path], index: int, count: int) -> list[Path]:
+    """The sheets of share `index` (1-based) of `count`: by a digest of each file's name, so
+    that a sheet stays in its share whatever other sheets are added or removed."""
+    import hashlib
+
+    return [
+        path
+        for path in paths
+        if int(hashlib.sha256(path.name.encode()).hexdigest(), 16) % count == index - 1
+    ]
 
 
 @contextmanager
