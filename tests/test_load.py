@@ -262,3 +262,32 @@ def test_series_values_are_checked(project: Project) -> None:
         ' got "tabloid"',
         'sheets/series.yaml:13:1: language: the key "language" appears twice (first on line 10)',
     ]
+
+
+def test_a_file_of_a_newer_format_is_told_to_update_fichepress(project: Project) -> None:
+    text = "schema_version: 2\nnumber: 7\ntitle: T\nkicker: K.\nbody:\n  - paragraph: P.\n"
+    assert problems_of(project, text) == [
+        "sheets/07-essai.yaml:1:17: schema_version: the file is written for version 2 of the"
+        " format, newer than this fichepress reads (1): update fichepress (pip install"
+        " --upgrade fichepress)"
+    ]
+
+
+def test_a_file_of_an_older_format_is_told_what_changed(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the format changes, the version goes up and says what changed: a file written
+    for the older version gets that, not a list of unknown keys."""
+    from fichepress import model
+
+    monkeypatch.setattr(model, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(model, "SCHEMA_CHANGES", {2: "a resource's kind is now called type"})
+    text = "schema_version: 1\nnumber: 7\ntitle: T\nkicker: K.\nbody:\n  - paragraph: P.\n"
+    assert problems_of(project, text) == [
+        "sheets/07-essai.yaml:1:17: schema_version: the file is written for version 1 of the"
+        " format; since then: a resource's kind is now called type. Update it, then write"
+        " schema_version: 2"
+    ]
+    current = project.sheets / "08-essai.yaml"
+    current.write_text(text.replace("schema_version: 1", "schema_version: 2"), "utf-8")
+    assert load_sheet(current, project).sheet.schema_version == 2

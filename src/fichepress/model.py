@@ -280,9 +280,45 @@ class FurtherReading(Strict):
     """The suggested readings."""
 
 
+SCHEMA_VERSION = 1
+"""The version of the sheet and series format this fichepress reads. A file may say which
+version it is written for (`schema_version: 1`); when the format changes, the version goes up
+and `SCHEMA_CHANGES` says what changed, so that an older file gets a message saying how to
+update it rather than a list of unknown keys."""
+
+SCHEMA_CHANGES: dict[int, str] = {}
+"""For each version after the first: what changed from the one before, in plain words."""
+
+
+def _schema_version(value: int) -> int:
+    if value > SCHEMA_VERSION:
+        raise PydanticCustomError(
+            "newer_schema",
+            "the file is written for version {value} of the format, newer than this fichepress"
+            " reads ({known}): update fichepress (pip install --upgrade fichepress)",
+            {"value": value, "known": SCHEMA_VERSION},
+        )
+    changes = [
+        SCHEMA_CHANGES[v] for v in range(value + 1, SCHEMA_VERSION + 1) if v in SCHEMA_CHANGES
+    ]
+    if changes:
+        raise PydanticCustomError(
+            "older_schema",
+            "the file is written for version {value} of the format; since then: {changes}."
+            " Update it, then write schema_version: {known}",
+            {"value": value, "changes": "; ".join(changes), "known": SCHEMA_VERSION},
+        )
+    return value
+
+
+SchemaVersion = Annotated[int, Field(ge=1), AfterValidator(_schema_version)]
+
+
 class Sheet(Strict):
     """One fact-sheet of the series: one YAML file in `sheets/`."""
 
+    schema_version: SchemaVersion | None = None
+    """The version of the format the file is written for (default: this fichepress's)."""
     number: Annotated[int, Field(ge=1, le=9999)]
     """Number of the sheet in the series, printed before its title."""
     title: Text
@@ -329,6 +365,8 @@ class Funders(Strict):
 class Series(Strict):
     """The series: `sheets/series.yaml`, shared by every sheet."""
 
+    schema_version: SchemaVersion | None = None
+    """The version of the format the file is written for (default: this fichepress's)."""
     title: Text
     """Title of the series, printed on every sheet and on the collection's cover."""
     publisher: Logo

@@ -46,6 +46,7 @@ LOGO = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 40" width="12
 
 SERIES = """{modeline}
 # The series: what every sheet shares. Paths are relative to this folder.
+schema_version: 1
 title: {title}
 publisher:
   name: {organisation}
@@ -63,6 +64,7 @@ date: {date}
 
 SHEET = """{modeline}
 # An example sheet: replace its text with yours, or start a new one with `fichepress new "Titre"`.
+schema_version: 1
 number: 1
 title: Une première fiche
 kicker: Ce qu'une fiche dit en une phrase.
