@@ -204,3 +204,19 @@ def test_shards_split_the_sheets_in_stable_disjoint_shares(tmp_path: Path) -> No
     assert outputs == {f"{p.stem}.pdf" for p in files}
     wrong = CliRunner().invoke(main, ["build", "--shard", "3/2", "--project", str(project.root)])
     assert wrong.exit_code == 2 and "is not a share I/N" in wrong.stderr
+
+
+def test_verbose_lists_the_pdfs_kept_as_well(project: Project) -> None:
+    args = ["build", "-j", "1", "--project", str(project.root)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    quiet = CliRunner().invoke(main, args)
+    assert "kept" not in quiet.stdout
+    verbose = CliRunner().invoke(main, [*args, "--verbose"])
+    kept = [line for line in verbose.stdout.splitlines() if line.startswith("  kept ")]
+    assert len(kept) == 4 and f"  kept build/print/{REFERENCE}.pdf (up to date)" in kept
+    # Past the no-op shortcut: the only sheet changed, so all four PDFs are written again.
+    sheet = project.sheets / f"{REFERENCE}.yaml"
+    sheet.write_text(sheet.read_text("utf-8").replace("concertation", "concertation vive", 1))
+    again = CliRunner().invoke(main, [*args, "-v"])
+    assert again.exit_code == 0
+    assert again.stdout.count("  wrote build/") == 4 and "  kept " not in again.stdout

@@ -65,6 +65,8 @@ class Report:
     sheets: int = 0
     up_to_date: int = 0
     """Outputs that did not need building."""
+    kept: list[str] = field(default_factory=list)
+    """Their paths in the output folder (for `--verbose`)."""
 
     def merge(self, other: Report) -> None:
         """Add what another build (a worker's) did."""
@@ -73,6 +75,7 @@ class Report:
         self.warnings += other.warnings
         self.failed |= other.failed
         self.up_to_date += other.up_to_date
+        self.kept += other.kept
 
     @property
     def ok(self) -> bool:
@@ -471,6 +474,7 @@ def build(
                 stale.append((variant, inputs))
                 continue
             report.up_to_date += 1
+            report.kept.append(entry["path"])
             shown = project.display(source.path)
             told = [Problem(shown, message=line.split(": ", 1)[-1]) for line in entry["warnings"]]
             if strict and told:

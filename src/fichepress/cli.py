@@ -76,8 +76,11 @@ def _summarise(
     quiet: bool,
     what: str,
     output_format: str = "text",
+    *,
+    verbose: bool = False,
 ) -> None:
-    """Print the warnings, problems, outputs and a one-line summary; fail if anything failed."""
+    """Print the warnings, problems, outputs and a one-line summary; fail if anything failed.
+    `verbose` lists the outputs kept as they were too."""
     if output_format == "json":
         shown_out = project.display(out_dir)
         summary = (
@@ -102,6 +105,8 @@ def _summarise(
     shown_out = project.display(out_dir)
     for output in report.outputs if not quiet else ():
         click.echo(f"  wrote {shown_out}/{output.path} ({output.pages} pages)")
+    for path in report.kept if verbose else ():
+        click.echo(f"  kept {shown_out}/{path} (up to date)")
     summary = (
         f"{what}: {len(report.outputs)} PDFs written to {shown_out}/, "
         f"{len(report.failed)} failed, {len(report.warnings)} warnings"
@@ -207,6 +212,7 @@ def main(context: click.Context) -> None:
     help="Build the I-th of N stable shares of the sheets (for a CI matrix); no collection.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems and the summary.")
+@click.option("--verbose", "-v", is_flag=True, help="List the PDFs kept as well as those written.")
 @format_option
 def build(
     project_dir: Path | None,
@@ -217,6 +223,7 @@ def build(
     jobs: int | None,
     no_collection: bool,
     quiet: bool,
+    verbose: bool,
     output_format: str,
     shard: tuple[int, int] | None,
 ) -> None:
@@ -235,7 +242,16 @@ def build(
             return  # a share may hold none: nothing to build
     with _locked(out_dir):
         _build(
-            project, out_dir, sheets, variants, strict, jobs, no_collection, quiet, output_format
+            project,
+            out_dir,
+            sheets,
+            variants,
+            strict,
+            jobs,
+            no_collection,
+            quiet and not verbose,
+            output_format,
+            verbose=verbose,
         )
 
 
@@ -283,6 +299,8 @@ def _build(
     no_collection: bool,
     quiet: bool,
     output_format: str = "text",
+    *,
+    verbose: bool = False,
 ) -> None:
     chosen = variants or ("print", "accessible")
     complete = not sheets and not no_collection
@@ -297,6 +315,8 @@ def _build(
             return
         for warning in found.warnings:
             click.secho(f"warning: {warning}", fg="yellow", err=True)
+        for path in sorted(found.outputs) if verbose else ():
+            click.echo(f"  kept {project.display(out_dir)}/{path} (up to date)")
         count = len(project.sheet_files())
         shown = project.display(out_dir)
         click.echo(f"{count} sheets: everything is up to date ({found.built} PDFs in {shown}/)")
@@ -333,7 +353,8 @@ def _build(
             if not report.failed and not report.problems:
                 built = len(report.outputs) + report.up_to_date
                 stamp.record(out_dir, digest, [str(w) for w in report.warnings], built)
-    _summarise(project, out_dir, report, quiet, f"{report.sheets} sheets", output_format)
+    what = f"{report.sheets} sheets"
+    _summarise(project, out_dir, report, quiet, what, output_format, verbose=verbose)
 
 
 @main.command()

@@ -651,6 +651,7 @@ def build_collection(
             stale[variant] = inputs
             continue
         report.up_to_date += 1
+        report.kept.append(entry["path"])
         used |= set(entry.get("parts", ()))
         report.warnings += [Problem(shown, message=line) for line in entry["warnings"]]
     if stale:
