@@ -44,6 +44,12 @@ def _place(source: SheetSource, loc: Loc) -> tuple[int, int]:
     return source.positions.of_value(loc)
 
 
+def _at(source: SheetSource, shown: str, loc: Loc, message: str) -> Problem:
+    """A problem of the value at `loc`, told at its place."""
+    line, column = _place(source, loc)
+    return Problem(shown, line, column, key_path(loc), message)
+
+
 def placeholder_problems(source: SheetSource, shown: str) -> list[Problem]:
     """Texts the author has not written yet: they still hold the template's placeholders."""
     problems = []
@@ -51,17 +57,9 @@ def placeholder_problems(source: SheetSource, shown: str) -> list[Problem]:
         marker = next((m for m in PLACEHOLDER_MARKERS if m in text), None)
         if marker is None and not (loc[-1:] == ("year",) and text == PLACEHOLDER_YEAR):
             continue
-        line, column = _place(source, loc)
         what = f'"{marker}"' if marker else f"the year {PLACEHOLDER_YEAR}"
-        problems.append(
-            Problem(
-                shown,
-                line,
-                column,
-                key_path(loc),
-                f"still holds the template's placeholder {what}: write the real text",
-            )
-        )
+        message = f"still holds the template's placeholder {what}: write the real text"
+        problems.append(_at(source, shown, loc, message))
     return problems
 
 
@@ -72,16 +70,10 @@ def length_problems(source: SheetSource, shown: str, theme: Theme) -> list[Probl
     for name, limit in (("title", limits.title), ("kicker", limits.kicker)):
         text = getattr(source.sheet, name)
         if limit and len(text) > limit:
-            line, column = _place(source, (name,))
-            problems.append(
-                Problem(
-                    shown,
-                    line,
-                    column,
-                    name,
-                    f"is {len(text)} characters long; the theme's layout holds {limit}: shorten it",
-                )
+            message = (
+                f"is {len(text)} characters long; the theme's layout holds {limit}: shorten it"
             )
+            problems.append(_at(source, shown, (name,), message))
     return problems
 
 
@@ -100,7 +92,6 @@ def markup_problems(source: SheetSource, shown: str) -> list[Problem]:
         template = _TEMPLATE.search(text)
         if tag is None and template is None:
             continue
-        line, column = _place(source, loc)
         if tag is not None:
             message = (
                 f"{tag.group()} is HTML, which a sheet does not use: it would print as it is;"
@@ -112,7 +103,7 @@ def markup_problems(source: SheetSource, shown: str) -> list[Problem]:
                 f"{template.group()[:40]} is template syntax, which a sheet does not run: it"
                 " would print as it is; write the text itself"
             )
-        problems.append(Problem(shown, line, column, key_path(loc), message))
+        problems.append(_at(source, shown, loc, message))
     return problems
 
 
@@ -162,17 +153,11 @@ def glyph_problems(source: SheetSource, shown: str, theme: Theme) -> list[Proble
             f'"{c}" (U+{ord(c):04X} {unicodedata.name(c, "unnamed character")})'
             for c in missing[:5]
         ) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-        line, column = _place(source, loc)
-        problems.append(
-            Problem(
-                shown,
-                line,
-                column,
-                key_path(loc),
-                f"the theme's fonts ({families}) have no glyph for {named}: it would print as an"
-                " empty box and be lost to screen readers; write it otherwise or remove it",
-            )
+        message = (
+            f"the theme's fonts ({families}) have no glyph for {named}: it would print as an"
+            " empty box and be lost to screen readers; write it otherwise or remove it"
         )
+        problems.append(_at(source, shown, loc, message))
     return problems
 
 
@@ -195,32 +180,20 @@ def volume_problems(source: SheetSource, shown: str, budget: int) -> list[Proble
     characters = sum(len(text) for _, text in texts)
     pages = characters // CHARACTERS_PER_PAGE + 1
     limit = max(budget, 2) * PAGES_PER_BUDGETED_PAGE
-    line, column = _place(source, ("body",))
-    problems = []
+    most = max(budget, 2) * MAX_TEXTS_PER_BUDGETED_PAGE
     if pages > limit:
-        problems.append(
-            Problem(
-                shown,
-                line,
-                column,
-                "body",
-                f"the sheet holds {characters:,} characters, some {pages:,} pages, for a budget of"
-                f" {budget}: it is not laid out beyond {limit} pages; split it into sheets",
-            )
+        message = (
+            f"the sheet holds {characters:,} characters, some {pages:,} pages, for a budget of"
+            f" {budget}: it is not laid out beyond {limit} pages; split it into sheets"
         )
-    elif len(texts) > max(budget, 2) * MAX_TEXTS_PER_BUDGETED_PAGE:
-        problems.append(
-            Problem(
-                shown,
-                line,
-                column,
-                "body",
-                f"the sheet holds {len(texts):,} texts (paragraphs, items, resources), more"
-                f" than {max(budget, 2) * MAX_TEXTS_PER_BUDGETED_PAGE} for a budget of"
-                f" {budget} pages; split it into sheets",
-            )
+    elif len(texts) > most:
+        message = (
+            f"the sheet holds {len(texts):,} texts (paragraphs, items, resources), more than"
+            f" {most} for a budget of {budget} pages; split it into sheets"
         )
-    return problems
+    else:
+        return []
+    return [_at(source, shown, ("body",), message)]
 
 
 def name_problems(sources: Sequence[SheetSource], project: Project) -> list[Problem]:

@@ -23,30 +23,39 @@ from fichepress.render import Variant
 
 _NO_SYSTEM_FONTS = resources.files("fichepress") / "data" / "no-system-fonts.conf"
 
+
+@contextmanager
+def _our_fontconfig() -> Iterator[None]:
+    """Fontconfig reads FONTCONFIG_FILE when a configuration is made, and only then: inside,
+    it is ours, which names no font folder; the variable is put back after."""
+    previous = os.environ.get("FONTCONFIG_FILE")
+    with resources.as_file(_NO_SYSTEM_FONTS) as path:
+        os.environ["FONTCONFIG_FILE"] = str(path)
+        try:
+            yield
+        finally:
+            if previous is None:
+                del os.environ["FONTCONFIG_FILE"]
+            else:
+                os.environ["FONTCONFIG_FILE"] = previous
+
+
 # Nothing of the machine is read, WeasyPrint's import included: no system MIME table (Python's
-# built-in one is enough), and Fontconfig's first configuration made from ours, which names no
-# font folder, rather than from /etc/fonts and the fonts installed there.
+# built-in one is enough), and Fontconfig's first configuration made from ours rather than from
+# /etc/fonts and the fonts installed there.
 mimetypes.knownfiles = []
 for _suffix in ("ttf", "otf", "woff", "woff2"):
     mimetypes.add_type(f"font/{_suffix}", f".{_suffix}")
 mimetypes.add_type("image/webp", ".webp")
 with (
     quick_library_lookup(),  # a quarter of a second less per process (see the module)
-    resources.as_file(_NO_SYSTEM_FONTS) as _config,
+    _our_fontconfig(),
     warnings.catch_warnings(),
 ):
     warnings.filterwarnings("ignore", "No fonts configured in FontConfig")
-    _previous = os.environ.get("FONTCONFIG_FILE")
-    os.environ["FONTCONFIG_FILE"] = str(_config)
-    try:
-        from weasyprint import HTML
-        from weasyprint.text.fonts import FontConfiguration
-        from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
-    finally:
-        if _previous is None:
-            del os.environ["FONTCONFIG_FILE"]
-        else:
-            os.environ["FONTCONFIG_FILE"] = _previous
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 PDF_VARIANTS: dict[Variant, str] = {"print": "pdf/x-4", "accessible": "pdf/ua-1"}
 
@@ -181,17 +190,8 @@ def project_font_config(folder: Path | None = None) -> FontConfiguration:
     """A font configuration that knows no font of the machine, only @font-face ones; WeasyPrint
     keeps its copies of them in a new folder of `folder` (the output folder: nothing is
     written outside the project), or of the system's temporary folder."""
-    previous = os.environ.get("FONTCONFIG_FILE")
-    with resources.as_file(_NO_SYSTEM_FONTS) as path:
-        # Fontconfig reads FONTCONFIG_FILE when WeasyPrint creates its configuration, and only then.
-        os.environ["FONTCONFIG_FILE"] = str(path)
-        try:
-            config = _FontConfiguration()
-        finally:
-            if previous is None:
-                del os.environ["FONTCONFIG_FILE"]
-            else:
-                os.environ["FONTCONFIG_FILE"] = previous
+    with _our_fontconfig():
+        config = _FontConfiguration()
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
         # Where WeasyPrint would make its own temporary folder; it removes it when done.
