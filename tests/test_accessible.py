@@ -11,12 +11,15 @@ from typing import Any
 import pikepdf
 import pytest
 
+from fichepress import accessible
 from fichepress.accessible import StructureError, expected_tree, finish_accessible_pdf
 from fichepress.build import Builder, Report, build
 from fichepress.load import load_series, load_sheet
+from fichepress.pdfscan import scan_marks
 from fichepress.project import Project
 from fichepress.uacheck import _walk, check_accessible, reading_text
 
+from .conftest import ROOT
 from .helpers import sheet_texts
 
 REFERENCE = "03-strategie-globale"
@@ -243,3 +246,55 @@ def test_credits_come_last_in_reading_order(reference_pdf: pikepdf.Pdf) -> None:
     assert min(figures) > max(headings)
     assert blocks[-1] == ("P", "© 2019 Communagir - Tous droits réservés")
     assert blocks[figures[0] - 1] == ("P", "Avec la participation financière de :")
+
+
+# --- the content edits -----------------------------------------------------------------------
+
+
+def _read_marks(data: bytes) -> list[tuple[list[int], dict[int, str], list[str]]]:
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        return [
+            (scan.mcid_order, scan.mcid_text, scan.untagged)
+            for scan in (scan_marks(page) for page in pdf.pages)
+        ]
+
+
+@pytest.fixture(scope="module")
+def raw_sheets() -> list[tuple[str, bytes, str]]:
+    """WeasyPrint's own PDF/UA-1 of every sheet of the series, with its HTML."""
+    project = Project(ROOT)
+    return [(path.stem, *raw_render(project, path.stem)) for path in project.sheet_files()]
+
+
+def test_content_edited_in_place_reads_as_content_written_again(
+    raw_sheets: list[tuple[str, bytes, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The quick edit of WeasyPrint's content (artifacts, spaces at line ends) gives what a full
+    parse and rewrite gives, and the marks the repair hands to the check are those a reader
+    finds in the saved PDF."""
+    for slug, raw, html in raw_sheets:
+        edited, handed = accessible.repair(raw, html)
+        assert _read_marks(edited) == [
+            (scan.mcid_order, scan.mcid_text, scan.untagged) for scan in handed
+        ], slug
+        with monkeypatch.context() as patch:
+            patch.setattr(accessible, "_rewrite_raw", lambda *args: None)
+            rewritten, _ = accessible.repair(raw, html)
+        assert _read_marks(edited) == _read_marks(rewritten), slug
+        assert any(
+            " " in text[-1:] for _, texts, _ in _read_marks(edited) for text in texts.values()
+        )
+        assert check_accessible(edited) == [], slug
+
+
+def test_content_unlike_weasyprints_is_parsed_and_written_again(project: Project) -> None:
+    raw, html = raw_render(project, REFERENCE)
+    with pikepdf.open(io.BytesIO(raw)) as pdf:
+        page = pdf.pages[0]
+        page.obj.Contents = pdf.make_stream(b"% a comment\n" + page.obj.Contents.read_bytes())
+        out = io.BytesIO()
+        pdf.save(out)
+    data, _ = accessible.repair(out.getvalue(), html)
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        assert b"% a comment" not in pdf.pages[0].obj.Contents.read_bytes()  # written again
+    assert check_accessible(data) == []

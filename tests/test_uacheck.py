@@ -744,12 +744,16 @@ def _append_to_mcid(pdf: pikepdf.Pdf, page_index: int, mcid: int, code: bytes) -
             current = None
         elif operator == "Tf":
             font = str(operands[0])
-        elif operator == "TJ" and current == mcid:
+        elif operator in ("TJ", "Tj") and current == mcid:
             assert font == BODY_FONT
             last = index
     assert last is not None
-    shown = Array([*instructions[last].operands[0], String(code)])
-    instructions[last] = pikepdf.ContentStreamInstruction([shown], pikepdf.Operator("TJ"))
+    shows = instructions[last].operator
+    operand = instructions[last].operands[0]
+    shown: Any = (
+        Array([*operand, String(code)]) if str(shows) == "TJ" else String(bytes(operand) + code)
+    )
+    instructions[last] = pikepdf.ContentStreamInstruction([shown], shows)
     page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
 
 

@@ -28,7 +28,7 @@ from xml.etree.ElementTree import Element
 import pikepdf
 import tinyhtml5
 
-from fichepress.pdfscan import FontMetrics, font_metrics, scan_pages
+from fichepress.pdfscan import FontMetrics, Scan, font_metrics, scan_marks
 
 LEAF_TYPES = {"P", "H1", "H2", "H3", "H4", "H5", "H6", "Lbl", "LBody", "Figure", "Caption"}
 BLOCK_TYPES = LEAF_TYPES | {
@@ -70,13 +70,25 @@ BLOCK_HTML = set(CONTAINERS) | set(HEADINGS) | {"p", "li", "figure", "img", "fig
 _SPACE = re.compile(r"\s+")
 
 
+class _Unprinted(dict[int, int | None]):
+    """A `str.translate` table that drops white space and the format characters that print
+    nothing (soft hyphens, zero-width spaces and joiners, direction marks), filled as
+    characters are met."""
+
+    def __missing__(self, code: int) -> int | None:
+        character = chr(code)
+        kept = not character.isspace() and unicodedata.category(character) != "Cf"
+        self[code] = code if kept else None
+        return self[code]
+
+
+_UNPRINTED = _Unprinted()
+
+
 def _squeeze(text: str) -> str:
     """The text as compared with the PDF's: without white space, nor the format characters
-    that print nothing (soft hyphens, zero-width spaces and joiners, direction marks)."""
-    text = _SPACE.sub("", text)
-    if text.isascii():
-        return text
-    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+    that print nothing."""
+    return text.translate(_UNPRINTED)
 
 
 class StructureError(Exception):
@@ -141,9 +153,10 @@ def _expected(element: Element) -> list[Expected]:
     return [c for sub in element for c in _expected(sub)]
 
 
-def expected_tree(html: str) -> Expected:
-    """The structure the HTML of a sheet calls for, under a Document element."""
-    root = tinyhtml5.parse(html, namespace_html_elements=False)
+def expected_tree(html: str | Element) -> Expected:
+    """The structure the HTML of a sheet calls for, under a Document element (`html`: its
+    text, or the tree parsed from it, as WeasyPrint keeps it)."""
+    root = tinyhtml5.parse(html, namespace_html_elements=False) if isinstance(html, str) else html
     body = root.find("body")
     children = [c for sub in (body if body is not None else root) for c in _expected(sub)]
     return Expected("Document", children=children)
@@ -194,6 +207,8 @@ class _Reader:
     def __init__(self, pdf: pikepdf.Pdf, mcid_text: list[dict[int, str]]) -> None:
         self.pages = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
         self.mcid_text = mcid_text
+        self.holding: dict[tuple[int, int] | None, bool] = {}
+        """Whether an element holds blocks, by object (asked again for each ancestor)."""
 
     def page_of(self, element: Any, default: int) -> int:
         page = element.get("/Pg") if isinstance(element, pikepdf.Dictionary) else None
@@ -233,10 +248,16 @@ class _Reader:
                     yield Found("Span", kid, content)
 
     def _holds_blocks(self, element: Any) -> bool:
-        for kid in _kids(element):
-            if _is_element(kid) and (_type(kid) in BLOCK_TYPES or self._holds_blocks(kid)):
-                return True
-        return False
+        key = element.objgen if element.is_indirect else None
+        if key in self.holding:
+            return self.holding[key]
+        holds = any(
+            _is_element(kid) and (_type(kid) in BLOCK_TYPES or self._holds_blocks(kid))
+            for kid in _kids(element)
+        )
+        if key is not None:
+            self.holding[key] = holds
+        return holds
 
 
 # --- matching -------------------------------------------------------------------------------
@@ -353,17 +374,16 @@ class _Unit:
 
 def _segments(expected: str, units: list[_Unit]) -> list[str]:
     """For each unit, the stretch of the source text it stands for, with the spaces after it."""
+    printed = [i for i, c in enumerate(expected) if _UNPRINTED[ord(c)] is not None]
     result: list[str] = []
     position = 0
+    taken = 0  # printed characters of `expected` before `position`
     for unit in units:
-        wanted = _squeeze(unit.text)
         start = position
-        taken = 0
-        while taken < len(wanted) and position < len(expected):
-            character = expected[position]
-            if not character.isspace() and unicodedata.category(character) != "Cf":
-                taken += 1
-            position += 1
+        count = len(_squeeze(unit.text))
+        if count:
+            taken += count
+            position = printed[taken - 1] + 1 if taken <= len(printed) else len(expected)
         while position < len(expected) and expected[position].isspace():
             position += 1
         result.append(expected[start:position])
@@ -483,97 +503,270 @@ def _space_code(font: Any, known: dict[Any, FontMetrics]) -> bytes | None:
     return None
 
 
+_OPERATOR = re.compile(rb"BDC|BMC|EMC|TJ|Tj|Tf|q|Q")
+"""The operators that open and close marked content, show text, choose a font, or save and
+restore the graphics state: a search for literals, which is quick, checked afterwards."""
+_MCID = re.compile(rb"/[A-Za-z0-9_.-]+\s*<<\s*/MCID\s+(\d+)\s*>>\s*\Z")
+_FONT = re.compile(rb"(/[A-Za-z0-9_.+-]+)\s+([-+]?[0-9.]+)\s+\Z")
+_UNUSUAL = re.compile(rb"BI\s")
+"""Inline images, which WeasyPrint never writes (nor literal strings, quote operators or
+comments, looked for by `_unusual`): content holding them is parsed in full instead."""
+_ARTIFACT = b"/Artifact <</Type /Pagination>> BDC"
+_WHITE = frozenset(b" \t\r\n\f\0")
+_BEFORE_OPERATOR = _WHITE | frozenset(b"]>")
+
+
+def _unusual(raw: bytes) -> bool:
+    return any(c in raw for c in (b"(", b")", b"'", b'"', b"%")) or bool(_UNUSUAL.search(raw))
+
+
+def _rewrite_raw(
+    pdf: pikepdf.Pdf,
+    index: int,
+    page: pikepdf.Page,
+    used: set[tuple[int, int]],
+    line_ends: set[tuple[int, int]],
+    known: dict[Any, FontMetrics],
+) -> tuple[set[int], set[int]] | None:
+    """`_rewrite_content` for one page, by editing its content where it must change rather
+    than parsing and writing it all again: several times faster on pages that draw vector
+    logos. Returns the MCIDs made artifacts and those given a space, or None (nothing
+    changed) when the content is not as WeasyPrint writes it."""
+    contents = page.obj.get("/Contents")
+    if not isinstance(contents, pikepdf.Stream):
+        return None
+    raw = contents.read_bytes()
+    if _unusual(raw):
+        return None
+    artifacts: set[int] = set()
+    spaced: set[int] = set()
+    resources: Any = page.obj.get("/Resources", {})
+    fonts: Any = resources.get("/Font", {})
+    edits: list[tuple[int, int, bytes]] = []  # (start, end, replacement)
+    marked: list[int | None] = []
+    font: tuple[bytes, bytes] | None = None  # (name, size)
+    saved: list[tuple[bytes, bytes] | None] = []
+    last_show: dict[int, tuple[int, tuple[bytes, bytes] | None]] = {}
+    for found in _OPERATOR.finditer(raw):
+        start, end = found.span()
+        if (start and raw[start - 1] not in _BEFORE_OPERATOR) or (
+            end < len(raw) and raw[end] not in _WHITE
+        ):
+            continue  # letters of a name
+        op = found[0]
+        if op == b"BDC":
+            before = raw[max(0, start - 80) : start]
+            tagged = _MCID.search(before)
+            if tagged is None:
+                if b"/MCID" in before:
+                    return None  # written unlike WeasyPrint: parse it
+                marked.append(None)
+                continue
+            mcid: int | None = int(tagged[1])
+            if (index, mcid) not in used:
+                edits.append((start - len(before) + tagged.start(), end, _ARTIFACT))
+                artifacts.add(int(tagged[1]))
+                mcid = None
+            marked.append(mcid)
+        elif op == b"Tf":
+            operands = _FONT.search(raw[max(0, start - 80) : start])
+            if operands is None:
+                return None
+            font = (operands[1], operands[2])
+        elif op == b"q":
+            saved.append(font)
+        elif op == b"Q":
+            font = saved.pop() if saved else font
+        elif op == b"BMC":
+            marked.append(None)
+        elif op in (b"TJ", b"Tj"):
+            if marked and marked[-1] is not None:
+                last_show[marked[-1]] = (end, font)
+        elif marked:  # EMC
+            mcid = marked.pop()
+            if mcid is None or (index, mcid) not in line_ends or mcid not in last_show:
+                continue
+            at, shown = last_show[mcid]
+            if shown is None:
+                continue
+            space = _space_after(shown, fonts, known)
+            if space is not None:
+                edits.append((at, at, space))
+                spaced.add(mcid)
+    if saved or marked:
+        return None  # unbalanced: not content to edit blindly
+    if edits:
+        pieces, position = [], 0
+        for start, end, replacement in sorted(edits, key=lambda edit: edit[0]):
+            pieces += [raw[position:start], replacement]
+            position = end
+        pieces.append(raw[position:])
+        page.obj.Contents = pdf.make_stream(b"".join(pieces))
+    return artifacts, spaced
+
+
+def _space_after(
+    font: tuple[bytes, bytes], fonts: Any, known: dict[Any, FontMetrics]
+) -> bytes | None:
+    """Content that shows a space after text shown with `font` (name, size): with that font
+    if its subset has a space, else with another font of the page that has one."""
+    name, size = font
+    shown = fonts.get(name.decode("latin-1"))
+    if shown is None:
+        return None
+    space = _space_code(shown, known)
+    if space is not None:
+        return b"\n<" + space.hex().encode() + b"> Tj"
+    for other_name, other in fonts.items():
+        other_space = _space_code(other, known)
+        if other_space is not None:
+            return b"\n%s %s Tf <%s> Tj %s %s Tf" % (
+                other_name.encode("latin-1"),
+                size,
+                other_space.hex().encode(),
+                name,
+                size,
+            )
+    return None
+
+
 def _rewrite_content(
-    pdf: pikepdf.Pdf, used: set[tuple[int, int]], line_ends: set[tuple[int, int]]
-) -> None:
+    pdf: pikepdf.Pdf,
+    used: set[tuple[int, int]],
+    line_ends: set[tuple[int, int]],
+    scans: list[Scan],
+    known: dict[Any, FontMetrics],
+) -> list[Scan]:
     """Turn marked content that no element holds (page numbers, running footers) into
     pagination artifacts, and end each line that swallowed a space with a space character, so
-    that words do not run together when the text is read, searched or reflowed."""
-    known: dict[Any, FontMetrics] = {}
+    that words do not run together when the text is read, searched or reflowed.
+
+    `scans`: what `scan_marks` read in the pages before; `known`: the fonts' metrics read
+    already. Returns what it reads in them after."""
+    after: list[Scan] = []
     for index, page in enumerate(pdf.pages):
-        instructions = list(pikepdf.parse_content_stream(page))
-        resources: Any = page.obj.get("/Resources", {})
-        fonts: Any = resources.get("/Font", {})
-        changed = False
-        font: tuple[Any, Any, Any] | None = None  # (name, size, font)
-        marked: list[int | None] = []
-        last_show: dict[int, tuple[int, tuple[Any, Any, Any] | None]] = {}
-        after: dict[int, list[Any]] = {}  # instructions to insert after a position
-        for position, instruction in enumerate(instructions):
-            operator, operands = str(instruction.operator), instruction.operands
-            if operator == "Tf":
-                font = (operands[0], operands[1], fonts.get(str(operands[0])))
-            elif operator == "BMC":
-                marked.append(None)
-            elif operator == "BDC":
-                properties = operands[1]
-                mcid = (
-                    int(properties.MCID)
-                    if isinstance(properties, pikepdf.Dictionary) and "/MCID" in properties
-                    else None
+        edited = _rewrite_raw(pdf, index, page, used, line_ends, known)
+        if edited is not None:
+            # The edits are known to the byte: the marks they leave follow from the marks
+            # before (a test reads them in every sheet's PDF to prove it).
+            artifacts, spaced = edited
+            before = scans[index]
+            after.append(
+                Scan(
+                    mcid_order=[m for m in before.mcid_order if m not in artifacts],
+                    mcid_text={
+                        m: text + " " if m in spaced else text
+                        for m, text in before.mcid_text.items()
+                        if m not in artifacts
+                    },
+                    untagged=list(before.untagged),
                 )
-                if mcid is not None and (index, mcid) not in used:
-                    instructions[position] = pikepdf.ContentStreamInstruction(
-                        [pikepdf.Name.Artifact, pikepdf.Dictionary(Type=pikepdf.Name.Pagination)],
-                        pikepdf.Operator("BDC"),
-                    )
-                    changed = True
-                    mcid = None
-                marked.append(mcid)
-            elif operator in ("TJ", "Tj") and marked and marked[-1] is not None:
-                last_show[marked[-1]] = (position, font)
-            elif operator == "EMC" and marked:
-                mcid = marked.pop()
-                if mcid is None or (index, mcid) not in line_ends or mcid not in last_show:
-                    continue
-                at, shown_font = last_show[mcid]
-                if shown_font is None or shown_font[2] is None:
-                    continue
-                name, size, show_font = shown_font
-                space = _space_code(show_font, known)
-                shown = instructions[at]
-                if space is not None:
-                    if str(shown.operator) == "TJ":
-                        items = pikepdf.Array(shown.operands[0])
-                        items.append(pikepdf.String(space))
-                        new_operands: list[Any] = [items]
-                    else:
-                        new_operands = [pikepdf.String(bytes(shown.operands[0]) + space)]
-                    instructions[at] = pikepdf.ContentStreamInstruction(
-                        new_operands, shown.operator
-                    )
-                    changed = True
-                    continue
-                # The font's subset has no space (the line's only one was swallowed): draw
-                # it with a font of the page that has one, then go back to the line's font.
-                for other_name, other in fonts.items():
-                    other_space = _space_code(other, known)
-                    if other_space is not None:
-                        after[at] = [
-                            pikepdf.ContentStreamInstruction(
-                                [pikepdf.Name(other_name), size], pikepdf.Operator("Tf")
-                            ),
-                            pikepdf.ContentStreamInstruction(
-                                [pikepdf.String(other_space)], pikepdf.Operator("Tj")
-                            ),
-                            pikepdf.ContentStreamInstruction([name, size], pikepdf.Operator("Tf")),
-                        ]
-                        changed = True
-                        break
-        if after:
-            instructions = [
-                item
-                for position, instruction in enumerate(instructions)
-                for item in (instruction, *after.get(position, ()))
-            ]
-        if changed:
-            page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
+            )
+            continue
+        _rewrite_parsed(pdf, index, page, used, line_ends, known)
+        after.append(scan_marks(page, known))
+    return after
 
 
-def finish_accessible_pdf(data: bytes, html: str) -> bytes:
-    """WeasyPrint's PDF/UA-1 with its structure rebuilt from `html` (see the module)."""
+def _rewrite_parsed(
+    pdf: pikepdf.Pdf,
+    index: int,
+    page: pikepdf.Page,
+    used: set[tuple[int, int]],
+    line_ends: set[tuple[int, int]],
+    known: dict[Any, FontMetrics],
+) -> None:
+    """`_rewrite_raw` for any content: parsed, changed and written again."""
+    instructions = list(pikepdf.parse_content_stream(page))
+    resources: Any = page.obj.get("/Resources", {})
+    fonts: Any = resources.get("/Font", {})
+    changed = False
+    font: tuple[Any, Any, Any] | None = None  # (name, size, font)
+    marked: list[int | None] = []
+    last_show: dict[int, tuple[int, tuple[Any, Any, Any] | None]] = {}
+    after: dict[int, list[Any]] = {}  # instructions to insert after a position
+    for position, instruction in enumerate(instructions):
+        operator, operands = str(instruction.operator), instruction.operands
+        if operator == "Tf":
+            font = (operands[0], operands[1], fonts.get(str(operands[0])))
+        elif operator == "BMC":
+            marked.append(None)
+        elif operator == "BDC":
+            properties = operands[1]
+            mcid = (
+                int(properties.MCID)
+                if isinstance(properties, pikepdf.Dictionary) and "/MCID" in properties
+                else None
+            )
+            if mcid is not None and (index, mcid) not in used:
+                instructions[position] = pikepdf.ContentStreamInstruction(
+                    [pikepdf.Name.Artifact, pikepdf.Dictionary(Type=pikepdf.Name.Pagination)],
+                    pikepdf.Operator("BDC"),
+                )
+                changed = True
+                mcid = None
+            marked.append(mcid)
+        elif operator in ("TJ", "Tj") and marked and marked[-1] is not None:
+            last_show[marked[-1]] = (position, font)
+        elif operator == "EMC" and marked:
+            mcid = marked.pop()
+            if mcid is None or (index, mcid) not in line_ends or mcid not in last_show:
+                continue
+            at, shown_font = last_show[mcid]
+            if shown_font is None or shown_font[2] is None:
+                continue
+            name, size, show_font = shown_font
+            space = _space_code(show_font, known)
+            shown = instructions[at]
+            if space is not None:
+                if str(shown.operator) == "TJ":
+                    items = pikepdf.Array(shown.operands[0])
+                    items.append(pikepdf.String(space))
+                    new_operands: list[Any] = [items]
+                else:
+                    new_operands = [pikepdf.String(bytes(shown.operands[0]) + space)]
+                instructions[at] = pikepdf.ContentStreamInstruction(new_operands, shown.operator)
+                changed = True
+                continue
+            # The font's subset has no space (the line's only one was swallowed): draw
+            # it with a font of the page that has one, then go back to the line's font.
+            for other_name, other in fonts.items():
+                other_space = _space_code(other, known)
+                if other_space is not None:
+                    after[at] = [
+                        pikepdf.ContentStreamInstruction(
+                            [pikepdf.Name(other_name), size], pikepdf.Operator("Tf")
+                        ),
+                        pikepdf.ContentStreamInstruction(
+                            [pikepdf.String(other_space)], pikepdf.Operator("Tj")
+                        ),
+                        pikepdf.ContentStreamInstruction([name, size], pikepdf.Operator("Tf")),
+                    ]
+                    changed = True
+                    break
+    if after:
+        instructions = [
+            item
+            for position, instruction in enumerate(instructions)
+            for item in (instruction, *after.get(position, ()))
+        ]
+    if changed:
+        page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
+
+
+def finish_accessible_pdf(data: bytes, html: str | Element) -> bytes:
+    """WeasyPrint's PDF/UA-1 with its structure rebuilt from `html` (see the module; `html`
+    may be given parsed already), every stream compressed."""
+    return repair(data, html)[0]
+
+
+def repair(data: bytes, html: str | Element) -> tuple[bytes, list[Scan]]:
+    """`finish_accessible_pdf`, and the marked content of each page as written (what
+    `scan_marks` reads in the finished PDF, read before it is saved)."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        mcid_text = [scan.mcid_text for scan in scan_pages(pdf)]
+        metrics: dict[Any, FontMetrics] = {}
+        scans = [scan_marks(page, metrics) for page in pdf.pages]
+        mcid_text = [scan.mcid_text for scan in scans]
         root = pdf.Root.StructTreeRoot
         reader = _Reader(pdf, mcid_text)
         found = [block for top in _kids(root) for block in reader.blocks(top)]
@@ -605,13 +798,18 @@ def finish_accessible_pdf(data: bytes, html: str) -> bytes:
                     nums.append(_owner(annotation, document))
         root.ParentTree = pdf.make_indirect(pikepdf.Dictionary(Nums=nums))
         root.ParentTreeNextKey = next_key
-        _rewrite_content(pdf, writer.used, writer.line_ends)
+        marks = _rewrite_content(pdf, writer.used, writer.line_ends, scans, metrics)
         pdf.Root.MarkInfo = pikepdf.Dictionary(Marked=True, Suspects=False)
         for page in pdf.pages:
             page.obj.Tabs = pikepdf.Name.S
         out = io.BytesIO()
-        pdf.save(out, deterministic_id=True, compress_streams=True)
-    return out.getvalue()
+        pdf.save(
+            out,
+            deterministic_id=True,
+            compress_streams=True,
+            object_stream_mode=pikepdf.ObjectStreamMode.generate,
+        )
+    return out.getvalue(), marks
 
 
 def _owner(annotation: Any, document: Any) -> Any:

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from xml.etree.ElementTree import Element
 
 from fichepress import __version__
 from fichepress.colour import print_asset
@@ -160,8 +161,9 @@ class Builder:
     def output_path(self, variant: Variant, slug: str) -> Path:
         return self.out / variant / f"{slug}.pdf"
 
-    def finish_pdf(self, variant: Variant, data: bytes, html: str) -> bytes:
-        """WeasyPrint's PDF made ready: for the press, or with its structure rebuilt."""
+    def finish_pdf(self, variant: Variant, data: bytes, html: str | Element) -> bytes:
+        """WeasyPrint's PDF made ready: for the press, or with its structure rebuilt from the
+        HTML (its text, or the tree WeasyPrint parsed)."""
         if variant == "print":
             from fichepress.prepress import finish_print_pdf
 
@@ -194,11 +196,20 @@ class Builder:
         self, variant: Variant, data: bytes, rendered: Rendered, html: str
     ) -> tuple[bytes, list[str]]:
         """The finished PDF of a variant and what its checks found, as lines."""
-        data = self.finish_pdf(variant, data, html)
-        findings = self.check_pdf(variant, data)
-        if variant == "accessible":
-            findings += self.contrast(rendered)
-        return data, findings
+        parsed = html if rendered.tree is None else rendered.tree
+        if variant == "print":
+            data = self.finish_pdf(variant, data, parsed)
+            return data, self.check_pdf(variant, data)
+        from fichepress.accessible import repair
+        from fichepress.uacheck import PageMarks
+
+        # The repair knows what it wrote in each page: the check reads the rest of the PDF.
+        data, scans = repair(data, parsed)
+        known = {
+            index: PageMarks(tuple(s.mcid_order), dict(s.mcid_text), tuple(s.untagged))
+            for index, s in enumerate(scans)
+        }
+        return data, self.check_pdf(variant, data, known) + self.contrast(rendered)
 
     def render(self, html: str, variant: Variant, shown: str, report: Report) -> Rendered | None:
         """WeasyPrint's PDF of `html`, or None with the problem in `report`."""

@@ -156,7 +156,9 @@ def render_part(builder: Builder, spec: PartSpec, sheets: Sequence[SheetSource])
     if rendered is None:
         return {"problems": [str(p) for p in report.problems], "pages": 0}
     try:
-        data = builder.finish_pdf(spec.variant, rendered.data, html)
+        data = builder.finish_pdf(
+            spec.variant, rendered.data, html if rendered.tree is None else rendered.tree
+        )
     except StructureError as error:
         return {"problems": [f"{shown}: its structure could not be repaired: {error}"], "pages": 0}
     fragments = Fragments(builder.out)

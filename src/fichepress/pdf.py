@@ -168,6 +168,9 @@ class Rendered:
     """Each element id, and the index of the first page it is on."""
     fill: list[PageFill] = field(default_factory=list)
     """How the flow fills each page, for copyfitting."""
+    tree: Any = None
+    """The HTML as WeasyPrint parsed it (an ElementTree element): the structure repair
+    reads it rather than parsing the HTML again."""
 
 
 class _FontConfiguration(FontConfiguration):  # type: ignore[misc]
@@ -223,7 +226,11 @@ class Renderer:
                     font_config=self.font_config, pdf_variant=PDF_VARIANTS[variant]
                 )
                 pairs = text_pairs(document) if variant == "accessible" else {}
-                data = document.write_pdf(pdf_variant=PDF_VARIANTS[variant])
+                # The accessible PDF is rewritten by the structure repair, which compresses
+                # every stream when it saves: compressing them here too would be lost work.
+                data = document.write_pdf(
+                    pdf_variant=PDF_VARIANTS[variant], uncompressed_pdf=variant == "accessible"
+                )
             except FatalURLFetchingError as error:
                 reason = "; ".join(self.fetcher.refused) or str(error.__cause__ or error)
                 raise RenderError(reason) from None
@@ -238,4 +245,12 @@ class Renderer:
             for name in page.anchors:
                 anchors.setdefault(name, index)
         notes = (*self.fetcher.notes, *warnings)
-        return Rendered(data, len(document.pages), notes, pairs, anchors, measure(document))
+        return Rendered(
+            data,
+            len(document.pages),
+            notes,
+            pairs,
+            anchors,
+            measure(document),
+            source.etree_element,
+        )

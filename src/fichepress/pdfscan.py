@@ -46,6 +46,25 @@ def apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
     return (a * x + c * y + e, b * x + d * y + f)
 
 
+def _path_box(path: list[Any], ctm: Matrix) -> Box:
+    """The bounding box in page space of a path given by its user-space coordinates (x and y
+    in turn; numbers as the parser gives them): curves by their control points, which bound
+    them. Under a transformation that neither rotates nor skews, the box of the user-space
+    box's corners, with four conversions to float instead of one per coordinate."""
+    xs, ys = path[0::2], path[1::2]
+    if len(xs) != len(ys):
+        xs = xs[: len(ys)]
+    if not ys:
+        return (ctm[4], ctm[5], ctm[4], ctm[5])
+    if ctm[1] == 0 and ctm[2] == 0:
+        corners = [
+            apply(ctm, float(min(xs)), float(min(ys))),
+            apply(ctm, float(max(xs)), float(max(ys))),
+        ]
+        return bbox_of(corners)
+    return bbox_of([apply(ctm, float(x), float(y)) for x, y in zip(xs, ys, strict=True)])
+
+
 def bbox_of(points: list[tuple[float, float]]) -> Box:
     xs = [p[0] for p in points]
     ys = [p[1] for p in points]
@@ -328,12 +347,10 @@ class _Interpreter:
             self.depth -= 1
 
     @staticmethod
-    def _end_path(
-        path: list[tuple[float, float]], clipping: bool, state: _State
-    ) -> list[tuple[float, float]]:
+    def _end_path(path: list[Any], clipping: bool, state: _State) -> list[Any]:
         """Apply a pending clip (W n) to the state; return the new, empty path."""
         if clipping and path:
-            box = bbox_of(path)
+            box = _path_box(path, state.ctm)
             if state.clip is not None:
                 box = (
                     max(box[0], state.clip[0]),
@@ -359,9 +376,9 @@ class _Interpreter:
 
     def _run(self, stream: Any, resources: Any, state: _State, where: str) -> None:
         stack: list[_State] = []
-        path: list[tuple[float, float]] = []
+        path: list[Any] = []
+        """The coordinates of the current path in user space, x and y in turn, as read."""
         clipping = False
-        current = (0.0, 0.0)
         text_matrix: Matrix = IDENTITY
         line_matrix: Matrix = IDENTITY
         resources = resources if resources is not None else pikepdf.Dictionary()
@@ -409,22 +426,14 @@ class _Interpreter:
                 else:
                     state.fill = numbers
             # --- paths ---
-            elif op == "m" or op == "l":
-                current = apply(state.ctm, float(operands[0]), float(operands[1]))
-                path.append(current)
-            elif op in ("c", "v", "y"):
-                coordinates = [float(v) for v in operands]
-                for i in range(0, len(coordinates), 2):
-                    path.append(apply(state.ctm, coordinates[i], coordinates[i + 1]))
+            elif op in ("m", "l", "c", "v", "y"):
+                path.extend(operands)  # converted when the path is painted, all at once
             elif op == "re":
                 x, y, w, h = (float(v) for v in operands)
-                path.extend(
-                    apply(state.ctm, px, py)
-                    for px, py in ((x, y), (x + w, y), (x, y + h), (x + w, y + h))
-                )
+                path += (x, y, x + w, y + h)
             elif op in ("f", "F", "f*", "B", "B*", "b", "b*", "S", "s"):
                 if path:
-                    box = bbox_of(path)
+                    box = _path_box(path, state.ctm)
                     if op not in ("S", "s"):
                         space, colour = state.fill_space, state.fill
                         if space.family == "pattern" and state.fill_shading is not None:
@@ -512,15 +521,8 @@ class _Interpreter:
             return text_matrix
         metrics = self._font_metrics(state.font)
         size, scale = state.font_size, state.scale
-        # One pass over the operands: the strings' codes together, the adjustments summed.
-        strings: list[bytes] = []
-        adjustment = 0.0
-        for item in items:
-            if isinstance(item, pikepdf.String):
-                strings.append(bytes(item))
-            else:
-                adjustment += float(item)
-        codes = metrics.codes(b"".join(strings))
+        data, adjustment = _shown_and_adjustment(items)
+        codes = metrics.codes(data)
         glyphs = len(codes)
         mcid = self._mcid()
         if mcid is not None and state.render_mode != 3:
@@ -722,3 +724,162 @@ def foreign_fonts(data: bytes, families: set[str]) -> list[str]:
         for page in pdf.pages:
             visit(page.obj.get("/Resources"))
     return sorted(problems)
+
+
+# --- marked content only ---------------------------------------------------------------------
+
+MARK_OPERATORS = "q Q BDC BMC EMC Tf Tr Tj TJ ' \" f F f* B B* b b* S s sh Do EI"
+"""What `scan_marks` needs to see of a content stream (EI ends an inline image)."""
+_PAINTS = frozenset({"f", "F", "f*", "B", "B*", "b", "b*", "S", "s", "sh", "EI"})
+_SHOWS = frozenset({"Tj", "TJ", "'", '"'})
+_MARK_SET = frozenset(MARK_OPERATORS.split())
+
+
+_HEX_STRING = re.compile(rb"<([0-9a-fA-F]*)>")
+_LITERAL = re.compile(rb"\((?!\))")
+
+
+_NUMBER = re.compile(rb"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)")
+
+
+def _shown_and_adjustment(items: Any) -> tuple[bytes, float]:
+    """The strings of a text-showing operator's operands joined, and the sum of the position
+    adjustments between them (TJ), read as `_shown_bytes` reads them."""
+    if not isinstance(items, pikepdf.Array):
+        return b"".join(bytes(i) for i in items if isinstance(i, pikepdf.String)), 0.0
+    syntax = items.unparse()
+    if _LITERAL.search(syntax):
+        strings: list[bytes] = []
+        adjustment = 0.0
+        for item in items:
+            if isinstance(item, pikepdf.String):
+                strings.append(bytes(item))
+            else:
+                adjustment += float(item)
+        return b"".join(strings), adjustment
+    shown = bytes.fromhex(b"".join(_HEX_STRING.findall(syntax)).decode())
+    numbers = _NUMBER.findall(_HEX_STRING.sub(b" ", syntax))
+    return shown, sum(map(float, numbers))
+
+
+def _shown_bytes(items: Any) -> bytes:
+    """The strings of a TJ array, joined. Read from the array's PDF syntax, which is several
+    times faster than visiting its items when its strings are written in hexadecimal."""
+    syntax = items.unparse()
+    if _LITERAL.search(syntax):  # a string in parentheses, with its escapes: let pikepdf read
+        return b"".join(bytes(i) for i in items if isinstance(i, pikepdf.String))
+    return bytes.fromhex(b"".join(_HEX_STRING.findall(syntax)).decode())
+
+
+class _MarkReader:
+    """Reads the marked content of a page and its forms, nothing else: the accessibility
+    rules' share of `_Interpreter`'s work, at a fraction of its cost. It notes only *whether*
+    something paints outside marked content; `scan_marks` asks the full interpreter where."""
+
+    def __init__(self, scan: Scan, metrics: dict[Any, FontMetrics]) -> None:
+        self.scan = scan
+        self.metrics = metrics
+        self.marked: list[tuple[str, int | None]] = []
+        self.suspect = False
+        self.depth = 0
+
+    def _mcid(self) -> int | None:
+        for tag, mcid in reversed(self.marked):
+            if tag == "/Artifact":
+                return None
+            if mcid is not None:
+                return mcid
+        return None
+
+    def run(self, instructions: Any, resources: Any, where: str) -> None:
+        if self.depth > 12:
+            return  # as `_Interpreter.run`
+        self.depth += 1
+        try:
+            self._run(instructions, resources, where)
+        finally:
+            self.depth -= 1
+
+    def _run(self, instructions: Any, resources: Any, where: str) -> None:
+        resources = resources if resources is not None else pikepdf.Dictionary()
+        fonts: Any = resources.get("/Font", {})
+        font: Any = None
+        mode = 0
+        stack: list[tuple[Any, int]] = []
+        scan, marked, wanted = self.scan, self.marked, _MARK_SET
+        for instruction in instructions:
+            op = str(instruction.operator)
+            if op not in wanted:
+                continue
+            operands = instruction.operands
+            if op in _SHOWS:
+                if font is None:
+                    continue
+                data = _shown_bytes(operands[0]) if op == "TJ" else bytes(operands[-1])
+                mcid = self._mcid() if marked else None
+                if mcid is not None:
+                    if mode != 3 and data:
+                        text = self._font_metrics(font).text(data)
+                        scan.mcid_text[mcid] = scan.mcid_text.get(mcid, "") + text
+                elif not marked and data and mode not in (3, 7):
+                    self.suspect = True
+            elif op == "q":
+                stack.append((font, mode))
+            elif op == "Q":
+                if stack:
+                    font, mode = stack.pop()
+            elif op == "BDC" or op == "BMC":
+                mcid = None
+                if op == "BDC" and isinstance(operands[1], pikepdf.Dictionary):
+                    value = operands[1].get("/MCID")
+                    mcid = int(value) if value is not None else None
+                marked.append((str(operands[0]), mcid))
+                if mcid is not None and where == "page":
+                    scan.mcid_order.append(mcid)
+                    scan.mcid_text.setdefault(mcid, "")
+            elif op == "EMC":
+                if marked:
+                    marked.pop()
+            elif op == "Tf":
+                font = fonts.get(str(operands[0]))
+            elif op == "Tr":
+                mode = int(operands[0])
+            elif op == "Do":
+                xobject = resources.get("/XObject", {}).get(str(operands[0]))
+                if xobject is None:
+                    continue
+                if xobject.get("/Subtype") == "/Form":
+                    inner = pikepdf.parse_content_stream(xobject, MARK_OPERATORS)
+                    self.run(inner, xobject.get("/Resources"), f"form {operands[0]}")
+                elif not marked:
+                    self.suspect = True
+            elif not marked:  # a painting operator
+                self.suspect = True
+
+    def _font_metrics(self, font: Any) -> FontMetrics:
+        key = font.objgen if font.is_indirect else id(font)
+        if key not in self.metrics:
+            self.metrics[key] = font_metrics(font)
+        return self.metrics[key]
+
+
+def scan_marks(
+    page: pikepdf.Page,
+    metrics: dict[Any, FontMetrics] | None = None,
+    instructions: Any = None,
+) -> Scan:
+    """The marked content of `page` (`mcid_text`, `mcid_order`) and what paints outside it
+    (`untagged`), as `scan_page` tells them, reading only the operators that matter
+    (`instructions`: the page's, parsed already). Tiling pattern cells and annotation
+    appearances, which are never tagged, are not read. When something seems to paint outside
+    marked content, the page is read in full, so that the finding says what and where."""
+    metrics = {} if metrics is None else metrics
+    scan = Scan()
+    reader = _MarkReader(scan, metrics)
+    if instructions is None:
+        instructions = pikepdf.parse_content_stream(page, MARK_OPERATORS)
+    reader.run(instructions, page.obj.get("/Resources"), "page")
+    if reader.suspect:
+        full = scan_page(page, metrics)
+        scan.untagged = full.untagged
+    return scan

@@ -27,7 +27,7 @@ from typing import Any
 
 import pikepdf
 
-from fichepress.pdfscan import FontMetrics, Scan, scan_page, scan_pages
+from fichepress.pdfscan import FontMetrics, Scan, scan_marks
 from fichepress.preflight import Finding
 
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -173,7 +173,8 @@ def _text_of(
 def reading_text(pdf: pikepdf.Pdf) -> list[tuple[str, str]]:
     """(role, text) of each block of the structure tree in reading order, as a screen reader
     gets them: ActualText and Alt honoured, spaces normalised."""
-    scans = scan_pages(pdf)
+    metrics: dict[Any, FontMetrics] = {}
+    scans = [scan_marks(page, metrics) for page in pdf.pages]
     return _blocks(pdf, _walk(pdf), scans)
 
 
@@ -484,10 +485,9 @@ class PageMarks:
 def page_marks(data: bytes) -> list[PageMarks]:
     """The marks of each page of a PDF."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        return [
-            PageMarks(tuple(s.mcid_order), dict(s.mcid_text), tuple(s.untagged))
-            for s in scan_pages(pdf)
-        ]
+        metrics: dict[Any, FontMetrics] = {}
+        scans = [scan_marks(page, metrics) for page in pdf.pages]
+        return [PageMarks(tuple(s.mcid_order), dict(s.mcid_text), tuple(s.untagged)) for s in scans]
 
 
 def check_accessible(data: bytes, known: Mapping[int, PageMarks] | None = None) -> list[Finding]:
@@ -499,7 +499,7 @@ def check_accessible(data: bytes, known: Mapping[int, PageMarks] | None = None) 
     with pikepdf.open(io.BytesIO(data)) as pdf:
         metrics: dict[Any, FontMetrics] = {}
         scans = [
-            known[index].scan() if index in known else scan_page(page, metrics)
+            known[index].scan() if index in known else scan_marks(page, metrics)
             for index, page in enumerate(pdf.pages)
         ]
         tree = _walk(pdf)
