@@ -3,6 +3,7 @@ bookmarks, page labels, one sound structure tree, and every sheet's text in orde
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
@@ -14,6 +15,7 @@ import pikepdf
 import pytest
 from click.testing import CliRunner
 
+from fichepress import collection as collection_module
 from fichepress.build import Report
 from fichepress.cli import main
 from fichepress.collection import build_collection
@@ -324,3 +326,96 @@ def test_a_bad_sheet_stops_the_collection_and_keeps_the_previous_one(tmp_path: P
     assert result.exit_code == 1
     assert 'number: must be a whole number, got "trois"' in result.stderr
     assert (project.root / "build" / "print" / "collection.pdf").read_bytes() == before
+
+
+# --- a series built in shares ------------------------------------------------------------------
+
+
+def test_a_series_built_in_shares_is_joined_by_collection_from(
+    collection: tuple[Project, Path, Report, dict[str, int]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two CI jobs build a share each; a third gathers their folders and joins the collection,
+    rendering its front matter and colophon only: the collection one whole build makes."""
+    _, whole, _, _ = collection
+    project = copy_project(tmp_path / "project")
+    shares = []
+    for index in (1, 2):
+        out = tmp_path / f"share-{index}"
+        args = ["build", "-j", "1", "--shard", f"{index}/2", "--out", str(out)]
+        result = CliRunner().invoke(main, [*args, "--project", str(project.root)])
+        assert result.exit_code == 0, result.output
+        assert not (out / "print" / "collection.pdf").exists()
+        shares.append(out)
+    rendered: list[str] = []
+    render_all = collection_module._render_all
+
+    def counted(pool: Any, specs: Any, progress: Any) -> Any:
+        rendered.extend(spec.kind for spec in specs)
+        return render_all(pool, specs, progress)
+
+    monkeypatch.setattr(collection_module, "_render_all", counted)
+    final = tmp_path / "final"
+    args = ["collection", "-j", "1", "--out", str(final), "--project", str(project.root)]
+    for share in shares:
+        args += ["--from", str(share)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    sheets = len(project.sheet_files())
+    assert f"gathered {2 * sheets} PDFs and {2 * sheets} collection parts from 2 shares" in (
+        result.stdout
+    )
+    assert sorted(rendered) == ["colophon", "colophon", "front", "front"]
+    for share in shares:
+        for pdf in share.glob("*/*.pdf"):
+            assert (final / pdf.relative_to(share)).read_bytes() == pdf.read_bytes()
+    for variant in ("print", "accessible"):
+        joined = (final / variant / "collection.pdf").read_bytes()
+        assert joined == (whole / variant / "collection.pdf").read_bytes(), variant
+    listed = json.loads((final / "manifest.json").read_text("utf-8"))["outputs"]
+    assert len(listed) == 2 * sheets + 2
+    # The final folder is a whole build: nothing is left to make.
+    again = ["build", "-j", "1", "--out", str(final), "--format", "json"]
+    result = CliRunner().invoke(main, [*again, "--project", str(project.root)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["written"] == []
+
+
+def test_gathering_leaves_out_what_does_not_match_or_leaves_its_folder(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project", ["03-strategie-globale.yaml"])
+    share = tmp_path / "shares" / "one"
+    (share / "print").mkdir(parents=True)
+    good, bad = b"%PDF-1.7 good", b"%PDF-1.7 changed"
+    (share / "print" / "good.pdf").write_bytes(good)
+    (share / "print" / "bad.pdf").write_bytes(bad)
+    (tmp_path / "evil.pdf").write_bytes(good)
+
+    def entry(sheet: str, path: str, data: bytes) -> dict[str, Any]:
+        digest = hashlib.sha256(data).hexdigest()
+        return {"variant": "print", "sheet": sheet, "source": "s", "path": path, "pages": 1,
+                "sha256": digest, "inputs": "i", "warnings": [], "parts": []}  # fmt: skip
+
+    outputs = [
+        entry("good", "print/good.pdf", good),
+        entry("bad", "print/bad.pdf", good),  # not what the file holds
+        entry("evil", "../../evil.pdf", good),  # out of the folder
+    ]
+    (share / "manifest.json").write_text(json.dumps({"outputs": outputs}), "utf-8")
+    fragments = share / ".fragments"
+    fragments.mkdir()
+    part = "ab" * 32
+    (fragments / f"{part[:40]}.pdf").write_bytes(b"changed")
+    index = {"parts": {part: {"sha256": hashlib.sha256(b"original").hexdigest(), "pages": 2}}}
+    (fragments / "index.json").write_text(json.dumps(index), "utf-8")
+    out = tmp_path / "final"
+    gathered = collection_module.gather(project, out, [share])
+    assert (gathered.pdfs, gathered.parts, gathered.shares) == (1, 0, 1)
+    assert (out / "print" / "good.pdf").read_bytes() == good
+    assert sorted(p.name for p in out.rglob("*.pdf")) == ["good.pdf"]
+    messages = sorted(problem.message for problem in gathered.problems)
+    assert messages == [
+        '"../../evil.pdf" is not a PDF of the print/ or accessible/ folder: left out',
+        "print/bad.pdf does not match its sha256: left out",
+        f"the collection part {part[:12]} does not match its sha256: left out",
+    ]

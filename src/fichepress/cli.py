@@ -209,7 +209,8 @@ def main(context: click.Context) -> None:
     "--shard",
     callback=lambda _c, _p, value: _parse_shard(value),
     metavar="I/N",
-    help="Build the I-th of N stable shares of the sheets (for a CI matrix); no collection.",
+    help="Build the I-th of N stable shares of the sheets (for a CI matrix), and their parts "
+    "of the collection, for `collection --from` to join.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems and the summary.")
 @click.option("--verbose", "-v", is_flag=True, help="List the PDFs kept as well as those written.")
@@ -235,7 +236,6 @@ def build(
         if sheets:
             raise click.UsageError("give SHEETS or --shard, not both")
         sheets = tuple(shard_of(project.sheet_files(), *shard))
-        no_collection = True
         if output_format == "text":
             click.echo(f"shard {shard[0]}/{shard[1]}: {len(sheets)} of the series' sheets")
         if not sheets:
@@ -252,6 +252,7 @@ def build(
             quiet and not verbose,
             output_format,
             verbose=verbose,
+            share=shard is not None and not no_collection,
         )
 
 
@@ -301,7 +302,9 @@ def _build(
     output_format: str = "text",
     *,
     verbose: bool = False,
+    share: bool = False,
 ) -> None:
+    """`share`: the sheets are a share of the series; render their parts of the collection."""
     chosen = variants or ("print", "accessible")
     complete = not sheets and not no_collection
     digest = stamp.project_digest(project, out_dir, chosen) if complete else ""
@@ -353,6 +356,19 @@ def _build(
             if not report.failed and not report.problems:
                 built = len(report.outputs) + report.up_to_date
                 stamp.record(out_dir, digest, [str(w) for w in report.warnings], built)
+        elif share and not report.problems:
+            from fichepress.collection import build_shard_parts
+
+            parts = build_shard_parts(
+                project,
+                out_dir,
+                sheets,
+                variants=chosen,  # type: ignore[arg-type]
+                progress=bar.update,
+                pool=pool,
+            )
+            report.problems += parts.problems
+            report.failed |= parts.failed
     what = f"{report.sheets} sheets"
     _summarise(project, out_dir, report, quiet, what, output_format, verbose=verbose)
 
@@ -378,6 +394,15 @@ def _build(
     type=click.IntRange(1, 64),
     help="Worker processes (default: one per processor).",
 )
+@click.option(
+    "--from",
+    "shares",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    multiple=True,
+    metavar="FOLDER",
+    help="The output folder of a `build --shard` (repeat for each share): its PDFs and "
+    "collection parts are gathered into the output folder first.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems and the summary.")
 @format_option
 def collection(
@@ -386,15 +411,26 @@ def collection(
     variants: tuple[str, ...],
     strict: bool,
     jobs: int | None,
+    shares: tuple[Path, ...],
     quiet: bool,
     output_format: str,
 ) -> None:
-    """Build the whole series as one PDF per variant: cover, contents, sheets, colophon."""
-    from fichepress.collection import build_collection
+    """Build the whole series as one PDF per variant: cover, contents, sheets, colophon.
+
+    With --from, the series was built in shares (`build --shard I/N`, one output folder
+    each): their sheets' PDFs and collection parts are gathered, checked against their sha256,
+    and only the parts no share rendered are rendered here."""
+    from fichepress.collection import build_collection, gather
 
     project = _project(project_dir)
     out_dir = (out or project.root / "build").resolve()
     with _locked(out_dir), ProgressBar(quiet) as bar:
+        gathered = gather(project, out_dir, [folder.resolve() for folder in shares])
+        if shares and output_format == "text" and not quiet:
+            click.echo(
+                f"gathered {gathered.pdfs} PDFs and {gathered.parts} collection parts"
+                f" from {gathered.shares} shares"
+            )
         report = build_collection(
             project,
             out_dir,
@@ -403,6 +439,7 @@ def collection(
             jobs=jobs,
             progress=bar.update,
         )
+        report.warnings[:0] = gathered.problems
     what = f"collection of {report.sheets} sheets"
     _summarise(project, out_dir, report, quiet, what, output_format)
 

@@ -21,14 +21,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 import pikepdf
 
 from fichepress.build import (
+    MANIFEST,
     Builder,
     Manifest,
     Output,
@@ -741,3 +743,113 @@ def _build_stale(
         if report.outputs and report.outputs[-1].sheet == NAME:
             report.outputs[-1] = _with_parts(report.outputs[-1], assembled[variant].digests)
     return {d for variant in variants for d in assembled[variant].digests}
+
+
+# --- a series built in shares (CI) -----------------------------------------------------------
+
+
+def build_shard_parts(
+    project: Project,
+    out: Path,
+    sheets: Sequence[Path],
+    *,
+    pool: Pool,
+    variants: Sequence[Variant] = VARIANTS,
+    progress: Progress | None = None,
+) -> Report:
+    """Render the collection's parts of `sheets` (a share of the series) into `out`'s
+    fragments, for `fichepress collection --from` to join with the other shares' parts.
+
+    A share does not lay out the other shares' sheets: each part is numbered from the page where
+    its sheet starts when the sheets before it fill their page budgets (or have the page counts
+    this folder's fragments know). When one does not, the collection renders the parts after
+    it again as it joins them, as it does after a sheet grew."""
+    report = Report()
+    series = load_series(project)
+    theme = load_theme(project, series.theme)
+    sources, problems = load_sheets(project, project.sheet_files())
+    if problems or not sources:
+        return report  # the sheets' builds tell what is wrong; the collection would refuse
+    sources = sorted(sources, key=lambda s: s.sheet.number)
+    common = common_digest(project, series, theme)
+    date = edition_date(series).isoformat()
+    fragments = Fragments(out)
+    wanted = {path.resolve() for path in sheets}
+    batch: list[PartSpec] = []
+    content_of: dict[str, str] = {}
+    for variant in variants:
+        contents = [output_digest(common, variant, [s.path], project, date) for s in sources]
+        pages = [
+            fragments.guess_pages(content, s.sheet.page_budget or series.page_budget)
+            for content, s in zip(contents, sources, strict=True)
+        ]
+        specs, _ = _sheet_specs(variant, contents, pages, sources)
+        for spec, content, source in zip(specs, contents, sources, strict=True):
+            if source.path.resolve() in wanted:
+                batch.append(spec)
+                content_of[spec.digest] = content
+    _render_missing(pool, batch, fragments, progress, report, content_of)
+    fragments.save(None)
+    return report
+
+
+_OUTPUT_PATH = re.compile(r"(print|accessible)/[^/\\.][^/\\]*\.pdf")
+
+
+@dataclass
+class Gathered:
+    """What `gather` brought into the output folder."""
+
+    pdfs: int = 0
+    parts: int = 0
+    shares: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+
+def gather(project: Project, out: Path, folders: Sequence[Path]) -> Gathered:
+    """Bring into `out` what shares of the series built in other folders (`fichepress build
+    --shard`, one folder per CI job): their sheets' PDFs with their manifest entries, and the
+    collection parts they rendered. Each file must match the sha256 its folder recorded and
+    stay inside its folder; one that does not is left out and told (a part left out is rendered
+    again). The parts' check results are not taken: the joined collection is checked whole."""
+    gathered = Gathered()
+    fragments = Fragments(out)
+    outputs: list[Output] = []
+    names = {known.name for known in fields(Output)}
+    for folder in folders:
+        gathered.shares += 1
+        shown = project.display(folder / MANIFEST)
+        for (sheet, variant), entry in Manifest(folder).entries.items():
+            if sheet == NAME:
+                continue  # a share's collection, if any, is made again from the parts
+            path = str(entry.get("path", ""))
+            if variant not in VARIANTS or not _OUTPUT_PATH.fullmatch(path):
+                message = f'"{path}" is not a PDF of the print/ or accessible/ folder: left out'
+                gathered.problems.append(Problem(shown, message=message))
+                continue
+            data = (folder / path).read_bytes()
+            if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+                message = f"{path} does not match its sha256: left out"
+                gathered.problems.append(Problem(shown, message=message))
+                continue
+            write_atomic(out / path, data)
+            values = {key: value for key, value in entry.items() if key in names}
+            values["warnings"] = tuple(values.get("warnings", ()))
+            values["parts"] = tuple(values.get("parts", ()))
+            outputs.append(Output(**values))
+            gathered.pdfs += 1
+        theirs = Fragments(folder)
+        for digest, entry in list(theirs.index["parts"].items()):
+            if not re.fullmatch(r"[0-9a-f]{64}", digest) or fragments.get(digest) is not None:
+                continue
+            if theirs.get(digest) is None:
+                message = f"the collection part {digest[:12]} does not match its sha256: left out"
+                gathered.problems.append(Problem(shown, message=message))
+                continue
+            write_atomic(fragments.path(digest), theirs.path(digest).read_bytes())
+            fragments.put(digest, entry, entry.get("content"))
+            gathered.parts += 1
+    if outputs:
+        Manifest(out).write(outputs)
+    fragments.save(None)
+    return gathered

@@ -94,6 +94,12 @@ class _Tree:
     parents: dict[tuple[int, int], Any] = field(default_factory=dict)
     """element objgen → the element the tree puts it in (whatever its /P says)."""
     problems: list[str] = field(default_factory=list)
+    kids: dict[tuple[int, int], list[Any]] = field(default_factory=dict)
+    """element objgen → its kids, read once (a long /K array costs to read)."""
+
+    def kids_of(self, element: Any) -> list[Any]:
+        found = self.kids.get(element.objgen)
+        return _kids(element) if found is None else found
 
 
 def _walk(pdf: pikepdf.Pdf) -> _Tree:
@@ -113,7 +119,10 @@ def _walk(pdf: pikepdf.Pdf) -> _Tree:
         tree.elements.append(element)
         own = element.get("/Pg")
         page = pages.get(own.objgen, page) if own is not None else page
-        for kid in _kids(element):
+        kids = _kids(element)
+        if element.objgen != (0, 0):
+            tree.kids[element.objgen] = kids
+        for kid in kids:
             if isinstance(kid, int):
                 if page is None:
                     tree.problems.append(f"a {element.S} element holds MCID {kid} with no page")
@@ -153,20 +162,24 @@ def _parent_tree(root: Any) -> dict[int, Any]:
 
 
 def _text_of(
-    element: Any, texts: dict[tuple[int, int], str], pages: dict[Any, int], page: int
+    element: Any,
+    texts: dict[tuple[int, int], str],
+    pages: dict[Any, int],
+    page: int,
+    tree: _Tree | None = None,
 ) -> str:
     if "/ActualText" in element:
         return str(element.ActualText)
     own = element.get("/Pg")
     page = pages.get(own.objgen, page) if own is not None else page
     parts = []
-    for kid in _kids(element):
+    for kid in _kids(element) if tree is None else tree.kids_of(element):
         if isinstance(kid, int):
             parts.append(texts.get((page, kid), ""))
         elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
             parts.append(texts.get((pages.get(kid.Pg.objgen, page), int(kid.MCID)), ""))
         elif _is_element(kid):
-            parts.append(_text_of(kid, texts, pages, page))
+            parts.append(_text_of(kid, texts, pages, page, tree))
     return "".join(parts)
 
 
@@ -194,12 +207,12 @@ def _blocks(pdf: pikepdf.Pdf, tree: _Tree, scans: list[Scan]) -> list[tuple[str,
         role = _role(element, role_map)
         if role not in _BLOCKS:
             continue
-        if any(_is_element(k) and _role(k, role_map) in _BLOCKS for k in _kids(element)):
+        if any(_is_element(k) and _role(k, role_map) in _BLOCKS for k in tree.kids_of(element)):
             continue  # its blocks are listed themselves
         if role == "Figure":
             text = str(element.get("/Alt", element.get("/ActualText", "")))
         else:
-            text = _text_of(element, texts, pages, 0)
+            text = _text_of(element, texts, pages, 0, tree)
         # Line breaks and runs of spaces become one space; no-break spaces are typography.
         result.append((role, _BREAKS.sub(" ", text).strip(" \t\r\n\f")))
     return result
@@ -348,7 +361,7 @@ def _semantics(pdf: pikepdf.Pdf, tree: _Tree) -> Iterator[Finding]:
     # lists, figures
     for element in tree.elements:
         kind = role(element)
-        kids = [k for k in _kids(element) if _is_element(k)]
+        kids = [k for k in tree.kids_of(element) if _is_element(k)]
         if kind == "L":
             wrong = sorted({role(k) for k in kids} - {"LI", "L", "Caption"})
             if wrong:
