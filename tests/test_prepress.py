@@ -111,3 +111,14 @@ def test_finishing_twice_the_same_render_gives_the_same_bytes(
     )
     assert first != second
     assert finish_print_pdf(first) == finish_print_pdf(second)
+
+
+def test_objects_are_packed_in_object_streams(series_build: tuple[Project, Path, Report]) -> None:
+    """Smaller files, written faster (PDF/X-4 and PDF/UA-1 admit object streams); the XMP
+    metadata stays a stream of its own, readable by prepress tools."""
+    _, out, _ = series_build
+    for variant in ("print", "accessible"):
+        data = (out / variant / f"{REFERENCE}.pdf").read_bytes()
+        assert b"/ObjStm" in data, variant
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            assert b"pdfxid" in pdf.Root.Metadata.read_bytes() or variant == "accessible"

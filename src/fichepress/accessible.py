@@ -29,6 +29,7 @@ import pikepdf
 import tinyhtml5
 
 from fichepress.pdfscan import FontMetrics, Scan, font_metrics, scan_marks
+from fichepress.prepress import OBJECT_STREAMS
 
 LEAF_TYPES = {"P", "H1", "H2", "H3", "H4", "H5", "H6", "Lbl", "LBody", "Figure", "Caption"}
 BLOCK_TYPES = LEAF_TYPES | {
@@ -807,7 +808,7 @@ def repair(data: bytes, html: str | Element) -> tuple[bytes, list[Scan]]:
             out,
             deterministic_id=True,
             compress_streams=True,
-            object_stream_mode=pikepdf.ObjectStreamMode.generate,
+            object_stream_mode=OBJECT_STREAMS,
         )
     return out.getvalue(), marks
 
