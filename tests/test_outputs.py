@@ -7,6 +7,8 @@ import json
 import re
 import subprocess
 import sys
+import unicodedata
+from collections import Counter
 from pathlib import Path
 
 import pikepdf
@@ -18,7 +20,7 @@ from fichepress.load import load_series, load_sheet
 from fichepress.pdfscan import scan_page
 from fichepress.preflight import check_print
 from fichepress.project import Project
-from fichepress.uacheck import check_accessible
+from fichepress.uacheck import check_accessible, reading_text
 
 from .conftest import ROOT, copy_project
 from .helpers import missing_in_order, pdf_text, pdffonts, pdfua_findings, sheet_texts
@@ -302,3 +304,99 @@ def test_headings_and_bookmarks(series_build: tuple[Project, Path, Report]) -> N
         ]
         for page in pdf.pages:
             assert page.obj.Tabs == "/S"
+
+
+# --- the reference sheet, word for word --------------------------------------------------------
+
+PUBLISHED = ROOT / "tests" / "data" / "fiche-03-source.md"
+"""The text of the published sheet no. 3, as extracted from its PDF: what sheets/03 transcribes."""
+
+
+def _words(text: str) -> Counter[str]:
+    text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u00ad", "")
+    return Counter(word.lower() for word in re.findall(r"[\w']+", text))
+
+
+def test_the_reference_sheet_is_transcribed_word_for_word(
+    series_build: tuple[Project, Path, Report],
+) -> None:
+    """Every word of the published sheet is in ours (the funders' names as their logos'
+    alternative text), and ours adds only the series' running title and page numbers."""
+    project, out, _ = series_build
+    path = out / "accessible" / f"{REFERENCE}.pdf"
+    with pikepdf.open(path) as pdf:
+        alternatives = " ".join(text for role, text in reading_text(pdf) if role == "Figure")
+    ours = _words(pdf_text(path)) + _words(alternatives)
+    published = _words(PUBLISHED.read_text(encoding="utf-8"))
+    assert published - ours == Counter()
+    added = set(ours - published)
+    assert added <= set(_words(load_series(project).title)) | {"1", "2"}, added
+
+
+def test_the_readme_lists_the_libraries_ci_installs() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    command = re.search(r"apt-get install ([^\n]*(?:\\\n[^\n]*)*)", readme)
+    assert command is not None
+    for package in command.group(1).replace("\\\n", " ").split():
+        assert package in ci, package
+    assert "libharfbuzz-subset0" in command.group(1)
+    assert "five times slower" in readme
+
+
+def test_credits_and_copyright_close_the_last_page(
+    series_build: tuple[Project, Path, Report],
+) -> None:
+    """At the foot of the last page, below all the sheet's content: the funders' credit, then
+    the copyright; only the running footer comes after them."""
+    project, out, _ = series_build
+    series = load_series(project)
+    assert series.funders is not None
+    path = out / "accessible" / f"{REFERENCE}.pdf"
+    pages = subprocess.run(
+        ["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout.split("<page ")[1:]
+    last = pages[-1]
+    height = float(re.search(r'height="([\d.]+)"', last).group(1))  # type: ignore[union-attr]
+    words = [
+        (float(y), word.replace("\u2019", "'"))
+        for y, word in re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)"[^>]*>([^<]*)<', last)
+    ]
+    intro_y = min(y for y, word in words if word == series.funders.intro.split()[0])
+    assert intro_y > 0.8 * height
+    below = Counter(word for y, word in words if y >= intro_y)
+    expected = (
+        Counter(series.funders.intro.split())
+        + Counter(f"{series.copyright} - {series.licence}".split())
+        + Counter(series.title.replace("\u2019", "'").split())
+    )
+    # the running footer also prints the page number, "2 / 2"
+    assert below - expected == Counter({"2": 2, "/": 1}), below - expected
+    copyright_y = min(y for y, word in words if word == series.copyright.split()[0])
+    footer_y = min(y for y, word in words if word == series.title.split()[0] and y > intro_y)
+    assert intro_y < copyright_y < footer_y
+
+
+def test_the_other_sheets_reuse_the_references_or_say_they_are_examples() -> None:
+    """No bibliographic reference is invented in the name of a real person or organisation:
+    a resource of another sheet either reuses one of the reference sheet's, or says it is an
+    example (in its title, and its authors are fictitious)."""
+    project = Project(ROOT)
+    sheets = {p.stem: load_sheet(p, project).sheet for p in project.sheet_files()}
+    reference = sheets.pop(REFERENCE)
+    assert reference.selection is not None and reference.further_reading is not None
+    published = {r.title for g in reference.selection.groups for r in g.resources}
+    published_text = PUBLISHED.read_text(encoding="utf-8")
+    assert len(sheets) >= 2
+    for slug, sheet in sheets.items():
+        resources = (
+            [r for g in sheet.selection.groups for r in g.resources] if sheet.selection else []
+        )
+        for resource in resources:
+            if resource.title in published:
+                continue
+            assert resource.title.startswith("Exemple"), (slug, resource.title)
+            assert re.search(r"fictif|exemple", resource.authors, re.IGNORECASE), (slug, resource)
+        for cited in sheet.further_reading.references if sheet.further_reading else ():
+            text = cited.citation
+            assert text in published_text or re.search(r"[Ee]xemple|fictif", text), (slug, text)

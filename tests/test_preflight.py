@@ -878,3 +878,51 @@ def test_cli_not_a_pdf(tmp_path: Path) -> None:
     assert out.startswith(f"{path}: error FILE: not a readable PDF: ")
     assert len(out.splitlines()) == 1
     assert "Traceback" not in out + err
+
+
+def test_output_intent_of_a_condition_that_is_not_standard(good: bytes) -> None:
+    def change(pdf: pikepdf.Pdf) -> None:
+        pdf.Root.OutputIntents[0].OutputConditionIdentifier = pikepdf.String("Our own press")
+
+    finding = only_finding(mutated(good, change), "OUTPUT-INTENT")
+    assert (finding.page, finding.severity, finding.where) == (0, "warning", "Our own press")
+    assert "not a standard printing condition" in finding.what
+
+
+@pytest.mark.parametrize("identifier", ["FOGRA39", "FOGRA51", "CGATS21_CRPC6", "GRACoL2006"])
+def test_output_intent_standard_conditions_pass(good: bytes, identifier: str) -> None:
+    def change(pdf: pikepdf.Pdf) -> None:
+        pdf.Root.OutputIntents[0].OutputConditionIdentifier = pikepdf.String(identifier)
+
+    assert findings_of(mutated(good, change), "OUTPUT-INTENT") == []
+
+
+def test_annotations_a_link_on_the_printed_piece(good: bytes) -> None:
+    def change(pdf: pikepdf.Pdf) -> None:
+        link = pdf.make_indirect(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.Annot,
+                Subtype=pikepdf.Name.Link,
+                Rect=pikepdf.Array([100, 100, 200, 120]),
+                A=pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String("https://example.org")),
+            )
+        )
+        pdf.pages[1].obj.Annots = pikepdf.Array([link])
+
+    finding = only_finding(mutated(good, change), "ANNOTATIONS")
+    assert (finding.page, finding.severity) == (2, "error")
+    assert finding.what == "a Link annotation on the printed piece"
+
+
+def test_annotations_printer_marks_are_allowed(good: bytes) -> None:
+    def change(pdf: pikepdf.Pdf) -> None:
+        mark = pdf.make_indirect(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.Annot,
+                Subtype=pikepdf.Name.PrinterMark,
+                Rect=pikepdf.Array([-20, -20, -12, -12]),
+            )
+        )
+        pdf.pages[0].obj.Annots = pikepdf.Array([mark])
+
+    assert findings_of(mutated(good, change), "ANNOTATIONS") == []

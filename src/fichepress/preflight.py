@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
@@ -62,6 +63,14 @@ class Finding:
         page = f" page {self.page}" if self.page else ""
         where = f" ({self.where})" if self.where else ""
         return f"{file}: {self.severity} {self.rule}{page}: {self.what}{where}"
+
+
+STANDARD_CONDITION = re.compile(
+    r"FOGRA\d+|GRACoL|SWOP|CGATS|CRPC\d|PSO|IFRA\d+|JC\d+|Japan ?Color|SNAP|ISO ?12647",
+    re.IGNORECASE,
+)
+"""Names of the characterised printing conditions of the ICC's registry: an output intent
+naming none of them is for a condition the printer has to be asked about."""
 
 
 def _fmt(values: Iterable[float]) -> str:
@@ -126,6 +135,17 @@ def _document_rules(pdf: pikepdf.Pdf) -> list[Finding]:
         identifier = str(intent.get("/OutputConditionIdentifier", ""))
         if not identifier:
             findings.append(Finding(0, "OUTPUT-INTENT", "error", "no OutputConditionIdentifier"))
+        elif not STANDARD_CONDITION.search(identifier):
+            findings.append(
+                Finding(
+                    0,
+                    "OUTPUT-INTENT",
+                    "warning",
+                    "the output condition is not a standard printing condition of the ICC"
+                    " registry (FOGRA, GRACoL, SWOP, CGATS, PSO…): ask the printer",
+                    identifier,
+                )
+            )
         if not isinstance(profile, pikepdf.Stream):
             findings.append(Finding(0, "OUTPUT-INTENT", "error", "no embedded output profile"))
             continue
