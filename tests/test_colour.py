@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -102,3 +103,16 @@ def test_print_asset_dispatches_by_kind() -> None:
     jpeg, mime, _ = print_asset("photo.PNG", _png(Image.new("RGB", (4, 4))), {})
     assert mime == "image/jpeg" and jpeg.startswith(b"\xff\xd8")
     assert print_asset("font.ttf", b"data", {}) == (b"data", None, ())
+
+
+def test_the_profile_comes_with_its_licence_and_the_script_that_made_it() -> None:
+    """The profile is rebuilt by tools/make_icc_profile.sh from FOGRA39L.ti3 (Zlib licence)."""
+    root = Path(__file__).resolve().parent.parent
+    data = root / "src" / "fichepress" / "data"
+    licence = (data / "FOGRA39L-fichepress.icc.LICENSE").read_text(encoding="utf-8")
+    assert "zlib" in licence.lower() or "Zlib" in licence
+    script = (root / "tools" / "make_icc_profile.sh").read_text(encoding="utf-8")
+    assert "colprof -ql -nc" in script and "FOGRA39L.ti3" in script
+    assert "FOGRA39L-fichepress.icc" in script
+    # What the script writes into the profile names its origin.
+    assert b"FOGRA39L" in profile_bytes()
