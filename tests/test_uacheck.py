@@ -901,3 +901,31 @@ def test_cli_json(good: bytes, linked: bytes, tmp_path: Path) -> None:
             "where": "",
         },
     ]
+
+
+def test_figures_a_logo_tagged_as_a_paragraph(good: bytes) -> None:
+    """A logo's marked content held by a P: the picture cannot be given alternative text."""
+    finding = only_finding(mutated(good, _retag("/Figure", 1, "/P")), "UA-FIGURES")
+    assert (finding.page, finding.severity) == (2, "error")
+    assert finding.what == (
+        "a picture is tagged as P, not held by a Figure: it cannot be given alternative text"
+    )
+    assert finding.where.startswith("MCID ")
+
+
+def test_figures_a_picture_inside_a_figure_is_fine(good: bytes) -> None:
+    def change(pdf: pikepdf.Pdf) -> None:
+        figure = elements(pdf, "/Figure")[1]
+        kids = figure.K if isinstance(figure.K, Array) else Array([figure.K])
+        span = pdf.make_indirect(
+            Dictionary(Type=Name.StructElem, S=Name.Span, P=figure, Pg=figure.Pg, K=kids)
+        )
+        figure.K = Array([span])
+        tree = pdf.Root.StructTreeRoot.ParentTree.Nums
+        for index in range(1, len(tree), 2):
+            if isinstance(tree[index], Array):
+                for position, holder in enumerate(tree[index]):
+                    if holder is not None and holder.objgen == figure.objgen:
+                        tree[index][position] = span
+
+    assert check_accessible(mutated(good, change)) == []

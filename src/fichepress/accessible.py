@@ -661,6 +661,7 @@ def _rewrite_content(
                         if m not in artifacts
                     },
                     untagged=list(before.untagged),
+                    mcid_pictures=before.mcid_pictures - artifacts,
                 )
             )
             continue

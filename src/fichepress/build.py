@@ -205,10 +205,7 @@ class Builder:
 
         # The repair knows what it wrote in each page: the check reads the rest of the PDF.
         data, scans = repair(data, parsed)
-        known = {
-            index: PageMarks(tuple(s.mcid_order), dict(s.mcid_text), tuple(s.untagged))
-            for index, s in enumerate(scans)
-        }
+        known = {index: PageMarks.of(scan) for index, scan in enumerate(scans)}
         return data, self.check_pdf(variant, data, known) + self.contrast(rendered)
 
     def render(self, html: str, variant: Variant, shown: str, report: Report) -> Rendered | None:

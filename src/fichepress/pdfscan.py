@@ -306,6 +306,9 @@ class Scan:
     """The text of each marked-content sequence with an MCID, in the page's content."""
     mcid_order: list[int] = field(default_factory=list)
     """MCIDs in the order the page's content stream opens them."""
+    mcid_pictures: set[int] = field(default_factory=set)
+    """MCIDs whose marked content paints (paths, shadings, images, forms): with no text, a
+    picture (read by `scan_marks` only)."""
     untagged: list[str] = field(default_factory=list)
     """Painting outside any marked content (neither tagged nor an artifact)."""
 
@@ -853,14 +856,23 @@ class _MarkReader:
                     self.run(inner, xobject.get("/Resources"), f"form {operands[0]}")
                 elif not marked:
                     self.suspect = True
+                else:
+                    self._painted()
             elif not marked:  # a painting operator
                 self.suspect = True
+            else:
+                self._painted()
 
     def _font_metrics(self, font: Any) -> FontMetrics:
         key = font.objgen if font.is_indirect else id(font)
         if key not in self.metrics:
             self.metrics[key] = font_metrics(font)
         return self.metrics[key]
+
+    def _painted(self) -> None:
+        mcid = self._mcid()
+        if mcid is not None:
+            self.scan.mcid_pictures.add(mcid)
 
 
 def scan_marks(

@@ -9,7 +9,8 @@ Rules, each a short name in findings:
 - UA-ARTIFACT: nothing is painted outside marked content (decorations are artifacts);
 - UA-HEADINGS: one H1 per article, headings that do not skip a level;
 - UA-LISTS: L holds LI, LI holds Lbl and LBody;
-- UA-FIGURES: every Figure has alternative text;
+- UA-FIGURES: every Figure has alternative text; a picture (marked content that paints and
+  shows no text) is held by a Figure;
 - UA-LINKS: every link annotation sits in a Link element, with a description that makes sense
   out of context;
 - UA-BOOKMARKS: bookmarks for the H1 and H2 headings;
@@ -324,6 +325,29 @@ def _integrity(pdf: pikepdf.Pdf, tree: _Tree, scans: list[Scan]) -> Iterator[Fin
             )
 
 
+def _pictures(pdf: pikepdf.Pdf, tree: _Tree, scans: list[Scan]) -> Iterator[Finding]:
+    """Marked content that paints and shows no text is a picture: a Figure must hold it, or
+    its alternative text cannot be given (a logo tagged as a paragraph is read as nothing)."""
+    role_map = _role_map(pdf)
+    for index, scan in enumerate(scans):
+        for mcid in sorted(scan.mcid_pictures):
+            if scan.mcid_text.get(mcid, "").strip():
+                continue
+            element = tree.holds.get((index, mcid))
+            holders = []
+            while element is not None:
+                holders.append(_role(element, role_map))
+                element = tree.parents.get(element.objgen)
+            if holders and "Figure" not in holders:
+                yield _error(
+                    index + 1,
+                    "UA-FIGURES",
+                    f"a picture is tagged as {holders[0]}, not held by a Figure: it cannot be"
+                    " given alternative text",
+                    f"MCID {mcid}",
+                )
+
+
 def _semantics(pdf: pikepdf.Pdf, tree: _Tree) -> Iterator[Finding]:
     role_map = _role_map(pdf)
     roles = {element.objgen: _role(element, role_map) for element in tree.elements}
@@ -473,10 +497,24 @@ class PageMarks:
     order: tuple[int, ...]
     text: dict[int, str]
     untagged: tuple[str, ...]
+    pictures: tuple[int, ...] = ()
+    """MCIDs whose content paints (see `Scan.mcid_pictures`)."""
+
+    @classmethod
+    def of(cls, scan: Scan) -> PageMarks:
+        return cls(
+            tuple(scan.mcid_order),
+            dict(scan.mcid_text),
+            tuple(scan.untagged),
+            tuple(sorted(scan.mcid_pictures)),
+        )
 
     def scan(self) -> Scan:
         return Scan(
-            mcid_text=dict(self.text), mcid_order=list(self.order), untagged=list(self.untagged)
+            mcid_text=dict(self.text),
+            mcid_order=list(self.order),
+            untagged=list(self.untagged),
+            mcid_pictures=set(self.pictures),
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -484,6 +522,7 @@ class PageMarks:
             "order": list(self.order),
             "text": {str(k): v for k, v in self.text.items()},
             "untagged": list(self.untagged),
+            "pictures": list(self.pictures),
         }
 
     @classmethod
@@ -492,6 +531,7 @@ class PageMarks:
             tuple(int(m) for m in data["order"]),
             {int(k): str(v) for k, v in data["text"].items()},
             tuple(str(u) for u in data["untagged"]),
+            tuple(int(m) for m in data.get("pictures", ())),
         )
 
 
@@ -499,8 +539,7 @@ def page_marks(data: bytes) -> list[PageMarks]:
     """The marks of each page of a PDF."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
         metrics: dict[Any, FontMetrics] = {}
-        scans = [scan_marks(page, metrics) for page in pdf.pages]
-        return [PageMarks(tuple(s.mcid_order), dict(s.mcid_text), tuple(s.untagged)) for s in scans]
+        return [PageMarks.of(scan_marks(page, metrics)) for page in pdf.pages]
 
 
 def check_accessible(data: bytes, known: Mapping[int, PageMarks] | None = None) -> list[Finding]:
@@ -521,6 +560,7 @@ def check_accessible(data: bytes, known: Mapping[int, PageMarks] | None = None) 
             *_integrity(pdf, tree, scans),
             *_artifacts(scans),
             *_semantics(pdf, tree),
+            *_pictures(pdf, tree, scans),
             *_links(pdf, tree),
             *_bookmarks(pdf, _blocks(pdf, tree, scans)),
             *_text(scans),
