@@ -25,7 +25,7 @@ from fichepress.model import Sheet
 from fichepress.preflight import check_print
 from fichepress.project import Project
 from fichepress.typography import typeset, typeset_model
-from fichepress.uacheck import check_accessible, reading_text
+from fichepress.uacheck import _walk, check_accessible, reading_text
 
 from .conftest import copy_project
 from .helpers import pdfua_findings
@@ -207,12 +207,13 @@ def test_running_footers_carry_the_page_number_and_the_sheet(
             assert footer.rstrip().endswith(labels[page]), footer
 
 
+@pytest.mark.parametrize("variant", ["print", "accessible"])
 def test_bookmarks_one_per_sheet_with_its_sections(
-    collection: tuple[Project, Path, Report, dict[str, int]],
+    collection: tuple[Project, Path, Report, dict[str, int]], variant: str
 ) -> None:
     project, out, _, _ = collection
     sheets = sheets_of(project)
-    path = out / "accessible" / "collection.pdf"
+    path = out / variant / "collection.pdf"
     first = starts(path, sheets)
     with pikepdf.open(path) as pdf:
         pages: dict[Any, int] = {page.objgen: index for index, page in enumerate(pdf.pages)}
@@ -419,3 +420,39 @@ def test_gathering_leaves_out_what_does_not_match_or_leaves_its_folder(tmp_path:
         "print/bad.pdf does not match its sha256: left out",
         f"the collection part {part[:12]} does not match its sha256: left out",
     ]
+
+
+def test_the_cover_names_the_series_its_publisher_and_year(
+    collection: tuple[Project, Path, Report, dict[str, int]],
+) -> None:
+    project, out, _, _ = collection
+    series = load_series(project)
+    for variant in ("print", "accessible"):
+        cover = re.sub(r"\s+", " ", page_texts(out / variant / "collection.pdf")[0])
+        assert typeset(series.title, series.language) in cover, variant
+        # The publisher is set in letter-spaced capitals: pdftotext splits its letters.
+        assert series.publisher.name.upper().replace(" ", "") in cover.replace(" ", ""), variant
+        assert str(series.date.year if series.date else "") in cover, variant
+
+
+def test_the_colophon_holds_the_funders_logos_and_the_copyright(
+    collection: tuple[Project, Path, Report, dict[str, int]],
+) -> None:
+    project, out, _, _ = collection
+    series = load_series(project)
+    assert series.funders is not None
+    path = out / "accessible" / "collection.pdf"
+    colophon = re.sub(r"\s+", " ", page_texts(path)[-1])
+    assert series.copyright in colophon
+    assert typeset(series.funders.intro, series.language).rstrip(" :\u00a0\u202f") in colophon
+    with pikepdf.open(path) as pdf:
+        last = pdf.pages[-1].objgen
+        figures = [
+            str(element.get("/Alt", ""))
+            for element in _walk(pdf).elements
+            if element.get("/S") == "/Figure"
+            and element.get("/Pg") is not None
+            and element.Pg.objgen == last
+        ]
+    for funder in series.funders.organisations:
+        assert funder.alt in figures, funder.alt
