@@ -162,3 +162,25 @@ def test_the_typography_and_invisible_characters_need_no_complaint(project: Proj
     source.write_text(text, "utf-8")
     loaded = load_sheet(source, project)
     assert glyph_problems(loaded, "x", theme) == []
+
+
+def test_check_warns_of_a_kicker_too_long_for_the_layout(project: Project) -> None:
+    source = project.sheets / f"{REFERENCE}.yaml"
+    kicker = "Un élément clé pour des actions structurantes dans vos territoires."
+    text = source.read_text("utf-8").replace(f"kicker: {kicker}", f"kicker: {kicker * 3}")
+    source.write_text(text, "utf-8")
+    code, _, err = run("check", "--project", str(project.root))
+    assert code == 0
+    assert f"warning: sheets/{REFERENCE}.yaml:5:9: kicker: is 201 characters long; the" in err
+    assert "layout holds 130: shorten it" in err
+    code, _, _ = run("check", "--strict", "--project", str(project.root))
+    assert code == 1
+
+
+def test_check_refuses_a_logo_without_alternative_text(project: Project) -> None:
+    series = project.sheets / "series.yaml"
+    text = series.read_text("utf-8").replace("  alt: Communagir\n", '  alt: ""\n', 1)
+    series.write_text(text, "utf-8")
+    code, _, err = run("check", "--project", str(project.root))
+    assert code == 1
+    assert "error: sheets/series.yaml:7:8: publisher.alt:" in err
