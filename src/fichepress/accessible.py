@@ -28,7 +28,7 @@ from xml.etree.ElementTree import Element
 import pikepdf
 import tinyhtml5
 
-from fichepress.pdfscan import FontMetrics, Scan, font_metrics, scan_marks
+from fichepress.pdfscan import FontMetrics, Scan, metrics_of, scan_marks
 from fichepress.prepress import OBJECT_STREAMS
 
 LEAF_TYPES = {"P", "H1", "H2", "H3", "H4", "H5", "H6", "Lbl", "LBody", "Figure", "Caption"}
@@ -496,8 +496,7 @@ def _write(
 def _space_code(font: Any, known: dict[Any, FontMetrics]) -> bytes | None:
     """The bytes that draw a space in `font`, if its subset has one (`known`: the metrics
     already read, by font object)."""
-    key = font.objgen if font.is_indirect else id(font)
-    metrics = known.get(key) or known.setdefault(key, font_metrics(font))
+    metrics = metrics_of(font, known)
     for code, text in metrics.to_unicode.items():
         if text == " ":
             return code.to_bytes(2 if metrics.two_bytes else 1, "big")

@@ -333,12 +333,7 @@ class _Interpreter:
             self.scan.untagged.append(f"{paint.kind} in {paint.where} at {paint.bbox}")
 
     def _mcid(self) -> int | None:
-        for tag, mcid in reversed(self.marked):
-            if tag == "/Artifact":
-                return None
-            if mcid is not None:
-                return mcid
-        return None
+        return innermost_mcid(self.marked)
 
     def run(self, stream: Any, resources: Any, state: _State, where: str) -> None:
         if self.depth > 12:
@@ -368,9 +363,7 @@ class _Interpreter:
         key = font.objgen if font.is_indirect else id(font)
         if str(key) not in self.scan.fonts:
             self.scan.fonts[str(key)] = font
-        if key not in self.metrics:
-            self.metrics[key] = font_metrics(font)
-        return self.metrics[key]
+        return metrics_of(font, self.metrics)
 
     def _colour_use(
         self, operator: str, space: ColourSpace, values: tuple[float, ...], where: str
@@ -658,6 +651,27 @@ def heaviest_colour(shading: Any) -> tuple[float, ...]:
     return max(colours, key=sum) if colours else ()
 
 
+def innermost_mcid(marked: list[tuple[str, int | None]]) -> int | None:
+    """The MCID the content drawn now belongs to: that of the innermost marked-content
+    sequence with one, unless an artifact comes first (`marked`: open sequences, outermost
+    first, as (tag, MCID or None))."""
+    for tag, mcid in reversed(marked):
+        if tag == "/Artifact":
+            return None
+        if mcid is not None:
+            return mcid
+    return None
+
+
+def metrics_of(font: Any, cache: dict[Any, FontMetrics]) -> FontMetrics:
+    """The metrics of `font`, read once per font object (`cache`: shared by the pages and
+    the passes over one document)."""
+    key = font.objgen if font.is_indirect else id(font)
+    if key not in cache:
+        cache[key] = font_metrics(font)
+    return cache[key]
+
+
 def scan_page(page: pikepdf.Page, metrics: dict[Any, FontMetrics] | None = None) -> Scan:
     """What `page` paints, its form XObjects and patterns included. `metrics` caches the fonts'
     metrics across the pages of one document (fonts are keyed by their object number)."""
@@ -787,12 +801,7 @@ class _MarkReader:
         self.depth = 0
 
     def _mcid(self) -> int | None:
-        for tag, mcid in reversed(self.marked):
-            if tag == "/Artifact":
-                return None
-            if mcid is not None:
-                return mcid
-        return None
+        return innermost_mcid(self.marked)
 
     def run(self, instructions: Any, resources: Any, where: str) -> None:
         if self.depth > 12:
@@ -864,10 +873,7 @@ class _MarkReader:
                 self._painted()
 
     def _font_metrics(self, font: Any) -> FontMetrics:
-        key = font.objgen if font.is_indirect else id(font)
-        if key not in self.metrics:
-            self.metrics[key] = font_metrics(font)
-        return self.metrics[key]
+        return metrics_of(font, self.metrics)
 
     def _painted(self) -> None:
         mcid = self._mcid()
