@@ -14,6 +14,7 @@ import pytest
 from fichepress import accessible
 from fichepress.accessible import StructureError, expected_tree, finish_accessible_pdf
 from fichepress.build import Builder, Report, build
+from fichepress.collection import build_collection
 from fichepress.load import load_series, load_sheet
 from fichepress.pdfscan import scan_marks
 from fichepress.project import Project
@@ -298,3 +299,46 @@ def test_content_unlike_weasyprints_is_parsed_and_written_again(project: Project
     with pikepdf.open(io.BytesIO(data)) as pdf:
         assert b"% a comment" not in pdf.pages[0].obj.Contents.read_bytes()  # written again
     assert check_accessible(data) == []
+
+
+def test_the_build_compares_each_accessible_pdf_with_its_source(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A repair that lost the pull quote's BlockQuote: the tree is sound, only the comparison
+    with the HTML can tell. The build says so for the sheet and for its part of the
+    collection, and `--strict` does not publish it."""
+    repair = accessible.repair
+
+    def losing_the_quote(data: bytes, html: Any) -> tuple[bytes, Any]:
+        fixed, scans = repair(data, html)
+        with pikepdf.open(io.BytesIO(fixed)) as pdf:
+            stack = [pdf.Root.StructTreeRoot]
+            while stack:
+                element = stack.pop()
+                if element.get("/S") == "/BlockQuote":
+                    element.S = pikepdf.Name.Div
+                kids = element.get("/K")
+                if isinstance(kids, pikepdf.Array):
+                    stack += [k for k in kids if isinstance(k, pikepdf.Dictionary) and "/S" in k]
+            out = io.BytesIO()
+            pdf.save(out)
+        return out.getvalue(), scans
+
+    monkeypatch.setattr(accessible, "repair", losing_the_quote)
+    report = build(project, tmp_path / "out", jobs=1)
+    assert report.ok
+    lines = [str(w) for w in report.warnings if "UA-SOURCE" in str(w)]
+    expected = "is tagged P; the source makes it BlockQuote > P"
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"sheets/{REFERENCE}.yaml: accessible PDF check: error UA-SOURCE")
+    assert expected in lines[0]
+    assert not [str(w) for w in report.warnings if "UA-SOURCE" not in str(w)]
+    whole = build_collection(project, tmp_path / "out", jobs=1, variants=["accessible"])
+    assert [str(w) for w in whole.warnings] == [
+        f"sheets/series.yaml: accessible collection: sheets/{REFERENCE}.yaml: check: error"
+        f' UA-SOURCE page 1: "Exercice tantôt périlleux, tantôt fabuleux, sortir des vases…"'
+        f" {expected}"
+    ]
+    strict = build(project, tmp_path / "strict", jobs=1, strict=True, variants=["accessible"])
+    assert not strict.ok
+    assert not (tmp_path / "strict" / "accessible" / f"{REFERENCE}.pdf").exists()

@@ -19,12 +19,15 @@ import pytest
 from click.testing import CliRunner
 from pikepdf import Array, Dictionary, Name, String
 
-from fichepress.build import Report
+from fichepress.build import Builder, Report
 from fichepress.cli import main
+from fichepress.load import load_sheets
 from fichepress.pdfscan import parse_to_unicode, scan_page
 from fichepress.preflight import Finding
 from fichepress.project import Project
-from fichepress.uacheck import check_accessible, reading_text
+from fichepress.uacheck import Block, check_accessible, reading_text
+
+from .conftest import ROOT
 
 REFERENCE = "03-strategie-globale"
 LINKED = "01-partir-du-territoire"
@@ -929,3 +932,211 @@ def test_figures_a_picture_inside_a_figure_is_fine(good: bytes) -> None:
                         tree[index][position] = span
 
     assert check_accessible(mutated(good, change)) == []
+
+
+# --- UA-ORDER and UA-SOURCE: the PDF reads as its source -------------------------------------
+
+QUOTE = "Exercice tantôt périlleux, tantôt fabuleux, sortir des vases…"
+COPYRIGHT = "© 2019 Communagir - Tous droits réservés"
+
+
+@pytest.fixture(scope="module")
+def source(series_build: tuple[Project, Path, Report]) -> list[Block]:
+    """The blocks the reference sheet's accessible PDF must read as, from its HTML."""
+    project, out, _ = series_build
+    sources, problems = load_sheets(project, [project.sheets / f"{REFERENCE}.yaml"])
+    assert problems == []
+    return Builder(project, out).source_blocks(sources[0].sheet)
+
+
+def against(data: bytes, source: list[Block]) -> list[tuple[str, int, str]]:
+    return [(f.rule, f.page, f.what) for f in check_accessible(data, source=source)]
+
+
+def test_source_the_blocks_of_the_reference_sheet(source: list[Block]) -> None:
+    kinds = [block.kind for block in source]
+    assert kinds[:3] == ["P", "H1", "P"]
+    assert kinds.count("BlockQuote > P") == 1
+    assert kinds.count("L > LI > LBody") == 4  # the labelled list
+    assert kinds.count("L > LI > LBody > P") == 12  # six resources: title, then what it is
+    assert kinds[-4:] == ["P", "Figure", "Figure", "P"]  # credit, two logos, copyright
+    assert source[-1].text == COPYRIGHT
+
+
+def test_source_the_good_pdfs_read_as_their_source(good: bytes, source: list[Block]) -> None:
+    assert against(good, source) == []
+
+
+def test_source_a_pull_quote_not_tagged_as_a_blockquote(good: bytes, source: list[Block]) -> None:
+    data = mutated(good, _retag("/BlockQuote", 0, "/Div"))
+    assert check_accessible(data) == []  # nothing else can tell a quote from a paragraph
+    assert against(data, source) == [
+        ("UA-SOURCE", 1, f'"{QUOTE}" is tagged P; the source makes it BlockQuote > P'),
+    ]
+
+
+def test_source_credits_read_before_the_content(good: bytes, source: list[Block]) -> None:
+    """The credits (the last section, on page 2) moved to the front of the article."""
+
+    def change(pdf: pikepdf.Pdf) -> None:
+        article = elements(pdf, "/Art")[0]
+        credits_ = article.K[len(article.K) - 1]
+        del article.K[len(article.K) - 1]
+        article.K.insert(0, credits_)
+
+    data = mutated(good, change)
+    order = [f for f in check_accessible(data) if f.rule == "UA-ORDER"]
+    assert [(f.page, f.severity) for f in order] == [(2, "error")]
+    assert order[0].what == (
+        f'"{COPYRIGHT}" (page 2) is read before "{SERIES_LINE[:60]}…" (page 1): the reading'
+        " order does not follow the pages"
+    )
+    found = against(data, source)
+    assert {rule for rule, _, _ in found} == {"UA-ORDER", "UA-SOURCE"}
+    assert ("UA-SOURCE", 2, f'"{COPYRIGHT}" is read out of the source\'s order') in found
+    assert sum(what.endswith("out of the source's order") for _, _, what in found) == 4
+
+
+def _split(pdf: pikepdf.Pdf) -> None:
+    """Cut the third paragraph of the body in two elements, as WeasyPrint does at a page
+    break, keeping the ParentTree right."""
+    paragraph = next(p for p in elements(pdf, "/P") if len(kids(p)) == 15)
+    parent = paragraph.P
+    rest = kids(paragraph)[8:]
+    paragraph.K = Array(kids(paragraph)[:8])
+    second = pdf.make_indirect(
+        Dictionary(Type=Name.StructElem, S=Name.P, P=parent, Pg=paragraph.Pg, K=Array(rest))
+    )
+    position = next(i for i, k in enumerate(parent.K) if k.objgen == paragraph.objgen)
+    parent.K.insert(position + 1, second)
+    holders = parent_tree_entry(pdf, 0)
+    for mcid in rest:
+        holders[int(mcid)] = second
+
+
+def test_source_a_paragraph_cut_in_two_elements(good: bytes, source: list[Block]) -> None:
+    data = mutated(good, _split)
+    assert check_accessible(data) == []  # a sound tree, but two paragraphs for one
+    ((rule, page, what),) = against(data, source)
+    assert (rule, page) == ("UA-SOURCE", 1)
+    assert what.startswith('"Diversifier les cibles et combiner les types de solutions')
+    assert what.endswith(
+        "is 2 elements, not one: a block must stay one element across page and column breaks"
+    )
+
+
+def test_source_a_text_that_is_not_the_source(good: bytes, source: list[Block]) -> None:
+    def change(pdf: pikepdf.Pdf) -> None:
+        elements(pdf, "/H3")[0].ActualText = String("Des outils")
+
+    assert against(mutated(good, change), source) == [
+        ("UA-SOURCE", 2, '"Des outils" is read where the source has "Des outils pratiques"'),
+    ]
+
+
+def test_source_a_block_left_out_of_the_tree(good: bytes, source: list[Block]) -> None:
+    def change(pdf: pikepdf.Pdf) -> None:
+        quote = elements(pdf, "/BlockQuote")[0]
+        parent = quote.P
+        parent.K = Array([k for k in parent.K if k.objgen != quote.objgen])
+
+    found = against(mutated(good, change), source)
+    assert ("UA-SOURCE", 0, f'"{QUOTE}" from the source is not in the structure tree') in found
+    assert {rule for rule, _, _ in found} == {"UA-SOURCE", "UA-TREE"}  # its MCIDs, orphans
+
+
+def test_source_a_block_the_source_does_not_have(good: bytes, source: list[Block]) -> None:
+    assert against(good, source[:-1]) == [
+        ("UA-SOURCE", 2, f'the tree holds "{COPYRIGHT}", which the source does not'),
+    ]
+
+
+def test_cli_source_compares_the_pdf_with_its_sheet(good: bytes, tmp_path: Path) -> None:
+    path, broken = tmp_path / "good.pdf", tmp_path / "broken.pdf"
+    path.write_bytes(good)
+    broken.write_bytes(mutated(good, _retag("/BlockQuote", 0, "/Div")))
+    sheet = Project(ROOT).sheets / f"{REFERENCE}.yaml"
+    project = ("--project", str(ROOT))
+    assert run(*project, "--source", str(sheet), str(path)) == (0, f"{path}: no findings\n", "")
+    code, out, _ = run(*project, "--source", str(sheet), str(broken))
+    assert code == 1
+    assert out == (
+        f'{broken}: error UA-SOURCE page 1: "{QUOTE}" is tagged P; the source makes it'
+        " BlockQuote > P\n"
+    )
+    other = Project(ROOT).sheets / f"{LINKED}.yaml"
+    code, out, _ = run(*project, "--source", str(other), str(path))
+    assert code == 1
+    assert "UA-SOURCE" in out
+    code, _, err = run(*project, "--source", str(sheet), str(path), str(broken))
+    assert code == 2
+    assert "--source goes with one PDF only" in err
+
+
+# --- UA-CONTRAST: text on its background, as painted ----------------------------------------
+
+
+def _recolour(old: bytes, new: bytes) -> Callable[[pikepdf.Pdf], None]:
+    """Replace a fill colour operator everywhere on page 1."""
+
+    def change(pdf: pikepdf.Pdf) -> None:
+        content = pdf.pages[0].obj.Contents
+        data = content.read_bytes()
+        assert old in data
+        content.write(data.replace(old, new))
+
+    return change
+
+
+def contrast_of(data: bytes) -> list[Finding]:
+    return [f for f in check_accessible(data, contrast=True) if f.rule == "UA-CONTRAST"]
+
+
+def test_contrast_the_good_pdfs_pass(good: bytes, linked: bytes) -> None:
+    assert check_accessible(good, contrast=True) == []
+    assert check_accessible(linked, contrast=True) == []
+
+
+def test_contrast_a_border_is_not_a_background(good: bytes) -> None:
+    """The pull quote is framed by a red border, painted as a ring around its text: the text
+    is on white paper, not on red."""
+    with open_pdf(good) as pdf:
+        paints = scan_page(pdf.pages[0]).paints
+    quote = next(p for p in paints if p.kind == "text" and p.text.startswith("Exercice"))
+    rings = [p for p in paints if p.kind == "fill" and not p.solid]
+    assert any(
+        r.bbox[0] <= quote.bbox[0] and quote.bbox[2] <= r.bbox[2] and r.bbox[1] <= quote.bbox[1]
+        for r in rings
+    )
+    assert contrast_of(good) == []
+
+
+def test_contrast_pale_body_text(good: bytes) -> None:
+    data = mutated(good, _recolour(b"0.101961 0.101961 0.101961 rg", b"0.6 0.6 0.6 rg"))
+    assert check_accessible(data) == []  # the build checks contrast from the layout instead
+    findings = contrast_of(data)
+    assert [(f.page, f.severity) for f in findings] == [(1, "error")]
+    assert findings[0].what == (
+        "text in #999999 on #ffffff has a contrast of 2.85:1, under the 4.5:1 of WCAG AA"
+    )
+    assert findings[0].where.startswith('"')
+
+
+def test_contrast_text_on_a_coloured_band(good: bytes) -> None:
+    """The title is white on the navy band: a navy-ish title is measured against the band,
+    where against the white paper it would pass."""
+    data = mutated(good, _recolour(b"1 1 1 rg", b"0.2 0.3 0.45 rg"))
+    whats_ = [f.what for f in contrast_of(data)]
+    assert whats_
+    title = [what for what in whats_ if " in #334c73 " in what]
+    assert title
+    assert all(" on #1d3557 " in what for what in title), whats_
+    assert any(what.startswith("large text in #334c73") for what in title)
+
+
+def test_cli_preflight_checks_contrast(good: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "pale.pdf"
+    path.write_bytes(mutated(good, _recolour(b"0.101961 0.101961 0.101961 rg", b"0.6 0.6 0.6 rg")))
+    code, out, _ = run(str(path))
+    assert code == 1
+    assert "error UA-CONTRAST page 1: text in #999999 on #ffffff" in out

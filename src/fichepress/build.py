@@ -32,6 +32,7 @@ from fichepress.workers import InlinePool, Pool, WorkerFailed, WorkerPool, defau
 
 if TYPE_CHECKING:
     from fichepress.pdf import Rendered, Renderer
+    from fichepress.uacheck import Block
 
 MANIFEST = "manifest.json"
 
@@ -173,17 +174,30 @@ class Builder:
         return finish_accessible_pdf(data, html)
 
     def check_pdf(
-        self, variant: Variant, data: bytes, known: Mapping[int, Any] | None = None
+        self,
+        variant: Variant,
+        data: bytes,
+        known: Mapping[int, Any] | None = None,
+        source: Sequence[Block] | None = None,
     ) -> list[str]:
         """What the checks of a variant find in a finished PDF, as lines (`known`: the results
-        of pages checked already, see `check_print` and `check_accessible`)."""
+        of pages checked already, see `check_print` and `check_accessible`; `source`: the
+        blocks an accessible PDF must read as)."""
         if variant == "print":
             from fichepress.preflight import check_print
 
             return [f"preflight: {f.line('')[2:]}" for f in check_print(data, known)]
         from fichepress.uacheck import check_accessible
 
-        return [f"check: {f.line('')[2:]}" for f in check_accessible(data, known)]
+        findings = check_accessible(data, known, source=source)
+        return [f"check: {f.line('')[2:]}" for f in findings]
+
+    def source_blocks(self, sheet: Sheet) -> list[Block]:
+        """The blocks the accessible PDF of a sheet must read as, from its HTML."""
+        from fichepress.accessible import expected_tree
+        from fichepress.uacheck import source_blocks
+
+        return source_blocks(expected_tree(self.sheet_html(sheet, "accessible")))
 
     def contrast(self, rendered: Rendered) -> list[str]:
         """Text colours on their backgrounds under WCAG AA, named by swatch."""
@@ -200,13 +214,14 @@ class Builder:
         if variant == "print":
             data = self.finish_pdf(variant, data, parsed)
             return data, self.check_pdf(variant, data)
-        from fichepress.accessible import repair
-        from fichepress.uacheck import PageMarks
+        from fichepress.accessible import expected_tree, repair
+        from fichepress.uacheck import PageMarks, source_blocks
 
         # The repair knows what it wrote in each page: the check reads the rest of the PDF.
         data, scans = repair(data, parsed)
         known = {index: PageMarks.of(scan) for index, scan in enumerate(scans)}
-        return data, self.check_pdf(variant, data, known) + self.contrast(rendered)
+        source = source_blocks(expected_tree(parsed))
+        return data, self.check_pdf(variant, data, known, source) + self.contrast(rendered)
 
     def render(self, html: str, variant: Variant, shown: str, report: Report) -> Rendered | None:
         """WeasyPrint's PDF of `html`, or None with the problem in `report`."""

@@ -12,13 +12,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from fichepress import __version__, stamp
 from fichepress.errors import BuildFailed, FichepressError
 from fichepress.project import Project
+
+if TYPE_CHECKING:
+    from fichepress.uacheck import Block
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -621,16 +624,35 @@ def new(project_dir: Path | None, title: str, number: int | None) -> None:
     default="auto",
     help="Rules to apply: print (PDF/X-4), accessible (PDF/UA-1), or auto from the file.",
 )
-def preflight(files: tuple[Path, ...], output_format: str, profile: str) -> None:
+@click.option(
+    "--source",
+    "sheet",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The sheet (YAML) the accessible PDF was built from: its blocks, their order, roles"
+    " and text are compared with the PDF's. One FILE only.",
+)
+@project_option
+def preflight(
+    files: tuple[Path, ...],
+    output_format: str,
+    profile: str,
+    sheet: Path | None,
+    project_dir: Path | None,
+) -> None:
     """Check PDFs: print ones as a print shop would (PDF/X-4, CMYK, ink, bleed, marks, fonts,
     images), accessible ones as PDF/UA-1 requires (tags, tree, headings, lists, figures, links,
-    language, bookmarks, text).
+    language, bookmarks, text, reading order, contrast as painted).
 
     Prints one line per finding (rule, page, what, where); exits with 1 if any is an error.
     """
     from fichepress.preflight import as_json, check_file
 
-    results = {str(path): check_file(path, profile) for path in files}
+    source = None
+    if sheet is not None:
+        if len(files) != 1:
+            raise click.UsageError("--source goes with one PDF only")
+        source = _source_blocks(_project(project_dir), sheet)
+    results = {str(path): check_file(path, profile, source) for path in files}
     if output_format == "json":
         click.echo(as_json(results))
     else:
@@ -643,6 +665,18 @@ def preflight(files: tuple[Path, ...], output_format: str, profile: str) -> None
     errors = sum(f.severity == "error" for findings in results.values() for f in findings)
     if errors:
         raise FichepressError(f"{errors} error{'s' if errors > 1 else ''} in {len(files)} file(s)")
+
+
+def _source_blocks(project: Project, path: Path) -> list[Block]:
+    """The blocks the accessible PDF of the sheet at `path` must read as."""
+    from fichepress.build import Builder
+    from fichepress.errors import InvalidSource
+    from fichepress.load import load_sheets
+
+    sources, problems = load_sheets(project, [path.resolve()])
+    if problems:
+        raise InvalidSource(problems)
+    return Builder(project, project.root / "build").source_blocks(sources[0].sheet)
 
 
 @main.command()

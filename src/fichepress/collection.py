@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import Element
 
 import pikepdf
 
@@ -157,22 +158,39 @@ def render_part(builder: Builder, spec: PartSpec, sheets: Sequence[SheetSource])
     rendered = builder.render(html, spec.variant, shown, report)
     if rendered is None:
         return {"problems": [str(p) for p in report.problems], "pages": 0}
+    parsed = html if rendered.tree is None else rendered.tree
     try:
-        data = builder.finish_pdf(
-            spec.variant, rendered.data, html if rendered.tree is None else rendered.tree
-        )
+        data = builder.finish_pdf(spec.variant, rendered.data, parsed)
     except StructureError as error:
         return {"problems": [f"{shown}: its structure could not be repaired: {error}"], "pages": 0}
     fragments = Fragments(builder.out)
-    write_atomic(
-        fragments.results_path(spec.digest), json.dumps(page_results(spec.variant, data)).encode()
-    )
+    results = page_results(spec.variant, data)
+    write_atomic(fragments.results_path(spec.digest), json.dumps(results).encode())
     write_atomic(fragments.path(spec.digest), data)
     notes = [f"{shown}: {note}" for note in rendered.warnings]
     if spec.variant == "accessible":
+        notes += [
+            f"{shown}: {line}" for line in _source_findings(data, parsed, results, spec.first_page)
+        ]
         notes += [f"{shown}: {line}" for line in builder.contrast(rendered)]
     sha256 = hashlib.sha256(data).hexdigest()
     return {"pages": rendered.pages, "notes": notes, "problems": [], "sha256": sha256}
+
+
+def _source_findings(
+    data: bytes, html: str | Element, results: list[dict[str, Any]], first_page: int | None
+) -> list[str]:
+    """How an accessible part reads against its HTML (the joined collection is checked whole,
+    but knows no source); pages as the collection numbers them, from `first_page`."""
+    from fichepress.accessible import expected_tree
+    from fichepress.uacheck import PageMarks, check_source, source_blocks
+
+    known = {index: PageMarks.from_json(page) for index, page in enumerate(results)}
+    findings = check_source(data, source_blocks(expected_tree(html)), known)
+    if first_page is not None:
+        shift = first_page - 1
+        findings = [replace(f, page=f.page + shift) if f.page else f for f in findings]
+    return [f"check: {finding.line('')[2:]}" for finding in findings]
 
 
 def page_results(variant: Variant, data: bytes) -> list[dict[str, Any]]:

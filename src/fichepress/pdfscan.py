@@ -146,6 +146,12 @@ class Paint:
     """For text: how many glyphs."""
     font_size: float = 0.0
     """For text: the size of the glyphs on the page, in points."""
+    bold: bool = False
+    """For text: in a bold (or heavier) font."""
+    solid: bool = True
+    """For fills: one subpath, which covers its box (a ring, such as a border, does not)."""
+    text: str = ""
+    """For text in marked content: the characters shown (tagged PDFs only, as it costs)."""
     pixels: tuple[int, int] = (0, 0)
     """For images: width and height in pixels."""
     size: tuple[float, float] = (0.0, 0.0)
@@ -208,6 +214,9 @@ class FontMetrics:
     ascent: float
     descent: float
     to_unicode: dict[int, str] = field(default_factory=dict)
+    bold: bool = False
+    """Bold or heavier, from the descriptor's FontWeight or ForceBold flag, or the font's
+    name (for the large-text threshold of contrast rules)."""
 
     def codes(self, data: bytes) -> tuple[int, ...]:
         """The character codes of a string shown with this font."""
@@ -258,7 +267,21 @@ def font_metrics(font: Any) -> FontMetrics:
     descent = float(descriptor.get("/Descent", -200)) if descriptor else -200.0
     cmap = font.get("/ToUnicode")
     to_unicode = parse_to_unicode(cmap.read_bytes()) if isinstance(cmap, pikepdf.Stream) else {}
-    return FontMetrics(two, widths, default, ascent / 1000, descent / 1000, to_unicode)
+    return FontMetrics(
+        two, widths, default, ascent / 1000, descent / 1000, to_unicode, _bold(font, descriptor)
+    )
+
+
+_HEAVY = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
+
+
+def _bold(font: Any, descriptor: Any) -> bool:
+    if descriptor:
+        if float(descriptor.get("/FontWeight", 0)) >= 600:
+            return True
+        if int(descriptor.get("/Flags", 0)) & (1 << 18):  # ForceBold
+            return True
+    return bool(_HEAVY.search(str(font.get("/BaseFont", ""))))
 
 
 _HEX = re.compile(rb"<([0-9a-fA-F]*)>")
@@ -374,6 +397,9 @@ class _Interpreter:
         stack: list[_State] = []
         path: list[Any] = []
         """The coordinates of the current path in user space, x and y in turn, as read."""
+        subpaths = 0
+        """How many subpaths (m, re) it has: a fill of one covers its box, a border (a ring
+        filled between two rectangles) does not."""
         clipping = False
         text_matrix: Matrix = IDENTITY
         line_matrix: Matrix = IDENTITY
@@ -422,11 +448,15 @@ class _Interpreter:
                 else:
                     state.fill = numbers
             # --- paths ---
-            elif op in ("m", "l", "c", "v", "y"):
+            elif op in ("l", "c", "v", "y"):
                 path.extend(operands)  # converted when the path is painted, all at once
+            elif op == "m":
+                path.extend(operands)
+                subpaths += 1
             elif op == "re":
                 x, y, w, h = (float(v) for v in operands)
                 path += (x, y, x + w, y + h)
+                subpaths += 1
             elif op in ("f", "F", "f*", "B", "B*", "b", "b*", "S", "s"):
                 if path:
                     box = _path_box(path, state.ctm)
@@ -434,16 +464,18 @@ class _Interpreter:
                         space, colour = state.fill_space, state.fill
                         if space.family == "pattern" and state.fill_shading is not None:
                             space, colour = state.fill_shading
-                        self._paint(Paint("fill", box, space, colour, where))
+                        self._paint(Paint("fill", box, space, colour, where, solid=subpaths <= 1))
                     if op in ("S", "s", "B", "B*", "b", "b*"):
                         half = state.line_width * math.hypot(state.ctm[0], state.ctm[1]) / 2
                         grown = (box[0] - half, box[1] - half, box[2] + half, box[3] + half)
                         self._paint(Paint("stroke", grown, state.stroke_space, state.stroke, where))
                 path, clipping = self._end_path(path, clipping, state), False
+                subpaths = 0
             elif op in ("W", "W*"):
                 clipping = True
             elif op in ("n",):
                 path, clipping = self._end_path(path, clipping, state), False
+                subpaths = 0
             elif op == "sh":
                 shading = resources.get("/Shading", {}).get(str(operands[0]))
                 if shading is not None:
@@ -521,6 +553,7 @@ class _Interpreter:
         codes = metrics.codes(data)
         glyphs = len(codes)
         mcid = self._mcid()
+        shown = ""
         if mcid is not None and state.render_mode != 3:
             shown = "".join(map(metrics.to_unicode.get, codes, repeat("\ufffd")))
             self.scan.mcid_text[mcid] = self.scan.mcid_text.get(mcid, "") + shown
@@ -543,6 +576,8 @@ class _Interpreter:
                         where,
                         glyphs=glyphs,
                         font_size=printed_size,
+                        bold=metrics.bold,
+                        text=shown,
                     )
                 )
             if state.render_mode in (1, 2, 5, 6):
@@ -555,6 +590,8 @@ class _Interpreter:
                         where,
                         glyphs=glyphs,
                         font_size=printed_size,
+                        bold=metrics.bold,
+                        text=shown,
                     )
                 )
         return multiply((1, 0, 0, 1, advance, 0), text_matrix)

@@ -25,16 +25,19 @@ import io
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pikepdf
 from PIL import Image, ImageMath
 
 from fichepress.model import MAX_INK
 from fichepress.pdfscan import Box, FontMetrics, Paint, Scan, iter_pages, scan_page
+
+if TYPE_CHECKING:
+    from fichepress.uacheck import Block
 
 MM = 72 / 25.4
 BLEED = 3 * MM
@@ -540,9 +543,12 @@ def profile_of(data: bytes) -> Literal["print", "accessible"]:
         return "accessible" if xmp.get("pdfuaid:part") else "print"
 
 
-def check_file(path: Path, profile: str = "auto") -> list[Finding]:
+def check_file(
+    path: Path, profile: str = "auto", source: Sequence[Block] | None = None
+) -> list[Finding]:
     """The findings for a PDF file (print or accessible rules; `auto` reads its claims);
-    an unreadable file is one finding."""
+    an unreadable file is one finding. An accessible PDF is also checked for contrast as
+    painted, and against `source` (the blocks it must read as) when given."""
     from fichepress.uacheck import check_accessible
 
     try:
@@ -550,7 +556,9 @@ def check_file(path: Path, profile: str = "auto") -> list[Finding]:
         chosen = profile_of(data) if profile == "auto" else profile
     except (OSError, pikepdf.PdfError) as error:
         return [Finding(0, "FILE", "error", f"not a readable PDF: {error}")]
-    return check_accessible(data) if chosen == "accessible" else check_print(data)
+    if chosen == "accessible":
+        return check_accessible(data, source=source, contrast=True)
+    return check_print(data)
 
 
 def as_json(results: dict[str, list[Finding]]) -> str:

@@ -15,24 +15,38 @@ Rules, each a short name in findings:
   out of context;
 - UA-BOOKMARKS: bookmarks for the H1 and H2 headings;
 - UA-TABS: tab order follows the structure (/Tabs /S) on every page;
-- UA-TEXT: every glyph has Unicode, no word cut by hyphenation.
+- UA-TEXT: every glyph has Unicode, no word cut by hyphenation;
+- UA-ORDER: the reading order follows the pages (a block read after those of a later page,
+  such as credits put first in the tree but printed last, is out of order);
+- UA-SOURCE (when the source is known: the build, or `preflight --source`): the blocks read
+  in order are the source's, one element per block however many pages it crosses, with the
+  source's roles (a pull quote is a BlockQuote, a list item an LI) and its very text;
+- UA-CONTRAST (when asked, by `preflight`): text painted on its background, as the PDF paints
+  them, meets WCAG 2.1 AA (4.5:1, 3:1 for large text).
 """
 
 from __future__ import annotations
 
+import difflib
 import io
 import re
-from collections.abc import Iterator, Mapping
+import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pikepdf
 
-from fichepress.pdfscan import FontMetrics, Scan, scan_marks
+from fichepress.contrast import RGB, Pair
+from fichepress.pdfscan import Box, ColourSpace, FontMetrics, Scan, scan_marks, scan_page
 from fichepress.preflight import Finding
+
+if TYPE_CHECKING:
+    from fichepress.accessible import Expected
 
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _SPACE = re.compile(r"\s+")
+WHITE: RGB = (255, 255, 255)
 _BREAKS = re.compile(r"[ \t\r\n\f]+")
 MEANINGLESS_LINKS = {
     "ici",
@@ -490,6 +504,247 @@ def _text(scans: list[Scan]) -> Iterator[Finding]:
             )
 
 
+# --- reading order and source ------------------------------------------------------------
+
+SEMANTIC = {"BlockQuote", "L", "LI", "LBody", "Caption", "Figure", "P"} | {
+    f"H{level}" for level in range(1, 7)
+}
+"""The roles a block's path is made of: grouping elements (Document, Part, Art, Sect, Div)
+and list labels (which a theme may or may not draw) are left out."""
+
+
+@dataclass(frozen=True)
+class Block:
+    """A block as a reader meets it: its path of roles (outermost first) and its text."""
+
+    path: tuple[str, ...]
+    text: str
+    page: int = 0
+    """1-based page where it starts, 0 for the source's."""
+
+    @property
+    def key(self) -> str:
+        return _key(self.text)
+
+    @property
+    def shown(self) -> str:
+        text = _SPACE.sub(" ", self.text).strip()
+        return f'"{text[:60]}…"' if len(text) > 60 else f'"{text}"'
+
+    @property
+    def kind(self) -> str:
+        return " > ".join(self.path)
+
+
+def _key(text: str) -> str:
+    """Text as compared: without spaces and the format characters that print nothing."""
+    return "".join(
+        c for c in text if not c.isspace() and unicodedata.category(c) != "Cf"
+    ).casefold()
+
+
+def source_blocks(expected: Expected) -> list[Block]:
+    """The blocks the source (the HTML's expected tree, see `accessible.expected_tree`) calls
+    for, in reading order."""
+    blocks: list[Block] = []
+
+    def visit(node: Expected, path: tuple[str, ...]) -> None:
+        kind = "LBody" if node.type == "LBodyGroup" else node.type
+        if kind == "Lbl":
+            return
+        if kind in SEMANTIC:
+            path = (*path, kind)
+        if node.leaf:
+            blocks.append(Block(path, node.alt or "" if kind == "Figure" else node.text))
+            return
+        for child in node.children:
+            visit(child, path)
+
+    visit(expected, ())
+    return blocks
+
+
+def _found_blocks(pdf: pikepdf.Pdf, tree: _Tree, scans: list[Scan]) -> list[Block]:
+    """The tree's blocks in reading order, with the page each starts on."""
+    texts = {
+        (index, mcid): text
+        for index, scan in enumerate(scans)
+        for mcid, text in scan.mcid_text.items()
+    }
+    pages = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
+    first_page: dict[tuple[int, int], int] = {}
+    for (page, _mcid), holder in tree.holds.items():
+        known = first_page.get(holder.objgen)
+        first_page[holder.objgen] = page if known is None else min(known, page)
+    role_map = _role_map(pdf)
+    roles = {element.objgen: _role(element, role_map) for element in tree.elements}
+    blocks = []
+    for element in tree.elements:
+        role = roles[element.objgen]
+        if role not in _BLOCKS or role == "Lbl":
+            continue
+        if any(_is_element(k) and roles.get(k.objgen) in _BLOCKS for k in tree.kids_of(element)):
+            continue  # its blocks are listed themselves
+        path = [role]
+        parent = tree.parents.get(element.objgen)
+        while parent is not None:
+            if roles.get(parent.objgen) in SEMANTIC:
+                path.append(roles[parent.objgen])
+            parent = tree.parents.get(parent.objgen)
+        if role == "Figure":
+            text = str(element.get("/Alt", element.get("/ActualText", "")))
+        else:
+            text = _text_of(element, texts, pages, 0, tree)
+        start = _first_page_of(element, tree, first_page)
+        blocks.append(Block(tuple(reversed(path)), text, start + 1 if start is not None else 0))
+    return blocks
+
+
+def _first_page_of(element: Any, tree: _Tree, first_page: dict[Any, int]) -> int | None:
+    found = first_page.get(element.objgen)
+    for kid in tree.kids_of(element):
+        if _is_element(kid):
+            page = _first_page_of(kid, tree, first_page)
+            if page is not None and (found is None or page < found):
+                found = page
+    return found
+
+
+def _order(blocks: list[Block]) -> Iterator[Finding]:
+    latest: Block | None = None
+    for block in blocks:
+        if not block.page:
+            continue
+        if latest is not None and block.page < latest.page:
+            yield Finding(
+                latest.page,
+                "UA-ORDER",
+                "error",
+                f"{latest.shown} (page {latest.page}) is read before {block.shown} (page"
+                f" {block.page}): the reading order does not follow the pages",
+            )
+            return  # one is enough to say the order is wrong
+        latest = block if latest is None or block.page >= latest.page else latest
+
+
+def _against_source(found: list[Block], source: Sequence[Block]) -> Iterator[Finding]:
+    """How the blocks read in the PDF differ from the source's: text, order, roles, splits."""
+    matcher = difflib.SequenceMatcher(
+        None, [b.key for b in source], [b.key for b in found], autojunk=False
+    )
+    opcodes = matcher.get_opcodes()
+    deleted = {
+        source[i].key for tag, i1, i2, _, _ in opcodes if tag != "equal" for i in range(i1, i2)
+    }
+    inserted = {
+        found[j].key for tag, _, _, j1, j2 in opcodes if tag != "equal" for j in range(j1, j2)
+    }
+    moved = deleted & inserted - {""}
+
+    def error(page: int, what: str) -> Finding:
+        return Finding(page, "UA-SOURCE", "error", what)
+
+    for tag, i1, i2, j1, j2 in opcodes:
+        wanted, got = list(source[i1:i2]), list(found[j1:j2])
+        if tag == "equal":
+            for want, have in zip(wanted, got, strict=True):
+                if want.path != have.path:
+                    yield error(
+                        have.page,
+                        f"{have.shown} is tagged {have.kind}; the source makes it {want.kind}",
+                    )
+            continue
+        if wanted and got and "".join(b.key for b in wanted) == "".join(b.key for b in got):
+            if len(got) > len(wanted):
+                yield error(
+                    got[0].page,
+                    f"{wanted[0].shown} is {len(got)} elements, not one: a block must stay one"
+                    " element across page and column breaks",
+                )
+            else:
+                yield error(
+                    got[0].page,
+                    f"{len(wanted)} blocks of the source are one element: {got[0].shown}",
+                )
+            continue
+        for block in wanted:
+            if block.key in moved:
+                page = next((b.page for b in found if b.key == block.key), 0)
+                yield error(page, f"{block.shown} is read out of the source's order")
+            elif not got:
+                yield error(0, f"{block.shown} from the source is not in the structure tree")
+        rest = [b for b in got if b.key not in moved]
+        pending = [b for b in wanted if b.key not in moved]
+        for want, have in zip(pending, rest, strict=False):
+            yield error(have.page, f"{have.shown} is read where the source has {want.shown}")
+        for have in rest[len(pending) :]:
+            yield error(have.page, f"the tree holds {have.shown}, which the source does not")
+        if not got:
+            continue
+        for want in pending[len(rest) :]:
+            yield error(0, f"{want.shown} from the source is not in the structure tree")
+
+
+# --- contrast, as painted ----------------------------------------------------------------
+
+
+def _rgb(space: ColourSpace, values: tuple[float, ...]) -> RGB | None:
+    family = space.family
+    if family == "rgb" and len(values) >= 3:
+        red, green, blue = values[:3]
+    elif family == "gray" and values:
+        red = green = blue = values[0]
+    elif family == "cmyk" and len(values) >= 4:
+        cyan, magenta, yellow, black = values[:4]
+        red, green, blue = ((1 - v) * (1 - black) for v in (cyan, magenta, yellow))
+    else:
+        return None
+    return (round(red * 255), round(green * 255), round(blue * 255))
+
+
+def _inside(inner: Box, outer: Box) -> bool:
+    x, y = (inner[0] + inner[2]) / 2, (inner[1] + inner[3]) / 2
+    return outer[0] <= x <= outer[2] and outer[1] <= y <= outer[3]
+
+
+def _contrast(scans: list[Scan]) -> Iterator[Finding]:
+    """Text against the last opaque fill painted under its middle (white paper if none)."""
+    for index, scan in enumerate(scans):
+        fills: list[tuple[Box, RGB]] = []
+        seen: set[tuple[RGB, RGB, bool]] = set()
+        for paint in scan.paints:
+            if paint.kind == "fill":
+                if not paint.solid:
+                    continue
+                colour = _rgb(paint.space, paint.colour)
+                if colour is not None:
+                    fills.append((paint.bbox, colour))
+                continue
+            if paint.kind != "text" or not paint.text.strip():
+                continue
+            foreground = _rgb(paint.space, paint.colour)
+            if foreground is None:
+                continue
+            background = next((c for box, c in reversed(fills) if _inside(paint.bbox, box)), WHITE)
+            large = paint.font_size >= 17.99 or (paint.bold and paint.font_size >= 13.99)
+            pair = Pair(foreground, background, large, paint.text.strip()[:40])
+            if (foreground, background, large) in seen or pair.ratio >= pair.minimum:
+                continue
+            seen.add((foreground, background, large))
+            yield Finding(
+                index + 1,
+                "UA-CONTRAST",
+                "error",
+                f"{'large text' if large else 'text'} in {_hex(foreground)} on {_hex(background)}"
+                f" has a contrast of {pair.ratio:.2f}:1, under the {pair.minimum:g}:1 of WCAG AA",
+                f'"{pair.sample}"',
+            )
+
+
+def _hex(rgb: RGB) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
 @dataclass(frozen=True)
 class PageMarks:
     """What the rules need of a page's content: its marked content and what is left unmarked."""
@@ -542,11 +797,11 @@ def page_marks(data: bytes) -> list[PageMarks]:
         return [PageMarks.of(scan_marks(page, metrics)) for page in pdf.pages]
 
 
-def check_accessible(data: bytes, known: Mapping[int, PageMarks] | None = None) -> list[Finding]:
-    """Every finding of the accessibility rules for a PDF.
-
-    `known` gives the marks of pages already read, by 0-based index, for a document put
-    together from others (the collection): their pages are the same objects, copied."""
+def check_source(
+    data: bytes, source: Sequence[Block], known: Mapping[int, PageMarks] | None = None
+) -> list[Finding]:
+    """Only the rules that compare a PDF with its source: UA-ORDER and UA-SOURCE (for the
+    parts of a collection, checked whole once joined but compared with their sources here)."""
     known = known or {}
     with pikepdf.open(io.BytesIO(data)) as pdf:
         metrics: dict[Any, FontMetrics] = {}
@@ -554,7 +809,36 @@ def check_accessible(data: bytes, known: Mapping[int, PageMarks] | None = None) 
             known[index].scan() if index in known else scan_marks(page, metrics)
             for index, page in enumerate(pdf.pages)
         ]
+        blocks = _found_blocks(pdf, _walk(pdf), scans)
+        return sorted([*_order(blocks), *_against_source(blocks, source)])
+
+
+def check_accessible(
+    data: bytes,
+    known: Mapping[int, PageMarks] | None = None,
+    *,
+    source: Sequence[Block] | None = None,
+    contrast: bool = False,
+) -> list[Finding]:
+    """Every finding of the accessibility rules for a PDF.
+
+    `known` gives the marks of pages already read, by 0-based index, for a document put
+    together from others (the collection): their pages are the same objects, copied.
+    `source`: the blocks the source calls for (see `source_blocks`), to compare the PDF with.
+    `contrast`: read every page in full to check the contrast of its text as painted (the
+    build checks it from the layout instead, which names the theme's swatches)."""
+    known = known or {}
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        metrics: dict[Any, FontMetrics] = {}
+        if contrast:
+            scans = [scan_page(page, metrics) for page in pdf.pages]
+        else:
+            scans = [
+                known[index].scan() if index in known else scan_marks(page, metrics)
+                for index, page in enumerate(pdf.pages)
+            ]
         tree = _walk(pdf)
+        blocks = _found_blocks(pdf, tree, scans)
         findings = [
             *_identification(pdf),
             *_integrity(pdf, tree, scans),
@@ -564,5 +848,8 @@ def check_accessible(data: bytes, known: Mapping[int, PageMarks] | None = None) 
             *_links(pdf, tree),
             *_bookmarks(pdf, _blocks(pdf, tree, scans)),
             *_text(scans),
+            *_order(blocks),
+            *(_against_source(blocks, source) if source is not None else ()),
+            *(_contrast(scans) if contrast else ()),
         ]
     return sorted(findings)
