@@ -21,6 +21,8 @@ P4  `fichepress build` after one sheet of 50 changed (seconds)        target <= 
 P5  peak RSS of a worker (MB)                                         target <= 200
     peak RSS of the build of a 100-sheet series and its collection    target <= 500
     time per sheet at 100 sheets / at 10 sheets                       target <= 1.10
+P6  `fichepress check` of this project's series, Python's start included (s)  target <= 1.0
+    `fichepress check` of 50 sheets (s)                                target <= 1.0
 """
 
 from __future__ import annotations
@@ -386,11 +388,26 @@ def p5_memory_and_scale(work: Path, cold_runs: Sequence[Run], quick: bool) -> li
     return results
 
 
+def p6_check(series50: Path, repeats: int) -> list[Result]:
+    """`check` validates without rendering: "well under a second" for a series."""
+    results = []
+    for project, what in (
+        (ROOT, "check of this project's series (s)"),
+        (series50, "check of 50 sheets (s)"),
+    ):
+        runs = [fichepress(project, "check") for _ in range(repeats)]
+        for run in runs:
+            if "weasyprint" in run.output.lower():
+                raise SystemExit(f"P6: check mentions the renderer:\n{run.output}")
+        results.append(Result("P6", what, statistics.median(r.seconds for r in runs), 1.0))
+    return results
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("scenarios", nargs="*", default=["P1", "P2", "P3", "P4", "P5"])
+    parser.add_argument("scenarios", nargs="*", default=["P1", "P2", "P3", "P4", "P5", "P6"])
     parser.add_argument("--quick", action="store_true", help="fewer runs, no 100-sheet series")
     parser.add_argument("--keep", type=Path, help="build the series in this folder and keep it")
     args = parser.parse_args(argv)
@@ -419,6 +436,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(results[-1].line(), flush=True)
         if "P5" in wanted:
             found = p5_memory_and_scale(work, cold, args.quick)
+            results += found
+            for result in found:
+                print(result.line(), flush=True)
+        if "P6" in wanted:
+            found = p6_check(series50, repeats)
             results += found
             for result in found:
                 print(result.line(), flush=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 
 from click.testing import CliRunner
 
@@ -81,18 +80,15 @@ def test_check_in_json_for_editors(project: Project) -> None:
     assert problem["line"] > 0 and problem["column"] == 17
 
 
-def test_check_is_fast_for_the_series() -> None:
-    """Well under a second for the whole series, Python's start included."""
-    start = time.perf_counter()
+def test_check_of_the_series_passes_in_a_new_process() -> None:
+    """How fast: `benchmarks/bench.py P6` (well under a second, Python's start included)."""
     result = subprocess.run(
         [sys.executable, "-m", "fichepress", "check", "--project", str(ROOT)],
         capture_output=True,
         text=True,
     )
-    elapsed = time.perf_counter() - start
     assert result.returncode == 0, result.stderr
     assert "weasyprint" not in result.stderr
-    assert elapsed < 3  # measured 0.4 s; generous for a loaded CI machine
 
 
 def test_check_does_not_import_the_renderer() -> None:

@@ -456,3 +456,63 @@ def test_the_colophon_holds_the_funders_logos_and_the_copyright(
         ]
     for funder in series.funders.organisations:
         assert funder.alt in figures, funder.alt
+
+
+def test_every_sheet_is_an_article_under_one_document_element(
+    collection: tuple[Project, Path, Report, dict[str, int]],
+) -> None:
+    """One tree: the root holds one Document; the cover and contents, the sheets (an Art each,
+    in the Part of the body) and the colophon are below it; each sheet's H1 is in its Art."""
+    project, out, _, _ = collection
+    sheets = sheets_of(project)
+    with pikepdf.open(out / "accessible" / "collection.pdf") as pdf:
+        root = pdf.Root.StructTreeRoot
+        tops = list(root.K) if isinstance(root.K, pikepdf.Array) else [root.K]
+        assert [str(top.S) for top in tops] == ["/Document"]
+        document = tops[0]
+        parts = ["/Part"] * len(sheets)
+        assert [str(kid.S) for kid in document.K] == ["/Div", "/Sect", *parts, "/Sect"]
+        tree = _walk(pdf)
+        arts = [e for e in tree.elements if str(e.get("/S")) == "/Art"]
+        assert len(arts) == len(sheets)
+        for art, part in zip(arts, list(document.K)[2:-1], strict=True):
+            assert tree.parents[art.objgen].objgen == part.objgen
+        for art in arts:
+            headings = [
+                e
+                for e in tree.elements
+                if str(e.S) == "/H1" and art.objgen in {a.objgen for a in _ancestors(tree, e)}
+            ]
+            assert len(headings) == 1
+        h1 = [text for role, text in reading_text(pdf) if role == "H1"]
+        assert h1[1:] == [f"{sheet.number}. {sheet.title}" for sheet in sheets]
+        # every element of the tree is below that one Document
+        for element in tree.elements[1:]:
+            assert _ancestors(tree, element)[-1].objgen == document.objgen
+
+
+def _ancestors(tree: Any, element: Any) -> list[Any]:
+    """The elements above `element`, nearest first."""
+    found = []
+    parent = tree.parents.get(element.objgen)
+    while parent is not None:
+        found.append(parent)
+        parent = tree.parents.get(parent.objgen)
+    return found
+
+
+def test_a_sheet_in_another_language_keeps_it_in_the_collection(tmp_path: Path) -> None:
+    project = copy_project(
+        tmp_path / "project", ["03-strategie-globale.yaml", "04-evaluer-pour-apprendre.yaml"]
+    )
+    sheet = project.sheets / "04-evaluer-pour-apprendre.yaml"
+    sheet.write_text(sheet.read_text("utf-8").replace("kicker:", "language: en\nkicker:"), "utf-8")
+    out = tmp_path / "out"
+    report = build_collection(project, out, variants=["accessible"], jobs=1)
+    assert report.ok, report.problems
+    data = (out / "accessible" / "collection.pdf").read_bytes()
+    assert check_accessible(data) == []
+    with pikepdf.open(io_bytes(data)) as pdf:
+        assert str(pdf.Root.Lang) == "fr-CA"
+        arts = [e for e in _walk(pdf).elements if str(e.get("/S")) == "/Art"]
+        assert [str(art.get("/Lang", "")) for art in arts] == ["", "en"]

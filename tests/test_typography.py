@@ -201,3 +201,110 @@ def test_a_heading_is_never_the_last_line_of_a_page(project: Project) -> None:
     for page in pages[:-1]:
         last = [tag for number, tag, _ in lines if number == page][-1]
         assert last not in ("h1", "h2", "h3"), f"page {page} ends with a heading"
+
+
+def _paragraph_fragments(document: Any) -> dict[int, list[int]]:
+    """For each paragraph of the body: how many of its lines each page or column holds, in
+    order (one number for a paragraph that is not cut)."""
+    fragments: dict[int, list[tuple[tuple[int, int], int]]] = {}
+
+    def walk(box: Any, page: int, paragraph: Any) -> None:
+        if getattr(box, "element_tag", None) == "p":
+            paragraph = box.element
+        if type(box).__name__ == "LineBox":
+            if paragraph is not None:
+                where = (page, round(box.position_x / 20))  # the column, by where lines start
+                found = fragments.setdefault(id(paragraph), [])
+                if found and found[-1][0] == where:
+                    found[-1] = (where, found[-1][1] + 1)
+                else:
+                    found.append((where, 1))
+            return
+        for child in getattr(box, "children", ()):
+            if type(child).__name__ != "MarginBox":
+                walk(child, page, paragraph)
+
+    for number, page in enumerate(document.pages, start=1):
+        walk(page._page_box, number, None)
+    return {key: [count for _, count in found] for key, found in fragments.items()}
+
+
+def _long_sheet(paragraphs: int = 40) -> Sheet:
+    words = "Une phrase de travail qui revient, assez longue pour remplir des lignes entières."
+    body = [{"paragraph": " ".join([words] * (2 + index % 7))} for index in range(paragraphs)]
+    return Sheet.model_validate(
+        {
+            "number": 9,
+            "title": "Longue",
+            "kicker": "Une fiche longue.",
+            "body": body,
+            "page_budget": 20,
+        }
+    )
+
+
+@pytest.mark.parametrize(("css", "least"), [("", 3), ("p { orphans: 2; widows: 2; }", 2)])
+def test_no_widows_nor_orphans_where_a_paragraph_is_cut(
+    project: Project, css: str, least: int
+) -> None:
+    """The theme asks for 3 lines at least on each side of a break (fichepress for 2, under
+    a theme's rule): every paragraph cut by a page or a column keeps them."""
+    _theme_says(project, css)
+    cut = [f for f in _paragraph_fragments(_layout(project, _long_sheet())).values() if len(f) > 1]
+    assert len(cut) >= 5  # the test sees many breaks
+    for counts in cut:
+        assert counts[0] >= least, counts  # no orphan: the first lines before the break
+        assert counts[-1] >= least, counts  # no widow: the last lines after it
+
+
+def test_the_widow_test_sees_widows_where_the_rules_are_lifted(project: Project) -> None:
+    _theme_says(project, "p { orphans: 1 !important; widows: 1 !important; }")
+    fragments = _paragraph_fragments(_layout(project, _long_sheet())).values()
+    cut = [f for f in fragments if len(f) > 1]
+    assert any(min(f[0], f[-1]) < 2 for f in cut), cut
+
+
+@pytest.mark.parametrize("language", ["fr-CA", "en"])
+def test_body_hyphenation_follows_the_language_and_spares_every_heading(
+    project: Project, language: str
+) -> None:
+    """Print variant, narrow columns: the body's words are cut where the sheet's language's
+    dictionary allows, and no heading (h1, h2, h3) is ever hyphenated."""
+    import pyphen  # type: ignore[import-untyped]
+
+    _theme_says(
+        project, ".sheet-body { columns: 3; } h3 { max-width: 30mm; } h2, h3 { hyphens: auto; }"
+    )
+    long_words = {
+        "fr-CA": "Intersectorialité interinstitutionnelle et multidimensionnalité",
+        "en": "Intersectoral interinstitutional multidimensionality notwithstanding",
+    }[language]
+    sheet = load_sheet(project.sheets / "03-strategie-globale.yaml", project).sheet
+    body: list[dict[str, str]] = [{"heading": long_words}]
+    body += [{"paragraph": " ".join(["mot"] * shift + [long_words] * 3)} for shift in range(12)]
+    blocks = Sheet.model_validate({"number": 1, "title": "t", "kicker": "k", "body": body}).body
+    assert sheet.selection is not None
+    groups = sheet.selection.groups
+    selection = sheet.selection.model_copy(
+        update={"groups": (groups[0].model_copy(update={"heading": long_words}), *groups[1:])}
+    )  # its group headings are h3
+    sheet = sheet.model_copy(
+        update={"language": language, "title": long_words, "body": blocks, "selection": selection}
+    )
+    lines = _lines(_layout(project, sheet))
+    dictionary = pyphen.Pyphen(lang=language.replace("-", "_"))
+    pieces = [
+        text.rstrip().rstrip("".join(HYPHENS)).split()[-1]
+        for _, tag, text in lines
+        if tag == "p" and text.rstrip().endswith(HYPHENS)
+    ]
+    ours = [(p, w) for p in pieces for w in long_words.split() if w.startswith(p) and p != w]
+    assert len(ours) >= 3, f"the {language} body's long words are not hyphenated: {pieces}"
+    for piece, word in ours:  # cut where the language's dictionary allows
+        assert len(piece) in dictionary.positions(word), (piece, word)
+    other = pyphen.Pyphen(lang="en" if language == "fr-CA" else "fr")
+    assert any(len(piece) not in other.positions(word) for piece, word in ours), ours
+    headings = [text for _, tag, text in lines if tag in ("h1", "h2", "h3")]
+    assert len(headings) >= 3  # they wrap in the narrow columns
+    for text in headings:
+        assert not text.rstrip().endswith(HYPHENS), text

@@ -110,6 +110,9 @@ class Expected:
     optional: bool = False
     """A list label that the theme may or may not draw."""
     children: list[Expected] = field(default_factory=list)
+    lang: str | None = None
+    """The language the HTML gives this element (`lang`), for one in another language than
+    the document's: a sheet in English in a French collection."""
 
     @property
     def leaf(self) -> bool:
@@ -149,7 +152,8 @@ def _expected(element: Element) -> list[Expected]:
         return [Expected("LI", children=[label, Expected("LBody", _text(element))])]
     if tag in CONTAINERS:
         children = [c for sub in element for c in _expected(sub)]
-        return [Expected(CONTAINERS[tag], children=children)] if children else []
+        lang = element.get("lang")
+        return [Expected(CONTAINERS[tag], children=children, lang=lang)] if children else []
     # Inline or unknown elements hold no blocks in fichepress' templates.
     return [c for sub in element for c in _expected(sub)]
 
@@ -478,6 +482,8 @@ def _write(
         _write_content(writer, element, page, node.text, found)
         return element
     element = writer.element(node.type, parent, page)
+    if node.lang:
+        element.Lang = pikepdf.String(node.lang)
     for child in node.children:
         if child.type == "LBodyGroup":
             body = writer.element("LBody", element, page)
