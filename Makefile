@@ -4,6 +4,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+GOLDEN_DIR ?=
 STAMP  := $(VENV)/.fichepress-installed
 
 .PHONY: all help venv sheets check test lint format golden dist clean
@@ -15,7 +16,7 @@ help:
 	@echo "make test     lint (ruff, mypy) and run the test suite"
 	@echo "make check    validate the sheets without rendering"
 	@echo "make format   format the code with ruff"
-	@echo "make golden   regenerate the golden HTML of the reference sheet (after a template change)"
+	@echo "make golden   regenerate the golden HTML of the reference sheet (after a template change;\n              GOLDEN_DIR=FOLDER writes it there instead of tests/golden/)"
 	@echo "make dist     build the wheel of fichepress into dist/"
 	@echo "make clean    remove build/ (keeps $(VENV))"
 
@@ -50,7 +51,7 @@ test: lint
 	$(BIN)/python -m pytest
 
 golden: venv
-	$(BIN)/python -m tests.golden
+	$(BIN)/python -m tests.golden $(GOLDEN_DIR)
 
 clean:
 	rm -rf build

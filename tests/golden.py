@@ -3,11 +3,13 @@
 The HTML fichepress gives themes to style is documented in styles/README.md; these files pin
 it. After an intended change of the templates, regenerate them and review the diff:
 
-    make golden
+    make golden                      # into tests/golden/
+    make golden GOLDEN_DIR=FOLDER    # elsewhere, to compare
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from fichepress.build import Builder
@@ -28,17 +30,19 @@ def golden_html(project: Project, variant: str) -> str:
     return html.replace(project.root.as_uri(), "file:///PROJECT")
 
 
-def golden_path(variant: str) -> Path:
-    return FOLDER / f"{SHEET}.{variant}.html"
+def golden_path(variant: str, folder: Path = FOLDER) -> Path:
+    return folder / f"{SHEET}.{variant}.html"
 
 
-def main() -> None:
+def main(argv: list[str]) -> None:
     project = Project(ROOT)
-    FOLDER.mkdir(exist_ok=True)
+    folder = Path(argv[0]).resolve() if argv else FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
     for variant in VARIANTS:
-        golden_path(variant).write_text(golden_html(project, variant), encoding="utf-8")
-        print(f"wrote {golden_path(variant).relative_to(ROOT)}")
+        path = golden_path(variant, folder)
+        path.write_text(golden_html(project, variant), encoding="utf-8")
+        print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

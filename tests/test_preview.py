@@ -27,7 +27,10 @@ BUDGET = (
 def test_findings_name_their_variant_and_page() -> None:
     assert Finding.of("warning", BUDGET) == Finding("warning", BUDGET, "print", 2)
     preflight = f"{SHOWN}: print PDF preflight: error BLEED page 1: a fill reaches the trim"
-    assert Finding.of("warning", preflight) == Finding("warning", preflight, "print", 1)
+    # the build reports the checks' findings as warnings; the preview shows their own severity
+    assert Finding.of("warning", preflight) == Finding("error", preflight, "print", 1)
+    check = f"{SHOWN}: accessible PDF check: warning UA-X page 2: something"
+    assert Finding.of("warning", check) == Finding("warning", check, "accessible", 2)
     year = f'{SHOWN}:63:17: selection.groups[0].resources[0].year: got "20l2"'
     assert Finding.of("error", year) == Finding("error", year, None, None)
     filled = f"{SHOWN}: page 2 of the accessible PDF is only 31% filled"

@@ -64,7 +64,8 @@ return {
 class Preview:
     """`fichepress preview` in a child process, its output read line by line."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, variants: tuple[str, ...] = ("print",)) -> None:
+        chosen = [argument for variant in variants for argument in ("--variant", variant)]
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -74,8 +75,7 @@ class Preview:
                 "--no-open",
                 "--port",
                 "0",
-                "--variant",
-                "print",
+                *chosen,
                 "--project",
                 str(project.root),
             ],
@@ -233,3 +233,119 @@ def test_the_open_page_follows_the_sheet_on_disk(
     finally:
         assert preview.stop() == 0
     assert time.monotonic() - start < 60
+
+
+# Both variants of the reference sheet, page by page, and where their rows are.
+READ_BOTH = """
+const section = document.querySelector(`section.sheet[data-slug="${arguments[0]}"]`);
+if (!section) return null;
+const variant = (name) => {
+  const box = section.querySelector(`.variant[data-variant="${name}"]`);
+  if (!box) return null;
+  return {
+    box: box.getBoundingClientRect().toJSON(),
+    pages: [...box.querySelectorAll("figure.page")].map((figure) => ({
+      n: Number(figure.dataset.page),
+      loaded: figure.querySelector("img").complete
+        && figure.querySelector("img").naturalWidth > 0,
+      src: figure.querySelector("img").getAttribute("src"),
+      trim: !!figure.querySelector(".box.trim"),
+      bleed: !!figure.querySelector(".box.bleed"),
+      mark: figure.querySelector(".mark") ? figure.querySelector(".mark").textContent : null,
+      markClass: figure.querySelector(".mark") ? figure.querySelector(".mark").className : null,
+      rect: figure.getBoundingClientRect().toJSON(),
+    })),
+  };
+};
+return {
+  print: variant("print"),
+  accessible: variant("accessible"),
+  findings: [...section.querySelectorAll(".findings li")].map((li) => li.textContent),
+};
+"""
+
+
+def read_both(driver: webdriver.Chrome) -> dict[str, Any] | None:
+    result: dict[str, Any] | None = driver.execute_script(READ_BOTH, REFERENCE)
+    return result
+
+
+def both_loaded(page: dict[str, Any]) -> bool:
+    return all(
+        page[v] is not None
+        and len(page[v]["pages"]) == 2
+        and all(p["loaded"] for p in page[v]["pages"])
+        for v in ("print", "accessible")
+    )
+
+
+def wait_both(driver: webdriver.Chrome, until: Any, timeout: float, what: str) -> dict[str, Any]:
+    last: list[dict[str, Any] | None] = [None]
+
+    def check(driver: webdriver.Chrome) -> dict[str, Any] | Literal[False]:
+        last[0] = read_both(driver)
+        return last[0] if last[0] is not None and until(last[0]) else False
+
+    try:
+        page: dict[str, Any] = WebDriverWait(driver, timeout, poll_frequency=0.2).until(check)
+    except Exception as error:
+        raise AssertionError(f"{what}: not within {timeout} s; last seen {last[0]}") from error
+    return page
+
+
+def low_resolution_logo(path: Path) -> None:
+    """A raster logo of 12 × 5 pixels: under 150 ppi at any size the theme prints it."""
+    from PIL import Image
+
+    Image.new("RGB", (12, 5), (29, 53, 87)).save(path)
+
+
+def test_both_variants_side_by_side_with_the_preflight_findings_drawn(
+    project: Project, chromium: webdriver.Chrome
+) -> None:
+    """By default the preview shows the print and the accessible pages of a sheet side by
+    side; a preflight finding of the print PDF (a logo of too few pixels, page 2) is drawn on
+    that page of the print variant only, and listed beside the pages."""
+    preview = Preview(project, ())
+    try:
+        url = preview.url()
+        wait_for_pages(url)
+        chromium.get(url)
+        page = wait_both(chromium, both_loaded, 40, "both variants' pages")
+        printed, accessible = page["print"], page["accessible"]
+        # side by side: one row, the accessible pages to the right of the print ones
+        assert abs(printed["box"]["top"] - accessible["box"]["top"]) < 2
+        assert accessible["box"]["left"] >= printed["box"]["right"]
+        for one, other in zip(printed["pages"], accessible["pages"], strict=True):
+            assert one["n"] == other["n"]
+            assert abs(one["rect"]["top"] - other["rect"]["top"]) < 2
+            assert "/print/" in one["src"] and "/accessible/" in other["src"]
+        # print pages have trim and bleed boxes; accessible ones, cut to the page, have none
+        assert all(p["trim"] and p["bleed"] for p in printed["pages"])
+        assert not any(p["trim"] or p["bleed"] for p in accessible["pages"])
+        assert page["findings"] == ["no findings"]
+
+        # The funder's logo becomes a small raster picture: the print preflight finds it.
+        low_resolution_logo(project.sheets / "logos" / "petit.png")
+        series = project.sheets / "series.yaml"
+        series.write_text(
+            series.read_text("utf-8").replace(
+                "logo: logos/travail-emploi-solidarite-sociale.svg", "logo: logos/petit.png"
+            ),
+            "utf-8",
+        )
+        page = wait_both(
+            chromium,
+            lambda p: both_loaded(p) and p["print"]["pages"][1]["mark"] is not None,
+            90,
+            "the preflight finding on page 2 of the print variant",
+        )
+        assert "error" in page["print"]["pages"][1]["markClass"], page["findings"]
+        assert page["print"]["pages"][0]["mark"] is None
+        assert all(p["mark"] is None for p in page["accessible"]["pages"])
+        images = [f for f in page["findings"] if "IMAGES" in f]
+        assert images, page["findings"]
+        assert images[0].startswith("print · page 2")
+        assert "printed at" in images[0] and "ppi" in images[0]
+    finally:
+        assert preview.stop() == 0

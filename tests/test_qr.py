@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+import segno
 import zxingcpp
 from PIL import Image
 
 from fichepress.build import Report
 from fichepress.load import load_sheet
-from fichepress.pdfscan import scan_page
+from fichepress.pdfscan import Paint, Scan, scan_page
 from fichepress.project import Project
 from fichepress.qr import qr_svg, short_url
 
@@ -123,3 +124,90 @@ def test_qr_svg_has_its_quiet_zone_and_black_ink() -> None:
     assert 'fill="device-cmyk(0 0 0 1)"' in svg
     assert svg.count("<path") == 1
     assert "M4 4h7" in svg  # the top-left finder pattern starts 4 modules in: the quiet zone
+
+
+def _qr_squares(scan: Scan) -> list[Paint]:
+    """The QR symbols of a page: square black fills of many modules, at least 5 mm wide."""
+    return [
+        p
+        for p in scan.paints
+        if p.kind == "fill"
+        and p.colour == (0.0, 0.0, 0.0, 1.0)
+        and abs((p.bbox[2] - p.bbox[0]) - (p.bbox[3] - p.bbox[1])) < 0.5
+        and p.bbox[2] - p.bbox[0] > 5 * MM
+    ]
+
+
+def _dark_pixels_in_the_zone(
+    pdf_path: Path, page: int, square: Paint, module: float, tmp_path: Path
+) -> int:
+    """Pixels darker than a light tint within 4 modules of the symbol, on the page as
+    rendered at 300 dpi: what a phone's camera sees around the code."""
+    dpi = 300
+    prefix = tmp_path / f"zone-{page}"
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            str(dpi),
+            "-f",
+            str(page),
+            "-l",
+            str(page),
+            "-png",
+            str(pdf_path),
+            str(prefix),
+        ],
+        check=True,
+    )
+    image = Image.open(next(tmp_path.glob(f"zone-{page}*.png"))).convert("L")
+    with pikepdf.open(pdf_path) as pdf:
+        left, _, _, top = (float(v) for v in pdf.pages[page - 1].mediabox)
+    scale = dpi / 72
+    grey = image.tobytes()
+
+    def pixel(x: float, y: float) -> tuple[int, int]:
+        return round((x - left) * scale), round((top - y) * scale)
+
+    x0, y0, x1, y1 = square.bbox
+    outer = (*pixel(x0 - 4 * module, y1 + 4 * module), *pixel(x1 + 4 * module, y0 - 4 * module))
+    inner = (*pixel(x0, y1), *pixel(x1, y0))
+    dark = 0
+    for py in range(outer[1], outer[3]):
+        for px in range(outer[0], outer[2]):
+            if inner[0] - 2 <= px <= inner[2] + 2 and inner[1] - 2 <= py <= inner[3] + 2:
+                continue  # the symbol, and the anti-aliasing of its edge
+            if grey[py * image.width + px] < 180:
+                dark += 1
+    return dark
+
+
+def test_print_qr_codes_keep_their_quiet_zone_on_the_page(
+    series_build: tuple[Project, Path, Report], tmp_path: Path
+) -> None:
+    """As printed: nothing but paper (or a light tint) within 4 modules of a symbol. The
+    module is taken as large as any of the sheet's codes may have, so the zone checked is at
+    least 4 modules of each."""
+    project, out, _ = series_build
+    modules = min(len(segno.make(u, error="m", micro=False).matrix) for u in urls_of(project))
+    path = out / "print" / f"{WITH_URLS}.pdf"
+    with pikepdf.open(path) as pdf:
+        squares = _qr_squares(scan_page(pdf.pages[1]))
+    assert len(squares) == 2
+    for square in squares:
+        module = (square.bbox[2] - square.bbox[0]) / modules
+        assert module * 4 >= 1.5 * MM  # the zone checked is a real one
+        assert _dark_pixels_in_the_zone(path, 2, square, module, tmp_path) == 0
+
+    # and the check sees a mark put in the zone: a black square 1 mm right of the first code
+    x1, y0 = squares[0].bbox[2], squares[0].bbox[1]
+    broken = tmp_path / "broken.pdf"
+    with pikepdf.open(path) as pdf:
+        pdf.pages[1].contents_add(
+            pdf.make_stream(f"q 0 0 0 1 k {x1 + MM:.2f} {y0:.2f} 2 2 re f Q".encode()),
+            prepend=False,
+        )
+        pdf.save(broken)
+    module = (squares[0].bbox[2] - squares[0].bbox[0]) / modules
+    (tmp_path / "b").mkdir()
+    assert _dark_pixels_in_the_zone(broken, 2, squares[0], module, tmp_path / "b") > 0

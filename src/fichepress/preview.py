@@ -37,6 +37,8 @@ DPI = 96
 PAGE_PATH = re.compile(r"/page/(print|accessible)/([^/]+)/([1-9][0-9]{0,3})\.png")
 VARIANT = re.compile(r"\b(print|accessible) PDF\b")
 PAGE = re.compile(r"\bpage (\d+)\b")
+SEVERITY = re.compile(r"\b(?:preflight|check): (error|warning)\b")
+"""A finding of the PDF checks, which the build reports as a warning, says its own severity."""
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,9 @@ class Finding:
         said = message.split(": ", 1)[-1]  # without the file, line and column
         variant = VARIANT.search(said)
         page = PAGE.search(said)
+        checked = SEVERITY.search(said)
         return cls(
-            severity=level,
+            severity=checked.group(1) if checked else level,
             text=message,
             variant=variant.group(1) if variant else None,
             page=int(page.group(1)) if page else None,
