@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from fichepress.build import Report, build
+from fichepress.collection import build_collection
 from fichepress.project import Project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,3 +44,37 @@ def series_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, Pat
     project = Project(ROOT)
     report = build(project, out)
     return project, out, report
+
+
+@dataclass(frozen=True)
+class Built:
+    project: Project
+    out: Path
+    sheets: Report
+    collection: Report
+
+
+@pytest.fixture(scope="session")
+def sobre_build(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """A copy of the project whose series uses the theme sobre: every sheet and the
+    collection, built once for the session, strict."""
+    project = copy_project(tmp_path_factory.mktemp("sobre") / "project")
+    series = project.sheets / "series.yaml"
+    text = series.read_text(encoding="utf-8")
+    assert re.search(r"^theme: fiches$", text, re.MULTILINE)
+    series.write_text(re.sub(r"^theme: fiches$", "theme: sobre", text, flags=re.MULTILINE), "utf-8")
+    out = project.root / "build"
+    sheets = build(project, out, strict=True)
+    collection = build_collection(project, out, strict=True)
+    return Built(project, out, sheets, collection)
+
+
+@pytest.fixture(params=["fiches", "sobre"])
+def each_theme(request: pytest.FixtureRequest) -> tuple[Project, Path, Report]:
+    """The series built with each shipped theme (fiches: the session's build; sobre's with
+    its collection): for the checks that must hold whatever the theme."""
+    if request.param == "fiches":
+        found: tuple[Project, Path, Report] = request.getfixturevalue("series_build")
+        return found
+    built: Built = request.getfixturevalue("sobre_build")
+    return built.project, built.out, built.sheets

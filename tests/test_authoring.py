@@ -180,3 +180,31 @@ def test_check_refuses_a_logo_without_alternative_text(project: Project) -> None
     code, _, err = run("check", "--project", str(project.root))
     assert code == 1
     assert "error: sheets/series.yaml:7:8: publisher.alt:" in err
+
+
+def test_check_of_named_sheets_sees_the_rest_of_the_series(project: Project) -> None:
+    """`check SHEET` tells that sheet's problems only, but knows the series: a number or a
+    name another sheet already uses is a problem of the named sheet."""
+    reference = project.sheets / f"{REFERENCE}.yaml"
+    twin = project.sheets / "09-doublon.yaml"
+    twin.write_text(reference.read_text("utf-8"), "utf-8")  # number 3 again
+    broken = project.sheets / "10-cassee.yaml"
+    broken.write_text(reference.read_text("utf-8").replace("number: 3", "number: 10\ntitel: x"))
+    code, out, err = run("check", "--project", str(project.root), str(twin))
+    assert code == 1
+    errors = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, err
+    assert errors[0].startswith("error: sheets/09-doublon.yaml:")
+    assert errors[0].endswith(f"number: number 3 is also used by sheets/{REFERENCE}.yaml"), errors[
+        0
+    ]
+    assert "10-cassee" not in err  # another sheet's problem, not asked for
+    code, out, err = run("check", "--project", str(project.root), str(broken))
+    assert code == 1
+    assert "sheets/10-cassee.yaml" in err and "titel" in err
+    assert "09-doublon" not in err
+    twin.unlink()
+    broken.unlink()
+    code, out, err = run("check", "--project", str(project.root), str(reference))
+    assert code == 0, err
+    assert "1 sheet" in out

@@ -16,16 +16,18 @@ import pytest
 from click.testing import CliRunner
 
 from fichepress import collection as collection_module
-from fichepress.build import Report
+from fichepress.accessible import expected_tree
+from fichepress.build import Builder, Report, build
 from fichepress.cli import main
 from fichepress.collection import build_collection
-from fichepress.load import load_series, load_sheet
+from fichepress.load import load_series, load_sheet, load_sheets
 from fichepress.markup import plain_text
 from fichepress.model import Sheet
 from fichepress.preflight import check_print
 from fichepress.project import Project
+from fichepress.render import Part, edition_date, render_collection
 from fichepress.typography import typeset, typeset_model
-from fichepress.uacheck import _walk, check_accessible, reading_text
+from fichepress.uacheck import Source, _walk, check_accessible, reading_text, source_of
 
 from .conftest import copy_project
 from .helpers import pdfua_findings
@@ -189,12 +191,13 @@ def test_page_labels_roman_front_matter_then_one(
     assert labels[first:] == [str(n) for n in range(1, len(labels) - first + 1)]
 
 
+@pytest.mark.parametrize("variant", ["print", "accessible"])
 def test_running_footers_carry_the_page_number_and_the_sheet(
-    collection: tuple[Project, Path, Report, dict[str, int]],
+    collection: tuple[Project, Path, Report, dict[str, int]], variant: str
 ) -> None:
     project, out, _, _ = collection
     sheets = sheets_of(project)
-    path = out / "print" / "collection.pdf"
+    path = out / variant / "collection.pdf"
     texts = page_texts(path)
     first = starts(path, sheets)
     with pikepdf.open(path) as pdf:
@@ -516,3 +519,102 @@ def test_a_sheet_in_another_language_keeps_it_in_the_collection(tmp_path: Path) 
         assert str(pdf.Root.Lang) == "fr-CA"
         arts = [e for e in _walk(pdf).elements if str(e.get("/S")) == "/Art"]
         assert [str(art.get("/Lang", "")) for art in arts] == ["", "en"]
+
+
+def test_the_accessible_collection_reads_as_its_parts_sources(
+    collection: tuple[Project, Path, Report, dict[str, int]],
+) -> None:
+    """Every block of the cover, the contents, each sheet (headings, paragraphs, lists, quotes,
+    resources, logos) and the colophon, in order, with its roles, text, language and links:
+    the joined tree reads exactly as the HTML of its parts."""
+    project, out, _, _ = collection
+    builder = Builder(project, out)
+    sources, _ = load_sheets(project, project.sheet_files())
+    sheets = [s.sheet for s in sorted(sources, key=lambda s: s.sheet.number)]
+    path = out / "accessible" / "collection.pdf"
+    first = starts(path, sheets_of(project))
+    with pikepdf.open(path) as pdf:
+        toc = {number: pdf.pages[index].label for number, index in first.items()}
+
+    def part(kind: Part, chosen: list[Sheet]) -> Source:
+        html = render_collection(
+            chosen,
+            builder.series,
+            variant="accessible",
+            part=kind,
+            look=builder.theme.look("accessible", collection=True),
+            logos=builder.logos,
+            date=edition_date(builder.series),
+            first_page=1,
+            toc_pages=toc,
+        )
+        return source_of(expected_tree(html))
+
+    parts = [part("front", sheets), *(part("sheet", [s]) for s in sheets), part("colophon", sheets)]
+    whole = Source(
+        tuple(block for one in parts for block in one.blocks), parts[0].title, parts[0].lang
+    )
+    assert len(whole.blocks) > 120
+    data = path.read_bytes()
+    assert check_accessible(data, source=whole) == []
+    # and the comparison sees a sheet left out
+    fewer = Source(
+        tuple(block for one in parts[:2] + parts[3:] for block in one.blocks),
+        whole.title,
+        whole.lang,
+    )
+    assert {f.rule for f in check_accessible(data, source=fewer)} == {"UA-SOURCE"}
+
+
+def test_sheets_start_on_right_hand_pages_whatever_their_length(tmp_path: Path) -> None:
+    """A one-page sheet, numbered first but named last: the collection follows the numbers,
+    and a blank left page comes after it in print so that the next sheet starts on a right-hand
+    page; the accessible collection has no blank page."""
+    project = copy_project(
+        tmp_path / "project", ["03-strategie-globale.yaml", "04-evaluer-pour-apprendre.yaml"]
+    )
+    (project.sheets / "zz-courte.yaml").write_text(
+        "number: 1\n"
+        "title: Une fiche courte\n"
+        "kicker: Une seule page.\n"
+        "page_budget: 1\n"
+        "body:\n"
+        "  - paragraph: >-\n"
+        + "".join(
+            "      Une phrase d’exemple pour remplir la page sans la dépasser.\n" for _ in range(40)
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    report = build(project, out, jobs=1)
+    assert report.ok, report.problems
+    pages = {o.sheet: o.pages for o in report.outputs if o.variant == "print"}
+    assert pages == {"zz-courte": 1, "03-strategie-globale": 2, "04-evaluer-pour-apprendre": 2}
+    assert build_collection(project, out, jobs=1).ok
+    sheets = sheets_of(project)
+    assert [s.number for s in sheets] == [1, 3, 4]
+    printed = out / "print" / "collection.pdf"
+    first = starts(printed, sheets)
+    texts = page_texts(printed)
+    # cover, blank, contents, blank | sheet 1, blank | sheet 3 (2) | sheet 4 (2) | colophon
+    assert first == {1: 4, 3: 6, 4: 8}
+    assert not texts[5].strip()  # the back of the one-page sheet
+    assert len(texts) == 11
+    accessible = out / "accessible" / "collection.pdf"
+    first = starts(accessible, sheets)
+    assert first == {1: 2, 3: 3, 4: 5}
+    assert all(text.strip() for text in page_texts(accessible))
+
+
+def test_an_up_to_date_collection_repeats_its_warnings_as_they_were_said(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project", ["03-strategie-globale.yaml"])
+    css = project.styles / "fiches" / "collection.css"
+    css.write_text(css.read_text("utf-8") + "\n.toc-heading { colr: var(--ink); }\n", "utf-8")
+    out = tmp_path / "out"
+    first = build_collection(project, out, jobs=1)
+    again = build_collection(project, out, jobs=1)
+    assert again.up_to_date == 2
+    said = [str(w) for w in first.warnings]
+    assert said and all(w.startswith("sheets/series.yaml: ") for w in said)
+    assert "sheets/series.yaml: sheets/series.yaml" not in " ".join(said)
+    assert [str(w) for w in again.warnings] == said

@@ -27,7 +27,10 @@ from selenium.webdriver.support.wait import WebDriverWait
 
 from fichepress.project import Project
 
+from .conftest import copy_project
+
 REFERENCE = "03-strategie-globale"
+OTHER = "04-evaluer-pour-apprendre"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 MARKS = 28.346  # the MediaBox is the trim + 28.35 pt on every side
@@ -258,6 +261,10 @@ const variant = (name) => {
   };
 };
 return {
+  slugs: [...document.querySelectorAll("section.sheet")].map((s) => s.dataset.slug),
+  others: [...document.querySelectorAll(
+    `section.sheet:not([data-slug="${arguments[0]}"]) figure.page img`)].filter(
+    (image) => image.complete && image.naturalWidth > 0).length,
   print: variant("print"),
   accessible: variant("accessible"),
   findings: [...section.querySelectorAll(".findings li")].map((li) => li.textContent),
@@ -301,17 +308,21 @@ def low_resolution_logo(path: Path) -> None:
 
 
 def test_both_variants_side_by_side_with_the_preflight_findings_drawn(
-    project: Project, chromium: webdriver.Chrome
+    tmp_path: Path, chromium: webdriver.Chrome
 ) -> None:
-    """By default the preview shows the print and the accessible pages of a sheet side by
-    side; a preflight finding of the print PDF (a logo of too few pixels, page 2) is drawn on
-    that page of the print variant only, and listed beside the pages."""
+    """By default the preview shows every sheet, the print and the accessible pages of each
+    side by side; a preflight finding of the print PDF (a logo of too few pixels, page 2) is
+    drawn on that page of the print variant only, and listed beside the pages."""
+    project = copy_project(tmp_path / "project", [f"{REFERENCE}.yaml", f"{OTHER}.yaml"])
     preview = Preview(project, ())
     try:
         url = preview.url()
         wait_for_pages(url)
         chromium.get(url)
-        page = wait_both(chromium, both_loaded, 40, "both variants' pages")
+        page = wait_both(
+            chromium, lambda p: both_loaded(p) and p["others"] == 4, 60, "every sheet's pages"
+        )
+        assert page["slugs"] == [REFERENCE, OTHER]  # every sheet, in number order
         printed, accessible = page["print"], page["accessible"]
         # side by side: one row, the accessible pages to the right of the print ones
         assert abs(printed["box"]["top"] - accessible["box"]["top"]) < 2

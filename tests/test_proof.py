@@ -104,3 +104,42 @@ def test_a_sheet_that_does_not_build_gives_no_proof(project: Project, tmp_path: 
     )
     assert not target.exists()
     assert not (project.root / "build" / "proof").exists()
+
+
+def _changed_pixels(one: Path, other: Path) -> int:
+    """How many pixels differ by more than a fifth of the scale in some channel."""
+    from PIL import ImageChops
+
+    with Image.open(one) as first, Image.open(other) as second:
+        assert first.size == second.size
+        difference = ImageChops.difference(first.convert("RGB"), second.convert("RGB"))
+    histogram = difference.convert("L").point(lambda v: 255 if v > 48 else 0).histogram()
+    return histogram[255]
+
+
+def test_the_readme_picture_is_the_reference_sheet_as_it_is_now(
+    project: Project, tmp_path: Path
+) -> None:
+    """docs/reference-sheet.png is what the README's command gives today: remade after any
+    change of the reference sheet, the theme or the layout."""
+    from .conftest import ROOT
+
+    shown = ROOT / "docs" / "reference-sheet.png"
+    sheet = project.sheets / f"{REFERENCE}.yaml"
+
+    def proof(name: str) -> Path:
+        target = tmp_path / name
+        code, _, err = run(
+            "proof", str(sheet), "--dpi", "60", "--out", str(target), "--project", str(project.root)
+        )
+        assert code == 0, err
+        return target
+
+    assert _changed_pixels(shown, proof("now.png")) < 50, (
+        "docs/reference-sheet.png is out of date: run fichepress proof"
+        " sheets/03-strategie-globale.yaml --dpi 60 --out docs/reference-sheet.png"
+    )
+    # and a change of one word shows
+    text = sheet.read_text("utf-8")
+    sheet.write_text(text.replace("plus globale", "plus large", 1), "utf-8")
+    assert _changed_pixels(shown, proof("changed.png")) > 200

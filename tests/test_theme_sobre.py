@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,9 +16,8 @@ import yaml
 from click.testing import CliRunner
 from PIL import Image, ImageStat
 
-from fichepress.build import Report, build
+from fichepress.build import Report
 from fichepress.cli import main
-from fichepress.collection import build_collection
 from fichepress.contrast import ratio
 from fichepress.load import load_series, load_sheet
 from fichepress.model import FontFace, LayoutLimits, Margins, PageSettings, Swatch, ThemeConfig
@@ -29,32 +27,16 @@ from fichepress.render import VARIANTS, render_sheet
 from fichepress.themes import Theme, load_theme
 from fichepress.uacheck import check_accessible
 
-from .conftest import ROOT, copy_project
+from .conftest import ROOT, Built
 
 REFERENCE = "03-strategie-globale"
 SOBRE = ROOT / "styles" / "sobre"
 
 
-@dataclass(frozen=True)
-class Built:
-    project: Project
-    out: Path
-    sheets: Report
-    collection: Report
-
-
 @pytest.fixture(scope="module")
-def sobre(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """A copy of the project whose series uses sobre: every sheet and the collection, strict."""
-    project = copy_project(tmp_path_factory.mktemp("sobre") / "project")
-    series = project.sheets / "series.yaml"
-    text = series.read_text(encoding="utf-8")
-    assert re.search(r"^theme: fiches$", text, re.MULTILINE)
-    series.write_text(re.sub(r"^theme: fiches$", "theme: sobre", text, flags=re.MULTILINE), "utf-8")
-    out = project.root / "build"
-    sheets = build(project, out, strict=True)
-    collection = build_collection(project, out, strict=True)
-    return Built(project, out, sheets, collection)
+def sobre(sobre_build: Built) -> Built:
+    """The series built with sobre (see conftest), every sheet and the collection, strict."""
+    return sobre_build
 
 
 def themes(project: Project) -> tuple[Theme, Theme]:

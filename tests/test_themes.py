@@ -266,3 +266,69 @@ def test_the_theme_gives_margins_and_a_page_size(project: Project, tmp_path: Pat
     with pikepdf.open(tmp_path / "out" / "accessible" / "03-strategie-globale.pdf") as pdf:
         width, height = (round(float(v)) for v in pdf.pages[0].MediaBox[2:])
     assert (width, height) == (420, 595)  # A5, in points
+
+
+def test_a_theme_picture_reaches_the_templates_and_is_inherited(
+    project: Project, tmp_path: Path
+) -> None:
+    """`enfant` names a picture under `logos:` and shows it from a template block; `petit`
+    extends `enfant` and names none: it inherits the picture, found in enfant's folder, and
+    both variants build with it, the picture described and in the swatch's CMYK."""
+    import pikepdf
+
+    from fichepress.build import Builder, build
+    from fichepress.load import load_sheet
+    from fichepress.pdfscan import scan_page
+    from fichepress.preflight import check_print
+    from fichepress.uacheck import check_accessible, reading_text
+
+    folder = make_child(project, settings="logos:\n  mark: mark.svg\n")
+    (folder / "mark.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="20mm" height="6mm" viewBox="0 0 20 6">'
+        '<rect width="20" height="6" fill="#1d3557"/></svg>',
+        "utf-8",
+    )
+    (folder / "templates").mkdir()
+    (folder / "templates" / "_article.html.j2").write_text(
+        '{% extends "fichepress:_article.html.j2" %}\n'
+        "{% block credits %}{{ super() }}"
+        '<figure class="logo theme-mark"><img src="{{ theme_logos.mark }}"'
+        ' alt="Marque de la série"></figure>{% endblock %}\n',
+        "utf-8",
+    )
+    (project.styles / "petit").mkdir()
+    (project.styles / "petit" / "theme.yaml").write_text("extends: enfant\n", "utf-8")
+    theme = load_theme(project, "petit")
+    assert [t.name for t in theme.chain] == ["petit", "enfant", "fiches"]
+    assert Path(theme.config.logos["mark"]) == folder / "mark.svg"
+
+    series = project.series_file
+    series.write_text(series.read_text("utf-8").replace("theme: fiches", "theme: petit"), "utf-8")
+    sheet = load_sheet(project.sheets / "03-strategie-globale.yaml", project).sheet
+    html = Builder(project, tmp_path / "unused").sheet_html(sheet, "print")
+    assert (
+        f'<img src="{(folder / "mark.svg").resolve().as_uri()}" alt="Marque de la série">' in html
+    )
+
+    out = tmp_path / "out"
+    report = build(project, out, jobs=1)
+    assert report.ok, report.problems
+    accessible = (out / "accessible" / "03-strategie-globale.pdf").read_bytes()
+    assert check_accessible(accessible) == []
+    with pikepdf.open(out / "accessible" / "03-strategie-globale.pdf") as pdf:
+        figures = [text for role, text in reading_text(pdf) if role == "Figure"]
+    assert figures[-1] == "Marque de la série"
+    printed = out / "print" / "03-strategie-globale.pdf"
+    assert check_print(printed.read_bytes()) == []
+    with pikepdf.open(printed) as pdf:
+        scan = scan_page(pdf.pages[-1])
+    deep = (1.0, 0.7, 0.2, 0.4)  # the swatch's CMYK, for the picture's #1d3557
+    mm = 72 / 25.4
+    marks = [
+        p
+        for p in scan.paints
+        if p.kind == "fill"
+        and abs(p.bbox[2] - p.bbox[0] - 20 * mm) < 1
+        and abs(p.bbox[3] - p.bbox[1] - 6 * mm) < 1
+    ]
+    assert [tuple(round(v, 2) for v in p.colour) for p in marks] == [deep]

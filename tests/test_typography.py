@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -308,3 +309,33 @@ def test_body_hyphenation_follows_the_language_and_spares_every_heading(
     assert len(headings) >= 3  # they wrap in the narrow columns
     for text in headings:
         assert not text.rstrip().endswith(HYPHENS), text
+
+
+def test_an_english_sheet_in_a_french_series_gets_english_typography(
+    project: Project, tmp_path: Path
+) -> None:
+    """Typed with straight quotes and apostrophes, in a sheet that says `language: en`: the
+    PDF reads curly English quotes, no French spaces before ? and :, and its language."""
+    import pikepdf
+
+    from fichepress.build import build
+    from fichepress.uacheck import reading_text
+
+    sheet = project.sheets / "03-strategie-globale.yaml"
+    text = sheet.read_text("utf-8")
+    text = text.replace("kicker:", "language: en\nkicker:", 1)
+    start = text.index("body:")
+    text = (
+        text[:start]
+        + "body:\n  - paragraph: 'He said \"it works\": isn''t it? Yes.'\n"
+        + text[text.index("\nselection:") + 1 :]
+    )
+    sheet.write_text(text, "utf-8")
+    out = tmp_path / "out"
+    report = build(project, out, variants=["accessible"], jobs=1)
+    assert report.ok, report.problems
+    with pikepdf.open(out / "accessible" / "03-strategie-globale.pdf") as pdf:
+        assert str(pdf.Root.Lang) == "en"
+        paragraphs = [t for role, t in reading_text(pdf) if role == "P"]
+    assert "He said “it works”: isn’t it? Yes." in paragraphs
+    assert not any("«" in t or NNBSP in t for t in paragraphs if t.startswith("He said"))

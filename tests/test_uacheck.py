@@ -11,6 +11,7 @@ import io
 import json
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from fichepress.load import load_sheets
 from fichepress.pdfscan import parse_to_unicode, scan_page
 from fichepress.preflight import Finding
 from fichepress.project import Project
-from fichepress.uacheck import Block, check_accessible, reading_text
+from fichepress.uacheck import Source, check_accessible, reading_text
 
 from .conftest import ROOT
 
@@ -941,33 +942,35 @@ COPYRIGHT = "© 2019 Communagir - Tous droits réservés"
 
 
 @pytest.fixture(scope="module")
-def source(series_build: tuple[Project, Path, Report]) -> list[Block]:
+def source(series_build: tuple[Project, Path, Report]) -> Source:
     """The blocks the reference sheet's accessible PDF must read as, from its HTML."""
     project, out, _ = series_build
     sources, problems = load_sheets(project, [project.sheets / f"{REFERENCE}.yaml"])
     assert problems == []
-    return Builder(project, out).source_blocks(sources[0].sheet)
+    return Builder(project, out).source(sources[0].sheet)
 
 
-def against(data: bytes, source: list[Block]) -> list[tuple[str, int, str]]:
+def against(data: bytes, source: Source) -> list[tuple[str, int, str]]:
     return [(f.rule, f.page, f.what) for f in check_accessible(data, source=source)]
 
 
-def test_source_the_blocks_of_the_reference_sheet(source: list[Block]) -> None:
-    kinds = [block.kind for block in source]
+def test_source_the_blocks_of_the_reference_sheet(source: Source) -> None:
+    kinds = [block.kind for block in source.blocks]
     assert kinds[:3] == ["P", "H1", "P"]
     assert kinds.count("BlockQuote > P") == 1
     assert kinds.count("L > LI > LBody") == 4  # the labelled list
     assert kinds.count("L > LI > LBody > P") == 12  # six resources: title, then what it is
     assert kinds[-4:] == ["P", "Figure", "Figure", "P"]  # credit, two logos, copyright
-    assert source[-1].text == COPYRIGHT
+    assert source.blocks[-1].text == COPYRIGHT
+    assert (source.title, source.lang) == (H1, "fr-CA")
+    assert {block.lang for block in source.blocks} == {"fr-CA"}
 
 
-def test_source_the_good_pdfs_read_as_their_source(good: bytes, source: list[Block]) -> None:
+def test_source_the_good_pdfs_read_as_their_source(good: bytes, source: Source) -> None:
     assert against(good, source) == []
 
 
-def test_source_a_pull_quote_not_tagged_as_a_blockquote(good: bytes, source: list[Block]) -> None:
+def test_source_a_pull_quote_not_tagged_as_a_blockquote(good: bytes, source: Source) -> None:
     data = mutated(good, _retag("/BlockQuote", 0, "/Div"))
     assert check_accessible(data) == []  # nothing else can tell a quote from a paragraph
     assert against(data, source) == [
@@ -975,7 +978,7 @@ def test_source_a_pull_quote_not_tagged_as_a_blockquote(good: bytes, source: lis
     ]
 
 
-def test_source_credits_read_before_the_content(good: bytes, source: list[Block]) -> None:
+def test_source_credits_read_before_the_content(good: bytes, source: Source) -> None:
     """The credits (the last section, on page 2) moved to the front of the article."""
 
     def change(pdf: pikepdf.Pdf) -> None:
@@ -1014,7 +1017,7 @@ def _split(pdf: pikepdf.Pdf) -> None:
         holders[int(mcid)] = second
 
 
-def test_source_a_paragraph_cut_in_two_elements(good: bytes, source: list[Block]) -> None:
+def test_source_a_paragraph_cut_in_two_elements(good: bytes, source: Source) -> None:
     data = mutated(good, _split)
     assert check_accessible(data) == []  # a sound tree, but two paragraphs for one
     ((rule, page, what),) = against(data, source)
@@ -1025,7 +1028,7 @@ def test_source_a_paragraph_cut_in_two_elements(good: bytes, source: list[Block]
     )
 
 
-def test_source_a_text_that_is_not_the_source(good: bytes, source: list[Block]) -> None:
+def test_source_a_text_that_is_not_the_source(good: bytes, source: Source) -> None:
     def change(pdf: pikepdf.Pdf) -> None:
         elements(pdf, "/H3")[0].ActualText = String("Des outils")
 
@@ -1034,7 +1037,7 @@ def test_source_a_text_that_is_not_the_source(good: bytes, source: list[Block]) 
     ]
 
 
-def test_source_a_block_left_out_of_the_tree(good: bytes, source: list[Block]) -> None:
+def test_source_a_block_left_out_of_the_tree(good: bytes, source: Source) -> None:
     def change(pdf: pikepdf.Pdf) -> None:
         quote = elements(pdf, "/BlockQuote")[0]
         parent = quote.P
@@ -1045,8 +1048,8 @@ def test_source_a_block_left_out_of_the_tree(good: bytes, source: list[Block]) -
     assert {rule for rule, _, _ in found} == {"UA-SOURCE", "UA-TREE"}  # its MCIDs, orphans
 
 
-def test_source_a_block_the_source_does_not_have(good: bytes, source: list[Block]) -> None:
-    assert against(good, source[:-1]) == [
+def test_source_a_block_the_source_does_not_have(good: bytes, source: Source) -> None:
+    assert against(good, replace(source, blocks=source.blocks[:-1])) == [
         ("UA-SOURCE", 2, f'the tree holds "{COPYRIGHT}", which the source does not'),
     ]
 
@@ -1140,3 +1143,79 @@ def test_cli_preflight_checks_contrast(good: bytes, tmp_path: Path) -> None:
     code, out, _ = run(str(path))
     assert code == 1
     assert "error UA-CONTRAST page 1: text in #999999 on #ffffff" in out
+
+
+def test_source_a_document_in_the_wrong_language(good: bytes, source: Source) -> None:
+    def change(pdf: pikepdf.Pdf) -> None:
+        pdf.Root.Lang = String("en")
+
+    data = mutated(good, change)
+    assert check_accessible(data) == []  # a valid language, only the source says it is wrong
+    assert against(data, source) == [
+        ("UA-SOURCE", 1, f'"{SERIES_LINE[:60]}…" is read as en; the source\'s language is fr-CA'),
+    ]
+
+
+def test_source_a_part_in_another_language_tagged_as_the_document(
+    good: bytes, source: Source
+) -> None:
+    """The source puts the pull quote in English; the PDF gives it no language of its own."""
+    blocks = tuple(
+        replace(b, lang="en") if b.kind == "BlockQuote > P" else b for b in source.blocks
+    )
+    assert against(good, replace(source, blocks=blocks)) == [
+        ("UA-SOURCE", 1, f'"{QUOTE}" is read as fr-CA; the source\'s language is en'),
+    ]
+
+    def tag_it(pdf: pikepdf.Pdf) -> None:
+        elements(pdf, "/BlockQuote")[0].Lang = String("en")
+
+    assert against(mutated(good, tag_it), replace(source, blocks=blocks)) == []
+
+
+def test_source_a_title_that_is_not_the_source(good: bytes, source: Source) -> None:
+    data = mutated(good, _set_xmp("dc:title", "Fiche"))
+    assert check_accessible(data) == []
+    assert against(data, source) == [
+        ("UA-SOURCE", 0, f'the document\'s title is "Fiche", the source\'s "{H1}"'),
+    ]
+
+
+def test_source_a_link_that_is_not_clickable(
+    series_build: tuple[Project, Path, Report], linked: bytes
+) -> None:
+    """Sheet 01's first resource links to FIRST_URI: its annotation taken off the page."""
+    project, out, _ = series_build
+    sources, _ = load_sheets(project, [project.sheets / f"{LINKED}.yaml"])
+    linked_source = Builder(project, out).source(sources[0].sheet)
+    assert against(linked, linked_source) == []
+
+    def unclickable(pdf: pikepdf.Pdf) -> None:
+        page = pdf.pages[1].obj
+        page.Annots = Array([a for a in page.Annots if str(a.A.URI) != FIRST_URI])
+
+    found = against(mutated(linked, unclickable), linked_source)
+    assert [(rule, page) for rule, page, _ in found] == [("UA-SOURCE", 2)]
+    assert found[0][2].endswith(f"the link to {FIRST_URI} is not clickable")
+
+
+def test_source_a_ligature_read_as_one_character(good: bytes, source: Source) -> None:
+    """The body font's "fi" ligature mapped to U+FB01: readers and searches get "ﬁ"."""
+
+    def change(pdf: pikepdf.Pdf) -> None:
+        edit_to_unicode(pdf.pages[0].Resources.Font[BODY_FONT], b"<00660069>", b"<fb01>")
+
+    found = against(mutated(good, change), source)
+    assert found
+    assert {rule for rule, _, _ in found} == {"UA-SOURCE"}
+    assert all(" is read where the source has " in what for _, _, what in found)
+    assert any("ﬁ" in what for _, _, what in found)
+
+
+def test_source_guillemets_read_as_straight_quotes(good: bytes, source: Source) -> None:
+    def change(pdf: pikepdf.Pdf) -> None:
+        edit_to_unicode(pdf.pages[1].Resources.Font[BODY_FONT], b"<00ab>", b"<0022>")
+
+    found = against(mutated(good, change), source)
+    assert [(rule, page) for rule, page, _ in found] == [("UA-SOURCE", 2)]
+    assert "KUBISCH" in found[0][2] and '"' in found[0][2]

@@ -9,9 +9,12 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 from fichepress.project import Project
 from fichepress.watch import sheets_to_rebuild
+
+from .conftest import copy_project
 
 REFERENCE = "03-strategie-globale"
 
@@ -108,5 +111,27 @@ def test_watch_rebuilds_reports_and_goes_on(project: Project) -> None:
         sheet.write_text(good, "utf-8")
         watcher.wait_for("1 PDFs written")
         assert pdf.read_bytes() == first
+    finally:
+        assert watcher.stop() == 0
+
+
+def test_a_save_rebuilds_that_sheet_only(tmp_path: Path) -> None:
+    """Two sheets: saving one rewrites its PDF and leaves the other's file alone."""
+    project = copy_project(
+        tmp_path / "project", [f"{REFERENCE}.yaml", "04-evaluer-pour-apprendre.yaml"]
+    )
+    watcher = Watcher(project)
+    try:
+        watcher.wait_for("watching sheets/, styles/, fonts/")
+        folder = project.root / "build" / "accessible"
+        changed, other = folder / f"{REFERENCE}.pdf", folder / "04-evaluer-pour-apprendre.pdf"
+        before = changed.read_bytes(), other.stat().st_mtime_ns, other.stat().st_ino
+        sheet = project.sheets / f"{REFERENCE}.yaml"
+        good = sheet.read_text("utf-8")
+        sheet.write_text(good.replace("title: S'intégrer", "title: Bien s'intégrer"), "utf-8")
+        seen = watcher.wait_for("PDFs written")
+        assert any("1 PDFs written" in line for line in seen), seen
+        assert changed.read_bytes() != before[0]
+        assert (other.stat().st_mtime_ns, other.stat().st_ino) == before[1:]
     finally:
         assert watcher.stop() == 0

@@ -112,7 +112,10 @@ class Expected:
     children: list[Expected] = field(default_factory=list)
     lang: str | None = None
     """The language the HTML gives this element (`lang`), for one in another language than
-    the document's: a sheet in English in a French collection."""
+    the document's: a sheet in English in a French collection; the document's, for the root."""
+    links: list[str] = field(default_factory=list)
+    """For leaves: the addresses of the links the block holds, in order (for the root: none;
+    its `text` is the document's title)."""
 
     @property
     def leaf(self) -> bool:
@@ -133,12 +136,17 @@ def _has_blocks(element: Element) -> bool:
     return any(child.tag in BLOCK_HTML for child in element.iter() if child is not element)
 
 
+def _links(element: Element) -> list[str]:
+    return [str(a.get("href")) for a in element.iter("a") if a.get("href")]
+
+
 def _expected(element: Element) -> list[Expected]:
     tag = element.tag
     if tag in HEADINGS:
-        return [Expected(HEADINGS[tag], _text(element))]
+        return [Expected(HEADINGS[tag], _text(element), links=_links(element))]
     if tag == "p":
-        return [Expected("P", _text(element))] if _text(element) else []
+        text = _text(element)
+        return [Expected("P", text, links=_links(element))] if text else []
     if tag == "img":
         return [Expected("Figure", alt=element.get("alt") or "")]
     if tag == "figure":
@@ -149,7 +157,8 @@ def _expected(element: Element) -> list[Expected]:
             body = Expected("LBody", children=[c for sub in element for c in _expected(sub)])
             body_node = Expected("LBodyGroup", children=body.children)
             return [Expected("LI", children=[label, body_node])]
-        return [Expected("LI", children=[label, Expected("LBody", _text(element))])]
+        body = Expected("LBody", _text(element), links=_links(element))
+        return [Expected("LI", children=[label, body])]
     if tag in CONTAINERS:
         children = [c for sub in element for c in _expected(sub)]
         lang = element.get("lang")
@@ -164,7 +173,13 @@ def expected_tree(html: str | Element) -> Expected:
     root = tinyhtml5.parse(html, namespace_html_elements=False) if isinstance(html, str) else html
     body = root.find("body")
     children = [c for sub in (body if body is not None else root) for c in _expected(sub)]
-    return Expected("Document", children=children)
+    title = root.find("head/title")
+    return Expected(
+        "Document",
+        _text(title) if title is not None else "",
+        lang=root.get("lang"),
+        children=children,
+    )
 
 
 # --- WeasyPrint's tree ---------------------------------------------------------------------------
@@ -482,7 +497,7 @@ def _write(
         _write_content(writer, element, page, node.text, found)
         return element
     element = writer.element(node.type, parent, page)
-    if node.lang:
+    if node.lang and node.type != "Document":  # the document's is the catalog's /Lang
         element.Lang = pikepdf.String(node.lang)
     for child in node.children:
         if child.type == "LBodyGroup":

@@ -235,9 +235,15 @@ def check_sources(project: Project, paths: Sequence[Any] | None = None) -> Check
         report.errors.extend(invalid.problems)
     chosen = list(paths) if paths else project.sheet_files()
     report.sheets = len(chosen)
-    sources, problems = load_sheets(project, chosen)
-    report.errors.extend(problems)
-    report.errors.extend(name_problems(sources, project))
+    # The series' other sheets are read too, for what involves two sheets (a number or a name
+    # used twice); only the chosen sheets' problems are told.
+    shown_chosen = {project.display(Path(p)) for p in chosen}
+    others = [p for p in project.sheet_files() if project.display(p) not in shown_chosen]
+    every_source, problems = load_sheets(project, [*chosen, *others])
+    report.errors.extend(p for p in problems if p.file in shown_chosen)
+    clashes = name_problems(every_source, project)
+    report.errors.extend(p for p in clashes if p.file in shown_chosen)
+    sources = [s for s in every_source if project.display(s.path) in shown_chosen]
     for source in sources:
         shown = project.display(source.path)
         report.errors.extend(placeholder_problems(source, shown))

@@ -32,7 +32,7 @@ from fichepress.workers import InlinePool, Pool, WorkerFailed, WorkerPool, defau
 
 if TYPE_CHECKING:
     from fichepress.pdf import Rendered, Renderer
-    from fichepress.uacheck import Block
+    from fichepress.uacheck import Source
 
 MANIFEST = "manifest.json"
 
@@ -178,11 +178,11 @@ class Builder:
         variant: Variant,
         data: bytes,
         known: Mapping[int, Any] | None = None,
-        source: Sequence[Block] | None = None,
+        source: Source | None = None,
     ) -> list[str]:
         """What the checks of a variant find in a finished PDF, as lines (`known`: the results
         of pages checked already, see `check_print` and `check_accessible`; `source`: the
-        blocks an accessible PDF must read as)."""
+        what an accessible PDF must read as)."""
         if variant == "print":
             from fichepress.preflight import check_print
 
@@ -192,12 +192,12 @@ class Builder:
         findings = check_accessible(data, known, source=source)
         return [f"check: {f.line('')[2:]}" for f in findings]
 
-    def source_blocks(self, sheet: Sheet) -> list[Block]:
-        """The blocks the accessible PDF of a sheet must read as, from its HTML."""
+    def source(self, sheet: Sheet) -> Source:
+        """What the accessible PDF of a sheet must read as, from its HTML."""
         from fichepress.accessible import expected_tree
-        from fichepress.uacheck import source_blocks
+        from fichepress.uacheck import source_of
 
-        return source_blocks(expected_tree(self.sheet_html(sheet, "accessible")))
+        return source_of(expected_tree(self.sheet_html(sheet, "accessible")))
 
     def contrast(self, rendered: Rendered) -> list[str]:
         """Text colours on their backgrounds under WCAG AA, named by swatch."""
@@ -215,12 +215,12 @@ class Builder:
             data = self.finish_pdf(variant, data, parsed)
             return data, self.check_pdf(variant, data)
         from fichepress.accessible import expected_tree, repair
-        from fichepress.uacheck import PageMarks, source_blocks
+        from fichepress.uacheck import PageMarks, source_of
 
         # The repair knows what it wrote in each page: the check reads the rest of the PDF.
         data, scans = repair(data, parsed)
         known = {index: PageMarks.of(scan) for index, scan in enumerate(scans)}
-        source = source_blocks(expected_tree(parsed))
+        source = source_of(expected_tree(parsed))
         return data, self.check_pdf(variant, data, known, source) + self.contrast(rendered)
 
     def render(self, html: str, variant: Variant, shown: str, report: Report) -> Rendered | None:

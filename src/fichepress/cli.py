@@ -21,7 +21,7 @@ from fichepress.errors import BuildFailed, FichepressError
 from fichepress.project import Project
 
 if TYPE_CHECKING:
-    from fichepress.uacheck import Block
+    from fichepress.uacheck import Source
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -651,7 +651,7 @@ def preflight(
     if sheet is not None:
         if len(files) != 1:
             raise click.UsageError("--source goes with one PDF only")
-        source = _source_blocks(_project(project_dir), sheet)
+        source = _source(_project(project_dir), sheet)
     results = {str(path): check_file(path, profile, source) for path in files}
     if output_format == "json":
         click.echo(as_json(results))
@@ -667,8 +667,8 @@ def preflight(
         raise FichepressError(f"{errors} error{'s' if errors > 1 else ''} in {len(files)} file(s)")
 
 
-def _source_blocks(project: Project, path: Path) -> list[Block]:
-    """The blocks the accessible PDF of the sheet at `path` must read as."""
+def _source(project: Project, path: Path) -> Source:
+    """What the accessible PDF of the sheet at `path` must read as."""
     from fichepress.build import Builder
     from fichepress.errors import InvalidSource
     from fichepress.load import load_sheets
@@ -676,7 +676,7 @@ def _source_blocks(project: Project, path: Path) -> list[Block]:
     sources, problems = load_sheets(project, [path.resolve()])
     if problems:
         raise InvalidSource(problems)
-    return Builder(project, project.root / "build").source_blocks(sources[0].sheet)
+    return Builder(project, project.root / "build").source(sources[0].sheet)
 
 
 @main.command()

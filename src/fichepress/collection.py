@@ -183,10 +183,10 @@ def _source_findings(
     """How an accessible part reads against its HTML (the joined collection is checked whole,
     but knows no source); pages as the collection numbers them, from `first_page`."""
     from fichepress.accessible import expected_tree
-    from fichepress.uacheck import PageMarks, check_source, source_blocks
+    from fichepress.uacheck import PageMarks, check_source, source_of
 
     known = {index: PageMarks.from_json(page) for index, page in enumerate(results)}
-    findings = check_source(data, source_blocks(expected_tree(html)), known)
+    findings = check_source(data, source_of(expected_tree(html)), known)
     if first_page is not None:
         shift = first_page - 1
         findings = [replace(f, page=f.page + shift) if f.page else f for f in findings]
@@ -675,7 +675,10 @@ def build_collection(
         report.up_to_date += 1
         report.kept.append(entry["path"])
         used |= set(entry.get("parts", ()))
-        report.warnings += [Problem(shown, message=line) for line in entry["warnings"]]
+        # kept as written: "<series file>: <message>"
+        report.warnings += [
+            Problem(shown, message=line.removeprefix(f"{shown}: ")) for line in entry["warnings"]
+        ]
     if stale:
         with worker_pool(project, out, strict, jobs) if pool is None else _kept(pool) as workers:
             used |= _build_stale(

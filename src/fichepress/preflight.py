@@ -25,7 +25,7 @@ import io
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -37,7 +37,7 @@ from fichepress.model import MAX_INK
 from fichepress.pdfscan import Box, FontMetrics, Paint, Scan, iter_pages, scan_page
 
 if TYPE_CHECKING:
-    from fichepress.uacheck import Block
+    from fichepress.uacheck import Source
 
 MM = 72 / 25.4
 BLEED = 3 * MM
@@ -543,12 +543,10 @@ def profile_of(data: bytes) -> Literal["print", "accessible"]:
         return "accessible" if xmp.get("pdfuaid:part") else "print"
 
 
-def check_file(
-    path: Path, profile: str = "auto", source: Sequence[Block] | None = None
-) -> list[Finding]:
+def check_file(path: Path, profile: str = "auto", source: Source | None = None) -> list[Finding]:
     """The findings for a PDF file (print or accessible rules; `auto` reads its claims);
     an unreadable file is one finding. An accessible PDF is also checked for contrast as
-    painted, and against `source` (the blocks it must read as) when given."""
+    painted, and against `source` (what it must read as) when given."""
     from fichepress.uacheck import check_accessible
 
     try:

@@ -18,9 +18,11 @@ Rules, each a short name in findings:
 - UA-TEXT: every glyph has Unicode, no word cut by hyphenation;
 - UA-ORDER: the reading order follows the pages (a block read after those of a later page,
   such as credits put first in the tree but printed last, is out of order);
-- UA-SOURCE (when the source is known: the build, or `preflight --source`): the blocks read
-  in order are the source's, one element per block however many pages it crosses, with the
-  source's roles (a pull quote is a BlockQuote, a list item an LI) and its very text;
+- UA-SOURCE (when the source is known: the build, or `preflight --source`): the document's
+  title is the source's; the blocks read in order are the source's, one element per block
+  however many pages it crosses, with the source's roles (a pull quote is a BlockQuote, a
+  list item an LI), its very text (case, accents, ligatures as letters, quotation marks), its
+  language, and every link it holds clickable;
 - UA-CONTRAST (when asked, by `preflight`): text painted on its background, as the PDF paints
   them, meets WCAG 2.1 AA (4.5:1, 3:1 for large text).
 """
@@ -31,7 +33,7 @@ import difflib
 import io
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +49,9 @@ if TYPE_CHECKING:
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _SPACE = re.compile(r"\s+")
 WHITE: RGB = (255, 255, 255)
+INTERNAL = "a page of the document"
+"""What a link to a place in the document (a contents entry) is compared as."""
+_WEB = re.compile(r"^[a-z][a-z0-9+.-]*://|^mailto:", re.IGNORECASE)
 _BREAKS = re.compile(r"[ \t\r\n\f]+")
 MEANINGLESS_LINKS = {
     "ici",
@@ -515,12 +520,15 @@ and list labels (which a theme may or may not draw) are left out."""
 
 @dataclass(frozen=True)
 class Block:
-    """A block as a reader meets it: its path of roles (outermost first) and its text."""
+    """A block as a reader meets it: its path of roles (outermost first), its text, its
+    language and the addresses of the links it holds."""
 
     path: tuple[str, ...]
     text: str
     page: int = 0
     """1-based page where it starts, 0 for the source's."""
+    lang: str = ""
+    links: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -536,36 +544,48 @@ class Block:
         return " > ".join(self.path)
 
 
+@dataclass(frozen=True)
+class Source:
+    """What an accessible PDF must read as: its title, its language and its blocks."""
+
+    blocks: tuple[Block, ...]
+    title: str = ""
+    lang: str = ""
+
+
 def _key(text: str) -> str:
-    """Text as compared: without spaces and the format characters that print nothing."""
-    return "".join(
-        c for c in text if not c.isspace() and unicodedata.category(c) != "Cf"
-    ).casefold()
+    """Text as compared: without spaces and the format characters that print nothing; case,
+    accents, ligatures and quotation marks count."""
+    return "".join(c for c in text if not c.isspace() and unicodedata.category(c) != "Cf")
 
 
-def source_blocks(expected: Expected) -> list[Block]:
-    """The blocks the source (the HTML's expected tree, see `accessible.expected_tree`) calls
-    for, in reading order."""
+def source_of(expected: Expected) -> Source:
+    """What the source (the HTML's expected tree, see `accessible.expected_tree`) calls for:
+    the blocks in reading order, each with its language, and the document's title."""
     blocks: list[Block] = []
 
-    def visit(node: Expected, path: tuple[str, ...]) -> None:
+    def visit(node: Expected, path: tuple[str, ...], lang: str) -> None:
         kind = "LBody" if node.type == "LBodyGroup" else node.type
+        lang = node.lang or lang
         if kind == "Lbl":
             return
         if kind in SEMANTIC:
             path = (*path, kind)
         if node.leaf:
-            blocks.append(Block(path, node.alt or "" if kind == "Figure" else node.text))
+            text = node.alt or "" if kind == "Figure" else node.text
+            links = tuple(a if _WEB.match(a) else INTERNAL for a in node.links)
+            blocks.append(Block(path, text, lang=lang, links=links))
             return
         for child in node.children:
-            visit(child, path)
+            visit(child, path, lang)
 
-    visit(expected, ())
-    return blocks
+    visit(expected, (), expected.lang or "")
+    return Source(tuple(blocks), expected.text, expected.lang or "")
 
 
 def _found_blocks(pdf: pikepdf.Pdf, tree: _Tree, scans: list[Scan]) -> list[Block]:
-    """The tree's blocks in reading order, with the page each starts on."""
+    """The tree's blocks in reading order, with the page each starts on, its language (its
+    own /Lang, an ancestor's or the document's) and the addresses of its clickable links."""
     texts = {
         (index, mcid): text
         for index, scan in enumerate(scans)
@@ -576,8 +596,22 @@ def _found_blocks(pdf: pikepdf.Pdf, tree: _Tree, scans: list[Scan]) -> list[Bloc
     for (page, _mcid), holder in tree.holds.items():
         known = first_page.get(holder.objgen)
         first_page[holder.objgen] = page if known is None else min(known, page)
+    on_pages = {
+        annotation.objgen: annotation
+        for page in pdf.pages
+        for annotation in page.obj.get("/Annots", [])
+    }
+    links: dict[tuple[int, int], list[str]] = {}
+    for objgen, holder in tree.annotations.items():
+        annotation = on_pages.get(objgen)
+        if annotation is not None:
+            action: Any = annotation.get("/A", {})
+            uri = str(action.get("/URI", ""))
+            internal = "/Dest" in annotation or action.get("/S") == "/GoTo" or not _WEB.match(uri)
+            links.setdefault(holder.objgen, []).append(INTERNAL if internal else uri)
     role_map = _role_map(pdf)
     roles = {element.objgen: _role(element, role_map) for element in tree.elements}
+    document_lang = str(pdf.Root.get("/Lang", ""))
     blocks = []
     for element in tree.elements:
         role = roles[element.objgen]
@@ -586,18 +620,36 @@ def _found_blocks(pdf: pikepdf.Pdf, tree: _Tree, scans: list[Scan]) -> list[Bloc
         if any(_is_element(k) and roles.get(k.objgen) in _BLOCKS for k in tree.kids_of(element)):
             continue  # its blocks are listed themselves
         path = [role]
+        lang = str(element.get("/Lang", ""))
         parent = tree.parents.get(element.objgen)
         while parent is not None:
             if roles.get(parent.objgen) in SEMANTIC:
                 path.append(roles[parent.objgen])
+            lang = lang or str(parent.get("/Lang", ""))
             parent = tree.parents.get(parent.objgen)
         if role == "Figure":
             text = str(element.get("/Alt", element.get("/ActualText", "")))
         else:
             text = _text_of(element, texts, pages, 0, tree)
         start = _first_page_of(element, tree, first_page)
-        blocks.append(Block(tuple(reversed(path)), text, start + 1 if start is not None else 0))
+        blocks.append(
+            Block(
+                tuple(reversed(path)),
+                text,
+                start + 1 if start is not None else 0,
+                lang or document_lang,
+                tuple(_links_in(element, tree, links)),
+            )
+        )
     return blocks
+
+
+def _links_in(element: Any, tree: _Tree, links: dict[tuple[int, int], list[str]]) -> list[str]:
+    found = list(links.get(element.objgen, ()))
+    for kid in tree.kids_of(element):
+        if _is_element(kid):
+            found += _links_in(kid, tree, links)
+    return found
 
 
 def _first_page_of(element: Any, tree: _Tree, first_page: dict[Any, int]) -> int | None:
@@ -627,25 +679,34 @@ def _order(blocks: list[Block]) -> Iterator[Finding]:
         latest = block if latest is None or block.page >= latest.page else latest
 
 
-def _against_source(found: list[Block], source: Sequence[Block]) -> Iterator[Finding]:
-    """How the blocks read in the PDF differ from the source's: text, order, roles, splits."""
+def _against_source(found: list[Block], source: Source, title: str) -> Iterator[Finding]:
+    """How the PDF differs from its source: title, text, order, roles, splits, language and
+    links of each block."""
+
+    def error(page: int, what: str) -> Finding:
+        return Finding(page, "UA-SOURCE", "error", what)
+
+    if source.title and _SPACE.sub(" ", title).strip() != _SPACE.sub(" ", source.title).strip():
+        yield error(0, f'the document\'s title is "{title}", the source\'s "{source.title}"')
+    wanted_blocks = source.blocks
     matcher = difflib.SequenceMatcher(
-        None, [b.key for b in source], [b.key for b in found], autojunk=False
+        None, [b.key for b in wanted_blocks], [b.key for b in found], autojunk=False
     )
     opcodes = matcher.get_opcodes()
     deleted = {
-        source[i].key for tag, i1, i2, _, _ in opcodes if tag != "equal" for i in range(i1, i2)
+        wanted_blocks[i].key
+        for tag, i1, i2, _, _ in opcodes
+        if tag != "equal"
+        for i in range(i1, i2)
     }
     inserted = {
         found[j].key for tag, _, _, j1, j2 in opcodes if tag != "equal" for j in range(j1, j2)
     }
     moved = deleted & inserted - {""}
-
-    def error(page: int, what: str) -> Finding:
-        return Finding(page, "UA-SOURCE", "error", what)
+    languages: set[tuple[str, str]] = set()
 
     for tag, i1, i2, j1, j2 in opcodes:
-        wanted, got = list(source[i1:i2]), list(found[j1:j2])
+        wanted, got = list(wanted_blocks[i1:i2]), list(found[j1:j2])
         if tag == "equal":
             for want, have in zip(wanted, got, strict=True):
                 if want.path != have.path:
@@ -653,6 +714,19 @@ def _against_source(found: list[Block], source: Sequence[Block]) -> Iterator[Fin
                         have.page,
                         f"{have.shown} is tagged {have.kind}; the source makes it {want.kind}",
                     )
+                pair = (have.lang.casefold(), want.lang.casefold())
+                if want.lang and pair[0] != pair[1] and pair not in languages:
+                    languages.add(pair)  # once for each wrong language
+                    yield error(
+                        have.page,
+                        f"{have.shown} is read as {have.lang or 'no language'}; the source's"
+                        f" language is {want.lang}",
+                    )
+                for address in want.links:
+                    if address not in have.links:
+                        yield error(
+                            have.page, f"in {have.shown}, the link to {address} is not clickable"
+                        )
             continue
         if wanted and got and "".join(b.key for b in wanted) == "".join(b.key for b in got):
             if len(got) > len(wanted):
@@ -683,6 +757,11 @@ def _against_source(found: list[Block], source: Sequence[Block]) -> Iterator[Fin
             continue
         for want in pending[len(rest) :]:
             yield error(0, f"{want.shown} from the source is not in the structure tree")
+
+
+def _title(pdf: pikepdf.Pdf) -> str:
+    xmp = pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False)
+    return str(xmp.get("dc:title", "") or "")
 
 
 # --- contrast, as painted ----------------------------------------------------------------
@@ -798,7 +877,7 @@ def page_marks(data: bytes) -> list[PageMarks]:
 
 
 def check_source(
-    data: bytes, source: Sequence[Block], known: Mapping[int, PageMarks] | None = None
+    data: bytes, source: Source, known: Mapping[int, PageMarks] | None = None
 ) -> list[Finding]:
     """Only the rules that compare a PDF with its source: UA-ORDER and UA-SOURCE (for the
     parts of a collection, checked whole once joined but compared with their sources here)."""
@@ -810,21 +889,21 @@ def check_source(
             for index, page in enumerate(pdf.pages)
         ]
         blocks = _found_blocks(pdf, _walk(pdf), scans)
-        return sorted([*_order(blocks), *_against_source(blocks, source)])
+        return sorted([*_order(blocks), *_against_source(blocks, source, _title(pdf))])
 
 
 def check_accessible(
     data: bytes,
     known: Mapping[int, PageMarks] | None = None,
     *,
-    source: Sequence[Block] | None = None,
+    source: Source | None = None,
     contrast: bool = False,
 ) -> list[Finding]:
     """Every finding of the accessibility rules for a PDF.
 
     `known` gives the marks of pages already read, by 0-based index, for a document put
     together from others (the collection): their pages are the same objects, copied.
-    `source`: the blocks the source calls for (see `source_blocks`), to compare the PDF with.
+    `source`: what the source calls for (see `source_of`), to compare the PDF with.
     `contrast`: read every page in full to check the contrast of its text as painted (the
     build checks it from the layout instead, which names the theme's swatches)."""
     known = known or {}
@@ -849,7 +928,7 @@ def check_accessible(
             *_bookmarks(pdf, _blocks(pdf, tree, scans)),
             *_text(scans),
             *_order(blocks),
-            *(_against_source(blocks, source) if source is not None else ()),
+            *(_against_source(blocks, source, _title(pdf)) if source is not None else ()),
             *(_contrast(scans) if contrast else ()),
         ]
     return sorted(findings)
