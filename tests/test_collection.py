@@ -438,16 +438,20 @@ def test_the_cover_names_the_series_its_publisher_and_year(
         assert str(series.date.year if series.date else "") in cover, variant
 
 
+@pytest.mark.parametrize("variant", ["print", "accessible"])
 def test_the_colophon_holds_the_funders_logos_and_the_copyright(
-    collection: tuple[Project, Path, Report, dict[str, int]],
+    collection: tuple[Project, Path, Report, dict[str, int]], variant: str
 ) -> None:
     project, out, _, _ = collection
     series = load_series(project)
     assert series.funders is not None
-    path = out / "accessible" / "collection.pdf"
+    path = out / variant / "collection.pdf"
     colophon = re.sub(r"\s+", " ", page_texts(path)[-1])
     assert series.copyright in colophon
     assert typeset(series.funders.intro, series.language).rstrip(" :\u00a0\u202f") in colophon
+    assert series.title.replace("'", "’") in colophon  # the edition
+    if variant == "print":
+        return  # the logos' pictures: their alternative text is read below, in the tagged PDF
     with pikepdf.open(path) as pdf:
         last = pdf.pages[-1].objgen
         figures = [

@@ -28,7 +28,7 @@ from fichepress.preflight import Finding
 from fichepress.project import Project
 from fichepress.uacheck import Source, check_accessible, reading_text
 
-from .conftest import ROOT
+from .conftest import ROOT, Built
 
 REFERENCE = "03-strategie-globale"
 LINKED = "01-partir-du-territoire"
@@ -686,6 +686,42 @@ def test_bookmarks_compare_case_and_spaces_loosely(good: bytes) -> None:
     assert check_accessible(mutated(good, change)) == []
 
 
+def test_bookmarks_leading_to_another_page(good: bytes) -> None:
+    """ "Notre sélection" is on page 2: its bookmark sent to page 1."""
+
+    def change(pdf: pikepdf.Pdf) -> None:
+        with pdf.open_outline() as outline:
+            item = next(i for i in outline.root[0].children if i.title == "Notre sélection")
+            item.destination = Array([pdf.pages[0].obj, Name.Fit])
+
+    finding = only_finding(mutated(good, change), "UA-BOOKMARKS")
+    assert (finding.page, finding.severity) == (2, "error")
+    assert finding.what == (
+        'the bookmark "Notre sélection" leads to page 1, not to page 2 where its H2 is'
+    )
+
+
+def test_bookmarks_one_for_each_heading_of_the_same_title(sobre_build: Built) -> None:
+    """In the collection every sheet has its "Notre sélection": one bookmark for all of them
+    is not enough, each must lead to its own (the session's collection is sobre's)."""
+    data = (sobre_build.out / "accessible" / "collection.pdf").read_bytes()
+    assert check_accessible(data) == []
+
+    def change(pdf: pikepdf.Pdf) -> None:
+        with pdf.open_outline() as outline:
+            stack, same = list(outline.root), []
+            while stack:
+                item = stack.pop(0)
+                same += [item] if item.title == "Notre sélection" else []
+                stack = list(item.children) + stack
+            assert len(same) >= 2
+            same[1].destination = same[0].destination
+
+    findings = check_accessible(mutated(data, change))
+    assert [(f.rule, f.severity) for f in findings] == [("UA-BOOKMARKS", "error")]
+    assert findings[0].what.startswith('the bookmark "Notre sélection" leads to page ')
+
+
 # --- UA-TEXT ---------------------------------------------------------------------------------
 
 
@@ -1219,3 +1255,32 @@ def test_source_guillemets_read_as_straight_quotes(good: bytes, source: Source) 
     found = against(mutated(good, change), source)
     assert [(rule, page) for rule, page, _ in found] == [("UA-SOURCE", 2)]
     assert "KUBISCH" in found[0][2] and '"' in found[0][2]
+
+
+def test_source_a_running_footer_tagged_as_content(good: bytes, source: Source) -> None:
+    """The page number and running title must be artifacts: here the page number of page 1
+    is made content, held by a P of its own in the tree (sound, but not the source's)."""
+
+    def change(pdf: pikepdf.Pdf) -> None:
+        contents = pdf.pages[0].obj.Contents
+        data = contents.read_bytes()
+        holders = parent_tree_entry(pdf, 0)
+        mcid = len(holders)
+        found = list(re.finditer(rb"/Artifact\s*<<\s*/Type\s*/Pagination\s*>>\s*BDC", data))
+        assert len(found) == 2
+        last = found[-1]  # the page number, "1 / 2"
+        data = data[: last.start()] + f"/P << /MCID {mcid} >> BDC".encode() + data[last.end() :]
+        contents.write(data)
+        header = elements(pdf, "/Div")[0]
+        footer = pdf.make_indirect(
+            Dictionary(Type=Name.StructElem, S=Name.P, P=header, Pg=pdf.pages[0].obj, K=mcid)
+        )
+        header.K.append(footer)
+        holders.append(footer)
+
+    data = mutated(good, change)
+    assert check_accessible(data) == []  # a sound tree: only the source can tell
+    found = against(data, source)
+    assert [(rule, page) for rule, page, _ in found] == [("UA-SOURCE", 1)]
+    assert found[0][2].startswith('the tree holds "1')
+    assert found[0][2].endswith('", which the source does not')

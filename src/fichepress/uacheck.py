@@ -13,7 +13,7 @@ Rules, each a short name in findings:
   shows no text) is held by a Figure;
 - UA-LINKS: every link annotation sits in a Link element, with a description that makes sense
   out of context;
-- UA-BOOKMARKS: bookmarks for the H1 and H2 headings;
+- UA-BOOKMARKS: bookmarks for the H1 and H2 headings, leading to the page each is on;
 - UA-TABS: tab order follows the structure (/Tabs /S) on every page;
 - UA-TEXT: every glyph has Unicode, no word cut by hyphenation;
 - UA-ORDER: the reading order follows the pages (a block read after those of a later page,
@@ -479,17 +479,48 @@ def _links(pdf: pikepdf.Pdf, tree: _Tree) -> Iterator[Finding]:
             )
 
 
-def _bookmarks(pdf: pikepdf.Pdf, blocks: list[tuple[str, str]]) -> Iterator[Finding]:
-    titles = set()
+def _bookmarks(pdf: pikepdf.Pdf, blocks: list[Block]) -> Iterator[Finding]:
+    """A bookmark for each H1 and H2, leading to the page the heading is on (titles compared
+    without case; a title used by several headings needs one bookmark for each)."""
+    pages = {page.obj.objgen: index + 1 for index, page in enumerate(pdf.pages)}
+    targets: dict[str, list[int | None]] = {}
     with pdf.open_outline() as outline:
         stack = list(outline.root)
         while stack:
             item = stack.pop()
-            titles.add(_SPACE.sub(" ", item.title).strip().casefold())
+            title = _SPACE.sub(" ", item.title).strip().casefold()
+            targets.setdefault(title, []).append(_target(item, pages))
             stack.extend(item.children)
-    for role, text in blocks:
-        if role in ("H1", "H2") and text and text.casefold() not in titles:
+    for block in blocks:
+        role, text = block.path[-1], _BREAKS.sub(" ", block.text).strip(" \t\r\n\f")
+        if role not in ("H1", "H2") or not text:
+            continue
+        found = targets.get(text.casefold())
+        if not found:
             yield _error(0, "UA-BOOKMARKS", f'no bookmark for the {role} "{text[:60]}"')
+        elif not block.page or block.page in found or None in found:
+            found.remove(block.page if block.page in found else found[0])
+        else:
+            yield _error(
+                block.page,
+                "UA-BOOKMARKS",
+                f'the bookmark "{text[:60]}" leads to page {found[0]}, not to page'
+                f" {block.page} where its {role} is",
+            )
+
+
+def _target(item: Any, pages: dict[tuple[int, int], int]) -> int | None:
+    """The page a bookmark leads to, None if it does not say it plainly (a named one)."""
+    destination = item.destination
+    if destination is None and item.action is not None:
+        destination = item.action.get("/D")
+    if isinstance(destination, pikepdf.Array) and len(destination):
+        page = destination[0]
+        if isinstance(page, pikepdf.Dictionary):
+            return pages.get(page.objgen)
+        if isinstance(page, int):
+            return page + 1
+    return None
 
 
 def _text(scans: list[Scan]) -> Iterator[Finding]:
@@ -925,7 +956,7 @@ def check_accessible(
             *_semantics(pdf, tree),
             *_pictures(pdf, tree, scans),
             *_links(pdf, tree),
-            *_bookmarks(pdf, _blocks(pdf, tree, scans)),
+            *_bookmarks(pdf, blocks),
             *_text(scans),
             *_order(blocks),
             *(_against_source(blocks, source, _title(pdf)) if source is not None else ()),
