@@ -238,9 +238,7 @@ def _blocks(pdf: pikepdf.Pdf, tree: _Tree, scans: list[Scan]) -> list[tuple[str,
     return result
 
 
-def _identification(pdf: pikepdf.Pdf) -> Iterator[Finding]:
-    # Read, not opened with `with`: that would write the XMP back, which costs.
-    xmp = pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False)
+def _identification(pdf: pikepdf.Pdf, xmp: Any) -> Iterator[Finding]:
     part = str(xmp.get("pdfuaid:part", ""))
     title = str(xmp.get("dc:title", "") or "")
     if part != "1":
@@ -790,8 +788,12 @@ def _against_source(found: list[Block], source: Source, title: str) -> Iterator[
             yield error(0, f"{want.shown} from the source is not in the structure tree")
 
 
-def _title(pdf: pikepdf.Pdf) -> str:
-    xmp = pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False)
+def _metadata(pdf: pikepdf.Pdf) -> Any:
+    # Read, not opened with `with`: that would write the XMP back, which costs.
+    return pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False)
+
+
+def _title(xmp: Any) -> str:
     return str(xmp.get("dc:title", "") or "")
 
 
@@ -920,7 +922,8 @@ def check_source(
             for index, page in enumerate(pdf.pages)
         ]
         blocks = _found_blocks(pdf, _walk(pdf), scans)
-        return sorted([*_order(blocks), *_against_source(blocks, source, _title(pdf))])
+        title = _title(_metadata(pdf))
+        return sorted([*_order(blocks), *_against_source(blocks, source, title)])
 
 
 def check_accessible(
@@ -949,8 +952,9 @@ def check_accessible(
             ]
         tree = _walk(pdf)
         blocks = _found_blocks(pdf, tree, scans)
+        xmp = _metadata(pdf)
         findings = [
-            *_identification(pdf),
+            *_identification(pdf, xmp),
             *_integrity(pdf, tree, scans),
             *_artifacts(scans),
             *_semantics(pdf, tree),
@@ -959,7 +963,7 @@ def check_accessible(
             *_bookmarks(pdf, blocks),
             *_text(scans),
             *_order(blocks),
-            *(_against_source(blocks, source, _title(pdf)) if source is not None else ()),
+            *(_against_source(blocks, source, _title(xmp)) if source is not None else ()),
             *(_contrast(scans) if contrast else ()),
         ]
     return sorted(findings)
