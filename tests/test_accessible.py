@@ -342,3 +342,49 @@ def test_the_build_compares_each_accessible_pdf_with_its_source(
     strict = build(project, tmp_path / "strict", jobs=1, strict=True, variants=["accessible"])
     assert not strict.ok
     assert not (tmp_path / "strict" / "accessible" / f"{REFERENCE}.pdf").exists()
+
+
+def test_the_series_words_keep_the_series_language_in_a_sheet_of_another(
+    tmp_path: Path,
+) -> None:
+    """An English sheet of a French series: its own words are read as English, the series'
+    (the running title of the header, the credits, the logos' descriptions, the copyright) as
+    French, alone and in the collection, where its contents entry is English too."""
+    from fichepress.collection import build_collection
+    from fichepress.uacheck import _found_blocks, _walk
+
+    from .conftest import copy_project
+
+    project = copy_project(
+        tmp_path / "project", [f"{REFERENCE}.yaml", "04-evaluer-pour-apprendre.yaml"]
+    )
+    sheet = project.sheets / "04-evaluer-pour-apprendre.yaml"
+    sheet.write_text(sheet.read_text("utf-8").replace("kicker:", "language: en\nkicker:"), "utf-8")
+    out = tmp_path / "out"
+    assert build(project, out, variants=["accessible"], jobs=1).ok
+    assert build_collection(project, out, variants=["accessible"], jobs=1).ok
+
+    def languages(path: Path) -> dict[str, str]:
+        with pikepdf.open(path) as pdf:
+            tree = _walk(pdf)
+            scans = [scan_marks(page, {}) for page in pdf.pages]
+            return {b.text: b.lang for b in _found_blocks(pdf, tree, scans)}
+
+    series_words = [
+        "Agir contre la pauvreté et l’exclusion sociale dans les territoires",
+        "Avec la participation financière de :",
+        "Travail, Emploi et Solidarité sociale Québec",
+        "Communagir",  # the publisher's logo
+        "© 2019 Communagir - Tous droits réservés",
+    ]
+    alone = languages(out / "accessible" / "04-evaluer-pour-apprendre.pdf")
+    for words in series_words:
+        assert alone[words] == "fr-CA", words
+    own = [lang for text, lang in alone.items() if text not in series_words]
+    assert own and set(own) == {"en"}
+    whole = languages(out / "accessible" / "collection.pdf")
+    entries = {text: lang for text, lang in whole.items() if text.startswith(("3.", "4."))}
+    assert len(entries) == 4, entries  # a contents entry and a title for each
+    for text, lang in entries.items():
+        assert lang == ("en" if text.startswith("4.") else "fr-CA"), text
+    assert check_accessible((out / "accessible" / "collection.pdf").read_bytes()) == []

@@ -61,7 +61,7 @@ def test_check_warns_of_a_title_too_long_for_the_layout(project: Project) -> Non
     assert code == 0
     assert f"warning: sheets/{REFERENCE}.yaml:4:8: title: is 131 characters long; the" in err
     assert "layout holds 80: shorten it" in err
-    assert out == "1 sheets and the series file are valid (1 warnings)\n"
+    assert out == "1 sheet and the series file are valid (1 warning)\n"
     code, _, _ = run("check", "--strict", "--project", str(project.root))
     assert code == 1
 

@@ -31,7 +31,7 @@ def test_build_writes_both_variants_and_a_summary(project: Project) -> None:
     assert f"wrote build/accessible/{REFERENCE}.pdf (2 pages)" in out
     assert "wrote build/print/collection.pdf (" in out
     assert "wrote build/accessible/collection.pdf (" in out
-    assert out.splitlines()[-1] == ("1 sheets: 4 PDFs written to build/, 0 failed, 0 warnings")
+    assert out.splitlines()[-1] == ("1 sheet: 4 PDFs written to build/, 0 failed, 0 warnings")
     assert (project.root / "build" / "manifest.json").is_file()
 
 
@@ -44,7 +44,7 @@ def test_invalid_sources_exit_1_with_every_problem_and_no_traceback(project: Pro
     assert "Traceback" not in out + err
     assert f'error: sheets/{REFERENCE}.yaml:5:1: kiker: unknown key "kiker" (did you mean' in err
     assert 'year: must be a year like 2012 or a range like 2011-2015, got "deux"' in err
-    assert err.strip().endswith("1 sheets: 0 PDFs written to build/, 1 failed, 0 warnings")
+    assert err.strip().endswith("1 sheet: 0 PDFs written to build/, 1 failed, 0 warnings")
     assert not (project.root / "build" / "print").exists()
 
     code, out, err = run("check", "--project", str(project.root))
@@ -59,7 +59,7 @@ def test_invalid_sources_exit_1_with_every_problem_and_no_traceback(project: Pro
 
 def test_check_says_valid(project: Project) -> None:
     code, out, _ = run("check", "--project", str(project.root))
-    assert (code, out) == (0, "1 sheets and the series file are valid\n")
+    assert (code, out) == (0, "1 sheet and the series file are valid\n")
 
 
 def test_usage_errors_exit_2(project: Project) -> None:
@@ -169,7 +169,7 @@ def test_build_reports_in_json_for_machines(project: Project) -> None:
     assert report["failed"] == [] and report["problems"] == []
     again = json.loads(CliRunner().invoke(main, args).stdout)
     assert again["written"] == [] and again["up_to_date"] == 4
-    assert again["summary"] == "1 sheets: everything is up to date"
+    assert again["summary"] == "1 sheet: everything is up to date"
     sheet = project.sheets / f"{REFERENCE}.yaml"
     sheet.write_text(sheet.read_text("utf-8").replace("number: 3", "number: trois"), "utf-8")
     failed = CliRunner().invoke(main, args)

@@ -876,6 +876,7 @@ def test_cli_not_a_pdf(tmp_path: Path) -> None:
     code, out, err = run(str(path))
     assert code == 1
     assert out.startswith(f"{path}: error FILE: not a readable PDF: ")
+    assert "BytesIO" not in out and " at 0x" not in out  # no Python object in the words
     assert len(out.splitlines()) == 1
     assert "Traceback" not in out + err
 

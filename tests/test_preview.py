@@ -48,7 +48,7 @@ def built_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
 def preview_of(project: Project) -> Preview:
     """A preview of a built project, as after its first build."""
     preview = Preview(project, project.root / "build", ["print"])
-    preview.say("info", "1 PDFs written in 1.0 s")
+    preview.say("info", "1 PDF written in 1.0 s")
     return preview
 
 
@@ -90,7 +90,7 @@ def test_a_build_is_followed_by_its_messages(built: Preview) -> None:
 
     built.say("info", f"changed: {SHOWN}")
     (built.out / "print" / f"{REFERENCE}.pdf").touch()  # rebuilt without a word: all good
-    built.say("info", "1 PDFs written in 1.0 s")
+    built.say("info", "1 PDF written in 1.0 s")
     [sheet] = built.state()["sheets"]
     assert sheet["findings"] == []
     assert sheet["variants"]["print"][0]["src"] != pages[0]["src"]

@@ -143,3 +143,16 @@ def test_the_readme_picture_is_the_reference_sheet_as_it_is_now(
     text = sheet.read_text("utf-8")
     sheet.write_text(text.replace("plus globale", "plus large", 1), "utf-8")
     assert _changed_pixels(shown, proof("changed.png")) > 200
+
+
+def test_a_proof_of_a_sheet_already_built(project: Project, tmp_path: Path) -> None:
+    """After `make sheets` the PDF is up to date: the proof is made from it all the same."""
+    sheet = project.sheets / f"{REFERENCE}.yaml"
+    first, again = tmp_path / "first.png", tmp_path / "again.png"
+    for target in (first, again):
+        code, out, err = run(
+            "proof", str(sheet), "--dpi", "30", "--out", str(target), "--project", str(project.root)
+        )
+        assert code == 0, err
+    assert "everything is up to date" in out
+    assert again.read_bytes() == first.read_bytes()

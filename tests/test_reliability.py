@@ -92,3 +92,29 @@ def test_two_builds_at_once_end_with_the_same_whole_outputs(tmp_path: Path) -> N
     fresh = tmp_path / "fresh"
     subprocess.run(fichepress(project, "-q", "--out", str(fresh)), check=True)
     assert pdfs(out) == pdfs(fresh) and len(pdfs(out)) == 6
+
+
+def test_a_build_leaves_no_copy_of_the_fonts_behind(tmp_path: Path) -> None:
+    """WeasyPrint copies the fonts into the output folder while it renders; the worker
+    processes end without removing their copies: the build does, when it ends."""
+    project = copy_project(
+        tmp_path / "project", ["03-strategie-globale.yaml", "04-evaluer-pour-apprendre.yaml"]
+    )
+    out = project.root / "build"
+    for command in ("build", "collection"):
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "fichepress",
+                command,
+                "--jobs",
+                "2",
+                "--project",
+                str(project.root),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        assert [p.name for p in out.iterdir() if p.name.startswith(".fonts-")] == []
+    assert (out / "accessible" / "collection.pdf").is_file()

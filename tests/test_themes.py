@@ -228,6 +228,20 @@ def test_themes_extending_each_other_in_a_loop(project: Project) -> None:
     )
 
 
+def test_a_chain_of_themes_too_long_is_not_called_a_loop(project: Project) -> None:
+    names = [f"c{n}" for n in range(1, 10)]  # c1 extends c2 … c9 extends fiches: 10 themes
+    for name, parent in zip(names, [*names[1:], "fiches"], strict=True):
+        (project.styles / name).mkdir()
+        (project.styles / name / "theme.yaml").write_text(f"extends: {parent}\n", "utf-8")
+    with pytest.raises(InvalidSource) as caught:
+        load_theme(project, "c1")
+    [problem] = caught.value.problems
+    assert problem.file == "styles/c8/theme.yaml"
+    assert problem.message == (
+        "more than 8 themes extend one another: c1 → c2 → c3 → c4 → c5 → c6 → c7 → c8 → c9"
+    )
+
+
 def test_font_and_picture_files_must_be_in_the_project(project: Project) -> None:
     make_child(
         project,
@@ -332,3 +346,48 @@ def test_a_theme_picture_reaches_the_templates_and_is_inherited(
         and abs(p.bbox[3] - p.bbox[1] - 6 * mm) < 1
     ]
     assert [tuple(round(v, 2) for v in p.colour) for p in marks] == [deep]
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "message"),
+    [
+        (
+            '{% extends "fichepress:_article.html.j2" %}\n{{ oops( }}\n',
+            2,
+            "template syntax: unexpected '}', expected ')'",
+        ),
+        (
+            '{% extends "fichepress:_article.html.j2" %}\n'
+            "{% block credits %}{{ nosuch.thing }}{% endblock %}\n",
+            2,
+            "undefined: 'nosuch' is undefined",
+        ),
+        (
+            '{% extends "nosuch:_article.html.j2" %}\n',
+            1,
+            "no such template: nosuch:_article.html.j2",
+        ),
+    ],
+    ids=["syntax", "undefined", "missing-parent"],
+)
+def test_a_mistake_in_a_theme_template_is_told_at_its_line(
+    project: Project, body: str, line: int, message: str
+) -> None:
+    """`check` finds it (without making a PDF), `build` fails the sheet with the same words,
+    no traceback, no PDF."""
+    from click.testing import CliRunner
+
+    from fichepress.cli import main
+
+    folder = make_child(project)
+    (folder / "templates").mkdir()
+    (folder / "templates" / "_article.html.j2").write_text(body, "utf-8")
+    series = project.series_file
+    series.write_text(series.read_text("utf-8").replace("theme: fiches", "theme: enfant"), "utf-8")
+    where = f"styles/enfant/templates/_article.html.j2:{line}: {message}"
+    for command in ("check", "build"):
+        result = CliRunner().invoke(main, [command, "--project", str(project.root)])
+        assert result.exit_code == 1, (command, result.output)
+        assert "Traceback" not in result.output
+        assert f"error: {where}" in result.stderr, (command, result.stderr)
+    assert not (project.root / "build" / "print" / "03-strategie-globale.pdf").exists()

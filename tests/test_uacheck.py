@@ -1231,8 +1231,9 @@ def test_source_a_link_that_is_not_clickable(
         page.Annots = Array([a for a in page.Annots if str(a.A.URI) != FIRST_URI])
 
     found = against(mutated(linked, unclickable), linked_source)
-    assert [(rule, page) for rule, page, _ in found] == [("UA-SOURCE", 2)]
-    assert found[0][2].endswith(f"the link to {FIRST_URI} is not clickable")
+    # the Link element still points at the annotation: UA-LINKS says so too
+    assert [(rule, page) for rule, page, _ in found] == [("UA-LINKS", 0), ("UA-SOURCE", 2)]
+    assert found[1][2].endswith(f"the link to {FIRST_URI} is not clickable")
 
 
 def test_source_a_ligature_read_as_one_character(good: bytes, source: Source) -> None:
@@ -1284,3 +1285,81 @@ def test_source_a_running_footer_tagged_as_content(good: bytes, source: Source) 
     assert [(rule, page) for rule, page, _ in found] == [("UA-SOURCE", 1)]
     assert found[0][2].startswith('the tree holds "1')
     assert found[0][2].endswith('", which the source does not')
+
+
+# --- link annotations, languages, role map, figure boxes -------------------------------------
+
+
+def test_links_a_link_element_pointing_at_an_annotation_on_no_page(linked: bytes) -> None:
+    def change(pdf: pikepdf.Pdf) -> None:
+        page = pdf.pages[1].obj
+        page.Annots = Array([a for a in page.Annots if str(a.A.URI) != FIRST_URI])
+
+    finding = only_finding(mutated(linked, change), "UA-LINKS")
+    assert finding.what == "a Link element points at an annotation that is on no page"
+
+
+def test_id_an_element_language_that_is_not_a_tag(good: bytes) -> None:
+    def change(pdf: pikepdf.Pdf) -> None:
+        elements(pdf, "/BlockQuote")[0].Lang = String("english!")
+
+    finding = only_finding(mutated(good, change), "UA-ID")
+    assert finding.what == 'an element\'s language "english!" is not a language tag'
+
+
+def test_tree_a_role_map_remapping_a_standard_type(good: bytes) -> None:
+    def change(pdf: pikepdf.Pdf) -> None:
+        pdf.Root.StructTreeRoot.RoleMap = Dictionary(P=Name.H1)
+
+    whats_ = [(f.rule, f.what) for f in check_accessible(mutated(good, change))]
+    assert ("UA-TREE", "the RoleMap remaps the standard type /P to /H1") in whats_
+
+
+def test_tree_a_type_of_its_own_mapped_or_not(good: bytes) -> None:
+    def own_type(mapped: bool) -> Callable[[pikepdf.Pdf], None]:
+        def change(pdf: pikepdf.Pdf) -> None:
+            elements(pdf, "/BlockQuote")[0].S = Name("/PullQuote")
+            if mapped:
+                pdf.Root.StructTreeRoot.RoleMap = Dictionary(PullQuote=Name.BlockQuote)
+
+        return change
+
+    assert check_accessible(mutated(good, own_type(True))) == []
+    finding = only_finding(mutated(good, own_type(False)), "UA-TREE")
+    assert finding.what == "types mapped to no standard type: PullQuote"
+
+
+def test_figures_boxes_are_where_the_logos_are_painted(good: bytes) -> None:
+    """The repair turns WeasyPrint's BBox (CSS pixels from the top) into points from the
+    bottom: each logo's box holds what paints it."""
+    with open_pdf(good) as pdf:
+        figures = elements(pdf, "/Figure")
+        assert len(figures) == 2
+        paints = scan_page(pdf.pages[1]).paints
+        for figure in figures:
+            assert figure.Pg.objgen == pdf.pages[1].obj.objgen
+            x0, y0, x1, y1 = (float(v) for v in figure.A.BBox)
+            assert 0 <= x0 < x1 <= 612 and 0 <= y0 < y1 <= 792
+            inside = [
+                p
+                for p in paints
+                if p.kind == "fill"
+                and x0 - 1 <= p.bbox[0]
+                and p.bbox[2] <= x1 + 1
+                and y0 - 1 <= p.bbox[1]
+                and p.bbox[3] <= y1 + 1
+            ]
+            assert len(inside) >= 3  # a logo's shapes
+
+
+def test_figures_a_box_off_the_page(good: bytes) -> None:
+    """WeasyPrint's own box for the funder's logo: CSS pixels, from the top."""
+
+    def change(pdf: pikepdf.Pdf) -> None:
+        elements(pdf, "/Figure")[0].A.BBox = Array([71.81, 916.39, 203.68, 957.96])
+
+    finding = only_finding(mutated(good, change), "UA-FIGURES")
+    assert finding.what == (
+        'the Figure "Travail, Emploi et Solidarité sociale Québec": its BBox'
+        " [71.81 916.39 203.68 957.96] is not within its page (points, from the bottom left)"
+    )

@@ -94,13 +94,13 @@ def test_watch_rebuilds_reports_and_goes_on(project: Project) -> None:
         good = sheet.read_text("utf-8")
 
         sheet.write_text(good.replace("title: S'intégrer", "title: Bien s'intégrer"), "utf-8")
-        seen = watcher.wait_for("PDFs written")
+        seen = watcher.wait_for(" written in ")
         assert any(f"changed: sheets/{REFERENCE}.yaml" in line for line in seen)
         assert pdf.read_bytes() != first
         rebuilt = pdf.read_bytes()
 
         sheet.write_text(good.replace("year: 2012", "year: 20l2"), "utf-8")
-        seen = watcher.wait_for("PDFs written")
+        seen = watcher.wait_for(" written in ")
         assert any(
             "error: sheets/03-strategie-globale.yaml:" in line and 'got "20l2"' in line
             for line in seen
@@ -109,7 +109,7 @@ def test_watch_rebuilds_reports_and_goes_on(project: Project) -> None:
         assert watcher.process.poll() is None  # and watching goes on
 
         sheet.write_text(good, "utf-8")
-        watcher.wait_for("1 PDFs written")
+        watcher.wait_for("1 PDF written")
         assert pdf.read_bytes() == first
     finally:
         assert watcher.stop() == 0
@@ -129,8 +129,8 @@ def test_a_save_rebuilds_that_sheet_only(tmp_path: Path) -> None:
         sheet = project.sheets / f"{REFERENCE}.yaml"
         good = sheet.read_text("utf-8")
         sheet.write_text(good.replace("title: S'intégrer", "title: Bien s'intégrer"), "utf-8")
-        seen = watcher.wait_for("PDFs written")
-        assert any("1 PDFs written" in line for line in seen), seen
+        seen = watcher.wait_for(" written in ")
+        assert any("1 PDF written" in line for line in seen), seen
         assert changed.read_bytes() != before[0]
         assert (other.stat().st_mtime_ns, other.stat().st_ino) == before[1:]
     finally:

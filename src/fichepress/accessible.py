@@ -142,13 +142,14 @@ def _links(element: Element) -> list[str]:
 
 def _expected(element: Element) -> list[Expected]:
     tag = element.tag
+    lang = element.get("lang")
     if tag in HEADINGS:
-        return [Expected(HEADINGS[tag], _text(element), links=_links(element))]
+        return [Expected(HEADINGS[tag], _text(element), links=_links(element), lang=lang)]
     if tag == "p":
         text = _text(element)
-        return [Expected("P", text, links=_links(element))] if text else []
+        return [Expected("P", text, links=_links(element), lang=lang)] if text else []
     if tag == "img":
-        return [Expected("Figure", alt=element.get("alt") or "")]
+        return [Expected("Figure", alt=element.get("alt") or "", lang=lang)]
     if tag == "figure":
         return [child for sub in element for child in _expected(sub)]
     if tag == "li":
@@ -156,12 +157,11 @@ def _expected(element: Element) -> list[Expected]:
         if _has_blocks(element):
             body = Expected("LBody", children=[c for sub in element for c in _expected(sub)])
             body_node = Expected("LBodyGroup", children=body.children)
-            return [Expected("LI", children=[label, body_node])]
+            return [Expected("LI", children=[label, body_node], lang=lang)]
         body = Expected("LBody", _text(element), links=_links(element))
-        return [Expected("LI", children=[label, body])]
+        return [Expected("LI", children=[label, body], lang=lang)]
     if tag in CONTAINERS:
         children = [c for sub in element for c in _expected(sub)]
-        lang = element.get("lang")
         return [Expected(CONTAINERS[tag], children=children, lang=lang)] if children else []
     # Inline or unknown elements hold no blocks in fichepress' templates.
     return [c for sub in element for c in _expected(sub)]
@@ -474,6 +474,29 @@ def _write_content(writer: _Writer, element: Any, page: int, text: str, found: M
             link.K.append(part)
 
 
+CSS_PX = 0.75
+"""Points per CSS pixel."""
+
+
+def _fix_bbox(figure: Any, pdf: pikepdf.Pdf) -> None:
+    """WeasyPrint 70 writes a Figure's layout BBox in CSS pixels from the top of the page;
+    PDF wants points in the page's space, from the bottom (ISO 32000-1, 14.8.5.4.3)."""
+    attributes = figure.get("/A")
+    page = figure.get("/Pg")
+    if not isinstance(attributes, pikepdf.Dictionary) or page is None or "/BBox" not in attributes:
+        return
+    left, _, _, top = (float(v) for v in pikepdf.Page(page).mediabox)
+    x0, y0, x1, y1 = (float(v) for v in attributes.BBox)
+    attributes.BBox = pikepdf.Array(
+        [
+            round(left + x0 * CSS_PX, 3),
+            round(top - y1 * CSS_PX, 3),
+            round(left + x1 * CSS_PX, 3),
+            round(top - y0 * CSS_PX, 3),
+        ]
+    )
+
+
 def _write(
     writer: _Writer, node: Expected, parent: Any, matched: dict[int, Match], fallback: int
 ) -> Any | None:
@@ -486,14 +509,19 @@ def _write(
         if node.type == "Figure":
             figure = found.found[0].element
             figure.P = parent
+            _fix_bbox(figure, writer.pdf)
             for piece in found.found[0].content:
                 if piece.mcid is not None:
                     writer.parent_tree[piece.page][piece.mcid] = figure
                     writer.used.add((piece.page, piece.mcid))
             if node.alt:
                 figure.Alt = pikepdf.String(node.alt)
+            if node.lang:
+                figure.Lang = pikepdf.String(node.lang)
             return figure
         element = writer.element(node.type, parent, page)
+        if node.lang:
+            element.Lang = pikepdf.String(node.lang)
         _write_content(writer, element, page, node.text, found)
         return element
     element = writer.element(node.type, parent, page)

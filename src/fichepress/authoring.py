@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from fichepress.errors import InvalidSource, Problem
 from fichepress.load import Loc, SheetSource, key_path, load_series, load_sheets
+from fichepress.model import Series
 from fichepress.newsheet import PLACEHOLDER_MARKERS
 from fichepress.project import Project
 from fichepress.themes import Theme, load_theme
@@ -254,6 +255,62 @@ def check_sources(project: Project, paths: Sequence[Any] | None = None) -> Check
         if theme is not None:
             report.errors.extend(glyph_problems(source, shown, theme))
             report.warnings.extend(length_problems(source, shown, theme))
+    if theme is not None and series is not None and sources:
+        report.errors.extend(rendering_problems(project, series, theme, sources))
     report.errors.sort()
     report.warnings.sort()
     return report
+
+
+def rendering_problems(
+    project: Project, series: Series, theme: Theme, sources: Sequence[SheetSource]
+) -> list[Problem]:
+    """When the theme (or one it extends) has templates of its own: the HTML of every sheet
+    in both variants, and of the collection's parts, made (not rendered to PDF) to find what
+    its templates get wrong (an undefined name, a template that is not there), at its line."""
+    if not any((folder.folder / "templates").is_dir() for folder in theme.chain):
+        return []
+    import jinja2
+
+    from fichepress.render import (
+        edition_date,
+        logo_urls,
+        render_collection,
+        render_sheet,
+        template_problem,
+    )
+
+    def display(path: str) -> str:
+        return project.display(Path(path))
+
+    logos = logo_urls(series, project.sheets)
+    sheets = sorted((s.sheet for s in sources), key=lambda sheet: sheet.number)
+    problems: list[Problem] = []
+    for variant in ("print", "accessible"):
+        look = theme.look(variant)
+        for sheet in sheets:
+            try:
+                render_sheet(sheet, series, variant=variant, look=look, logos=logos)
+            except jinja2.TemplateError as error:
+                problem = template_problem(error, display)
+                if problem not in problems:
+                    problems.append(problem)
+        look = theme.look(variant, collection=True)
+        for part in ("front", "sheet", "colophon"):
+            try:
+                render_collection(
+                    sheets[:1] if part == "sheet" else sheets,
+                    series,
+                    variant=variant,
+                    part=part,
+                    look=look,
+                    logos=logos,
+                    date=edition_date(series),
+                    first_page=1,
+                    toc_pages={sheet.number: "1" for sheet in sheets},
+                )
+            except jinja2.TemplateError as error:
+                problem = template_problem(error, display)
+                if problem not in problems:
+                    problems.append(problem)
+    return problems

@@ -11,11 +11,13 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.etree.ElementTree import Element
+
+import jinja2
 
 from fichepress import __version__
 from fichepress.colour import print_asset
@@ -26,7 +28,14 @@ from fichepress.inputs import common_digest, output_digest
 from fichepress.load import SheetSource, key_path, load_series, load_sheets
 from fichepress.model import Series, Sheet
 from fichepress.project import Project
-from fichepress.render import VARIANTS, Variant, edition_date, render_sheet
+from fichepress.render import (
+    VARIANTS,
+    Variant,
+    edition_date,
+    logo_urls,
+    render_sheet,
+    template_problem,
+)
 from fichepress.themes import Theme, load_theme
 from fichepress.workers import InlinePool, Pool, WorkerFailed, WorkerPool, default_jobs
 
@@ -137,9 +146,7 @@ class Builder:
         self.theme: Theme = load_theme(project, self.series.theme)
         self.print_transform = partial(print_asset, swatches=self.theme.rgb_to_swatch())
         self._renderer: Renderer | None = None
-        self.logos = {
-            logo: (project.sheets / logo).resolve().as_uri() for logo in self._logo_paths()
-        }
+        self.logos = logo_urls(self.series, project.sheets)
 
     @property
     def renderer(self) -> Renderer:
@@ -152,12 +159,6 @@ class Builder:
                 project_font_config(self.out),
             )
         return self._renderer
-
-    def _logo_paths(self) -> list[str]:
-        paths = [self.series.publisher.logo]
-        if self.series.funders:
-            paths += [funder.logo for funder in self.series.funders.organisations]
-        return paths
 
     def output_path(self, variant: Variant, slug: str) -> Path:
         return self.out / variant / f"{slug}.pdf"
@@ -345,7 +346,13 @@ class Builder:
             report.problems += [p for p in refused if p not in report.problems]
             report.failed.add(shown)
             return
-        html = self.sheet_html(source.sheet, variant)
+        try:
+            html = self.sheet_html(source.sheet, variant)
+        except jinja2.TemplateError as error:
+            problem = template_problem(error, lambda path: self.project.display(Path(path)))
+            report.problems.append(replace(problem, message=f"{problem.message} ({shown})"))
+            report.failed.add(shown)
+            return
         rendered = self.render(html, variant, shown, report)
         if rendered is None:
             return

@@ -26,6 +26,11 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def counted(number: int, word: str) -> str:
+    """ "1 PDF", "2 PDFs": a number and the word it counts."""
+    return f"{number} {word}{'' if number == 1 else 's'}"
+
+
 def project_option(command: F) -> F:
     """`--project DIR`: the series project (default: found from the current folder)."""
     return click.option(
@@ -87,8 +92,8 @@ def _summarise(
     if output_format == "json":
         shown_out = project.display(out_dir)
         summary = (
-            f"{what}: {len(report.outputs)} PDFs written to {shown_out}/, "
-            f"{len(report.failed)} failed, {len(report.warnings)} warnings"
+            f"{what}: {counted(len(report.outputs), 'PDF')} written to {shown_out}/, "
+            f"{len(report.failed)} failed, {counted(len(report.warnings), 'warning')}"
         )
         _json_report(
             summary,
@@ -111,11 +116,12 @@ def _summarise(
     for path in report.kept if verbose else ():
         click.echo(f"  kept {shown_out}/{path} (up to date)")
     summary = (
-        f"{what}: {len(report.outputs)} PDFs written to {shown_out}/, "
-        f"{len(report.failed)} failed, {len(report.warnings)} warnings"
+        f"{what}: {counted(len(report.outputs), 'PDF')} written to {shown_out}/, "
+        f"{len(report.failed)} failed, {counted(len(report.warnings), 'warning')}"
     )
     if not report.outputs and not report.failed and report.up_to_date:
-        summary = f"{what}: everything is up to date ({report.up_to_date} PDFs in {shown_out}/)"
+        kept = counted(report.up_to_date, "PDF")
+        summary = f"{what}: everything is up to date ({kept} in {shown_out}/)"
     if report.failed:
         raise BuildFailed(summary)
     click.echo(summary)
@@ -282,15 +288,19 @@ def shard_of(paths: list[Path], index: int, count: int) -> list[Path]:
 
 @contextmanager
 def _locked(out_dir: Path) -> Iterator[None]:
-    """One build of an output folder at a time; what an interrupted build left is removed."""
-    from fichepress.files import build_lock, remove_leftovers
+    """One build of an output folder at a time; what an interrupted build left is removed
+    before, the fonts' copies after."""
+    from fichepress.files import build_lock, remove_font_copies, remove_leftovers
 
     def waiting() -> None:
         click.echo("waiting for another build of this folder to end…", err=True)
 
     with build_lock(out_dir, waiting):
         remove_leftovers(out_dir)
-        yield
+        try:
+            yield
+        finally:
+            remove_font_copies(out_dir)
 
 
 def _build(
@@ -316,7 +326,7 @@ def _build(
         # Nothing changed since the last complete build: no need to load anything else.
         if output_format == "json":
             count = len(project.sheet_files())
-            summary = f"{count} sheets: everything is up to date"
+            summary = f"{counted(count, 'sheet')}: everything is up to date"
             _json_report(summary, [], found.built, [], [], found.warnings)
             return
         for warning in found.warnings:
@@ -325,7 +335,8 @@ def _build(
             click.echo(f"  kept {project.display(out_dir)}/{path} (up to date)")
         count = len(project.sheet_files())
         shown = project.display(out_dir)
-        click.echo(f"{count} sheets: everything is up to date ({found.built} PDFs in {shown}/)")
+        kept = counted(found.built, "PDF")
+        click.echo(f"{counted(count, 'sheet')}: everything is up to date ({kept} in {shown}/)")
         return
     from fichepress import workers
 
@@ -372,7 +383,7 @@ def _build(
             )
             report.problems += parts.problems
             report.failed |= parts.failed
-    what = f"{report.sheets} sheets"
+    what = counted(report.sheets, "sheet")
     _summarise(project, out_dir, report, quiet, what, output_format, verbose=verbose)
 
 
@@ -443,7 +454,7 @@ def collection(
             progress=bar.update,
         )
         report.warnings[:0] = gathered.problems
-    what = f"collection of {report.sheets} sheets"
+    what = f"collection of {counted(report.sheets, 'sheet')}"
     _summarise(project, out_dir, report, quiet, what, output_format)
 
 
@@ -487,8 +498,8 @@ def check(
         count = len(report.errors) + (len(report.warnings) if strict else 0)
         raise FichepressError(f"{count} problem{'s' if count > 1 else ''} found")
     if output_format == "text":
-        warned = f" ({len(report.warnings)} warnings)" if report.warnings else ""
-        click.echo(f"{report.sheets} sheets and the series file are valid{warned}")
+        warned = f" ({counted(len(report.warnings), 'warning')})" if report.warnings else ""
+        click.echo(f"{counted(report.sheets, 'sheet')} and the series file are valid{warned}")
 
 
 @main.command()

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element
 
+import jinja2
 import pikepdf
 
 from fichepress.build import (
@@ -47,7 +48,14 @@ from fichepress.inputs import common_digest, output_digest
 from fichepress.load import SheetSource, load_series, load_sheets
 from fichepress.prepress import crop_marks, save_identified, set_identity
 from fichepress.project import Project
-from fichepress.render import VARIANTS, Part, Variant, edition_date, render_collection
+from fichepress.render import (
+    VARIANTS,
+    Part,
+    Variant,
+    edition_date,
+    render_collection,
+    template_problem,
+)
 from fichepress.stamp import code_digest
 from fichepress.themes import load_theme
 from fichepress.workers import Pool, WorkerFailed
@@ -142,17 +150,21 @@ def render_part(builder: Builder, spec: PartSpec, sheets: Sequence[SheetSource])
     from fichepress.accessible import StructureError
 
     chosen = [s.sheet for s in sheets if spec.sheet is None or str(s.path) == spec.sheet]
-    html = render_collection(
-        chosen if spec.kind == "sheet" else [s.sheet for s in sheets],
-        builder.series,
-        variant=spec.variant,
-        part=spec.kind,
-        look=builder.theme.look(spec.variant, collection=True),
-        logos=builder.logos,
-        date=edition_date(builder.series),
-        first_page=spec.first_page,
-        toc_pages=dict(spec.toc),
-    )
+    try:
+        html = render_collection(
+            chosen if spec.kind == "sheet" else [s.sheet for s in sheets],
+            builder.series,
+            variant=spec.variant,
+            part=spec.kind,
+            look=builder.theme.look(spec.variant, collection=True),
+            logos=builder.logos,
+            date=edition_date(builder.series),
+            first_page=spec.first_page,
+            toc_pages=dict(spec.toc),
+        )
+    except jinja2.TemplateError as error:
+        problem = template_problem(error, lambda path: builder.project.display(Path(path)))
+        return {"problems": [str(problem)], "pages": 0}
     shown = builder.project.display(Path(spec.sheet)) if spec.sheet else "the collection"
     report = Report()
     rendered = builder.render(html, spec.variant, shown, report)

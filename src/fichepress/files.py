@@ -43,11 +43,18 @@ def remove_leftovers(folder: Path) -> list[Path]:
             if _LEFTOVER.match(path.name) and path.is_file() and not path.is_symlink():
                 path.unlink(missing_ok=True)
                 removed.append(path)
-        # WeasyPrint's copies of the fonts, kept there while a build runs.
-        for path in folder.glob(".fonts-*"):
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path, ignore_errors=True)
-                removed.append(path)
+        removed += remove_font_copies(folder)
+    return removed
+
+
+def remove_font_copies(folder: Path) -> list[Path]:
+    """Remove WeasyPrint's copies of the fonts, kept in `folder` while a build runs: worker
+    processes end without removing theirs. Only when no build of the folder runs."""
+    removed = []
+    for path in folder.glob(".fonts-*") if folder.is_dir() else ():
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
     return removed
 
 

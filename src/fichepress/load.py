@@ -77,6 +77,68 @@ _YAML_HINTS = {
 }
 
 
+_OPENING = re.compile(r"""^(\s*(?:-\s+(?:[^\s:#'"][^:#]*:\s+)?|[^\s:#'"-][^:#]*:\s+))(["'])""")
+"""A value that starts with a quotation mark: the text before it, and the mark."""
+_DASH = re.compile(r"^(\s*)-[^\s-]")
+_ITEM = re.compile(r"^(\s*)-\s")
+
+
+def _explain(text: str, error: yaml.MarkedYAMLError) -> tuple[str, int, int] | None:
+    """Plain words, at the right line, for the YAML mistakes authors make most, which the
+    parser reports where it stumbles (often lines later): a quotation mark not closed, a
+    missing space after a colon or a dash, list items not lined up."""
+    problem = error.problem or ""
+    end = error.problem_mark.line if error.problem_mark else 0
+    lines = text.splitlines()
+    if "quoted scalar" in (error.context or "") or problem.startswith("expected <block end>"):
+        for number, line in enumerate(lines[: end + 1]):
+            opening = _OPENING.match(line)
+            if opening is None:
+                continue
+            mark, rest = opening.group(2), line[opening.end() :]
+            closed = rest.replace(mark * 2, "") if mark == "'" else rest.replace('\\"', "")
+            if mark not in closed:
+                return (
+                    f"the quotation mark {mark} that opens this text is not closed on its line:"
+                    f" close it, or write the text without quotation marks",
+                    number + 1,
+                    opening.end(),
+                )
+    if problem.startswith("could not find expected ':'") and error.context_mark is not None:
+        number = error.context_mark.line
+        line = lines[number] if number < len(lines) else ""
+        colon = line.find(":")
+        if colon >= 0 and line[colon + 1 : colon + 2] not in (" ", ""):
+            return (
+                'write a space after ":" (a key, a colon and a space, then the text)',
+                number + 1,
+                colon + 2,
+            )
+    if problem.startswith("expected <block end>"):
+        start = error.context_mark.line if error.context_mark else 0
+        for number in range(start, min(end + 1, len(lines))):
+            dash = _DASH.match(lines[number])
+            if dash:
+                return (
+                    'write a space after "-": a list item starts with "- "',
+                    number + 1,
+                    dash.end(),
+                )
+        item = _ITEM.match(lines[end]) if end < len(lines) else None
+        if item is not None:
+            for number in range(end - 1, start - 1, -1):
+                other = _ITEM.match(lines[number])
+                if other is not None and other.group(1) != item.group(1):
+                    return (
+                        f"this list item starts at column {len(item.group(1)) + 1}, the one on"
+                        f" line {number + 1} at column {len(other.group(1)) + 1}: the items of a"
+                        " list line up",
+                        end + 1,
+                        len(item.group(1)) + 1,
+                    )
+    return None
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 """Control characters: line feeds, carriage returns and tabs are text, the others are not."""
 
@@ -206,6 +268,9 @@ def read_yaml(path: Path, shown: str) -> tuple[Any, Positions]:
             # The messages of the Python parser are the ones the hints below know.
             node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
+        explained = _explain(text, error)
+        if explained is not None:
+            raise fail(*explained) from None
         problem = error.problem or "is not valid YAML"
         hint = next((h for text_, h in _YAML_HINTS.items() if problem.startswith(text_)), None)
         line, column = _mark(error.problem_mark)

@@ -64,13 +64,28 @@ Inline = Annotated[str, AfterValidator(_inline)]
 """Text with inline Markdown: **bold**, *italics*, [links](https://…)."""
 
 
+_HOST = re.compile(r"^(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,}$|^\d{1,3}(?:\.\d{1,3}){3}$")
+"""A host name with a top-level domain (example.org, exemple.québec), or an IPv4 address."""
+
+
 def _url(value: str) -> str:
+    if any(c.isspace() for c in value):
+        raise PydanticCustomError(
+            "bad_url", 'a web address holds no space: remove it, got "{value}"', {"value": value}
+        )
     parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
+    if parts.scheme not in ("http", "https") or not parts.netloc:
         raise PydanticCustomError(
             "bad_url",
             'must be a web address starting with https:// or http://, got "{value}"',
             {"value": value},
+        )
+    host = parts.hostname or ""
+    if not _HOST.match(host):
+        raise PydanticCustomError(
+            "bad_url",
+            '"{host}" is not a site\'s name: letters, digits, "-" and dots, like example.org',
+            {"host": host},
         )
     return value
 

@@ -553,7 +553,9 @@ def check_file(path: Path, profile: str = "auto", source: Source | None = None) 
         data = path.read_bytes()
         chosen = profile_of(data) if profile == "auto" else profile
     except (OSError, pikepdf.PdfError) as error:
-        return [Finding(0, "FILE", "error", f"not a readable PDF: {error}")]
+        # pikepdf names the in-memory stream it read: the file is named by the caller
+        said = re.sub(r"^(?:stream )?<[^>]*>:?\s*", "", str(error))
+        return [Finding(0, "FILE", "error", f"not a readable PDF: {said}")]
     if chosen == "accessible":
         return check_accessible(data, source=source, contrast=True)
     return check_print(data)

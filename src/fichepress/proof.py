@@ -167,9 +167,10 @@ def make_proof(
     """
     out = project.root / "build"
     report = build(project, out, sheets=[sheet.resolve()], variants=[variant])
-    if report.failed or not report.outputs:
+    made = [output.path for output in report.outputs] or report.kept  # written, or up to date
+    if report.failed or not made:
         return report, None
-    pdf = out / report.outputs[0].path
+    pdf = out / made[0]
     pages = render_pdf(pdf.read_bytes(), dpi)
     image = contact_sheet([with_boxes(page, dpi) for page in pages], dpi)
     target = target or default_proof_path(project, sheet.stem, variant)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime
 import os
-from collections.abc import Mapping, Sequence
+import traceback
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 import jinja2
@@ -14,6 +16,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from fichepress import __version__
+from fichepress.errors import Problem
 from fichepress.markup import plain_text, render_inline
 from fichepress.model import Series, Sheet
 from fichepress.qr import qr_svg, short_url
@@ -154,6 +157,35 @@ def make_environment(
 
 
 @lru_cache(maxsize=1)
+def template_problem(error: jinja2.TemplateError, display: Callable[[str], str]) -> Problem:
+    """Where a template went wrong, and what, for a designer: its file (as `display` shows a
+    path) and line, and Jinja's words."""
+    filename, line = getattr(error, "filename", None), getattr(error, "lineno", None)
+    if not filename:
+        for frame in reversed(traceback.extract_tb(error.__traceback__)):
+            if frame.filename.endswith(".j2"):
+                filename, line = frame.filename, frame.lineno
+                break
+    what = {
+        "TemplateSyntaxError": "template syntax",
+        "UndefinedError": "undefined",
+        "TemplateNotFound": "no such template",
+        "TemplatesNotFound": "no such template",
+        "SecurityError": "not allowed in a theme's template",
+    }.get(type(error).__name__, "template")
+    message = f"{what}: {error.message or error}"
+    return Problem(display(filename) if filename else "templates", line or 0, message=message)
+
+
+def logo_urls(series: Series, folder: Path) -> dict[str, str]:
+    """Each logo path of the series file (publisher, funders) mapped to its file's URL, in
+    `folder` (the project's sheets/)."""
+    paths = [series.publisher.logo]
+    if series.funders:
+        paths += [funder.logo for funder in series.funders.organisations]
+    return {path: (folder / path).resolve().as_uri() for path in paths}
+
+
 def environment() -> jinja2.Environment:
     """The environment of fichepress' own templates, without a theme's."""
     return make_environment()
@@ -352,6 +384,7 @@ def render_collection(
         series=series,
         variant=variant,
         language=series.language,
+        lang=None,
         title=series.title,
         labels=labels_for(series.language),
         stylesheets=look.stylesheets,

@@ -30,7 +30,7 @@ from fichepress.files import picture_problem
 from fichepress.load import Positions, did_you_mean, read_yaml, validate
 from fichepress.model import FontFace, LayoutLimits, Margins, PageSettings, ThemeConfig
 from fichepress.project import Project
-from fichepress.render import VARIANTS, Look, Variant, make_environment
+from fichepress.render import VARIANTS, Look, Variant, make_environment, template_problem
 
 THEME_FILE = "theme.yaml"
 STYLESHEETS = ("theme.css", "{variant}.css", "collection.css")
@@ -406,17 +406,12 @@ def load_theme(project: Project, name: str) -> Theme:
         line, column = chain[-1].positions.of_value(("extends",))
         if parent in [t.name for t in chain] or len(chain) >= MAX_CHAIN:
             names = " → ".join([*(t.name for t in chain), parent])
-            raise InvalidSource(
-                [
-                    Problem(
-                        shown,
-                        line,
-                        column,
-                        "extends",
-                        f"themes extend each other in a loop: {names}",
-                    )
-                ]
+            problem = (
+                f"themes extend each other in a loop: {names}"
+                if parent in [t.name for t in chain]
+                else f"more than {MAX_CHAIN} themes extend one another: {names}"
             )
+            raise InvalidSource([Problem(shown, line, column, "extends", problem)])
         if not (project.styles / parent / THEME_FILE).is_file():
             hint = did_you_mean(parent, known_themes(project))
             raise InvalidSource(
@@ -452,6 +447,25 @@ def load_theme(project: Project, name: str) -> Theme:
         problems += [p for p in css_problems(stylesheets, defined) if p not in problems]
         for css, shown in stylesheets:
             problems += [p for p in url_problems(css, shown, project) if p not in problems]
+    problems += template_syntax_problems(theme)
     if problems:
         raise InvalidSource(problems)
     return theme
+
+
+def template_syntax_problems(theme: Theme) -> list[Problem]:
+    """Every template of the chain's themes, compiled: a syntax error at its file and line."""
+    problems = []
+    environment = theme.environment
+    for folder in theme.chain:
+        templates = folder.folder / "templates"
+        for path in sorted(templates.glob("*.j2")) if templates.is_dir() else ():
+            try:
+                environment.parse(path.read_text(encoding="utf-8"), path.name, str(path))
+            except jinja2.TemplateSyntaxError as error:
+                problems.append(template_problem(error, lambda p: theme.project.display(Path(p))))
+            except (OSError, UnicodeDecodeError) as error:
+                problems.append(
+                    Problem(theme.project.display(path), message=f"unreadable: {error}")
+                )
+    return problems

@@ -365,9 +365,81 @@ def _pictures(pdf: pikepdf.Pdf, tree: _Tree, scans: list[Scan]) -> Iterator[Find
                 )
 
 
+STANDARD_TYPES = frozenset(
+    [
+        "Document",
+        "Part",
+        "Art",
+        "Sect",
+        "Div",
+        "BlockQuote",
+        "Caption",
+        "TOC",
+        "TOCI",
+        "Index",
+        "NonStruct",
+        "Private",
+        "P",
+        "H",
+        "H1",
+        "H2",
+        "H3",
+        "H4",
+        "H5",
+        "H6",
+        "L",
+        "LI",
+        "Lbl",
+        "LBody",
+        "Table",
+        "TR",
+        "TH",
+        "TD",
+        "THead",
+        "TBody",
+        "TFoot",
+        "Span",
+        "Quote",
+        "Note",
+        "Reference",
+        "BibEntry",
+        "Code",
+        "Link",
+        "Annot",
+        "Ruby",
+        "RB",
+        "RT",
+        "RP",
+        "Warichu",
+        "WT",
+        "WP",
+        "Figure",
+        "Formula",
+        "Form",
+    ]
+)
+"""The standard structure types of ISO 32000-1 (14.8.4), which PDF/UA-1 lets no RoleMap
+remap; any other type must be mapped to one of them."""
+
+
 def _semantics(pdf: pikepdf.Pdf, tree: _Tree) -> Iterator[Finding]:
     role_map = _role_map(pdf)
     roles = {element.objgen: _role(element, role_map) for element in tree.elements}
+    for key, value in role_map.items() if role_map is not None else ():
+        if key.lstrip("/") in STANDARD_TYPES:
+            yield _error(0, "UA-TREE", f"the RoleMap remaps the standard type {key} to {value}")
+    unknown = sorted({r for r in roles.values() if r and r not in STANDARD_TYPES})
+    if unknown:
+        yield _error(0, "UA-TREE", f"types mapped to no standard type: {', '.join(unknown)}")
+    wrong = sorted(
+        {
+            str(element.Lang)
+            for element in tree.elements
+            if "/Lang" in element and not _LANG.match(str(element.Lang))
+        }
+    )
+    for lang in wrong:
+        yield _error(0, "UA-ID", f'an element\'s language "{lang}" is not a language tag')
 
     def role(element: Any) -> str:
         return roles.get(element.objgen) or _role(element, role_map)
@@ -421,12 +493,41 @@ def _semantics(pdf: pikepdf.Pdf, tree: _Tree) -> Iterator[Finding]:
             alt = str(element.get("/Alt", element.get("/ActualText", ""))).strip()
             if not alt:
                 yield _error(0, "UA-FIGURES", "a Figure has no alternative text (Alt)")
+            off = _off_page(element)
+            if off:
+                yield _error(0, "UA-FIGURES", f'the Figure "{alt[:60]}": {off}')
+
+
+def _off_page(figure: Any) -> str:
+    """What is wrong with a Figure's layout BBox, if it is not within its page."""
+    attributes = figure.get("/A")
+    page = figure.get("/Pg")
+    if not isinstance(attributes, pikepdf.Dictionary) or "/BBox" not in attributes or page is None:
+        return ""
+    box = [float(v) for v in attributes.BBox]
+    media = [float(v) for v in pikepdf.Page(page).mediabox]
+    inside = (
+        media[0] - 1 <= box[0] <= box[2] <= media[2] + 1
+        and media[1] - 1 <= box[1] <= box[3] <= media[3] + 1
+    )
+    if inside:
+        return ""
+    shown = " ".join(f"{v:g}" for v in box)
+    return f"its BBox [{shown}] is not within its page (points, from the bottom left)"
 
 
 def _links(pdf: pikepdf.Pdf, tree: _Tree) -> Iterator[Finding]:
     role_map = _role_map(pdf)
     root: Any = pdf.Root.get("/StructTreeRoot", {})
     parent_tree = _parent_tree(root)
+    on_pages = {a.objgen for page in pdf.pages for a in page.obj.get("/Annots", [])}
+    for objgen, owner in tree.annotations.items():
+        if objgen not in on_pages:
+            yield _error(
+                0,
+                "UA-LINKS",
+                f"a {_role(owner, role_map)} element points at an annotation that is on no page",
+            )
     for index, page in enumerate(pdf.pages):
         for annotation in page.obj.get("/Annots", []):
             if annotation.get("/Subtype") != "/Link":
@@ -496,8 +597,10 @@ def _bookmarks(pdf: pikepdf.Pdf, blocks: list[Block]) -> Iterator[Finding]:
         found = targets.get(text.casefold())
         if not found:
             yield _error(0, "UA-BOOKMARKS", f'no bookmark for the {role} "{text[:60]}"')
-        elif not block.page or block.page in found or None in found:
-            found.remove(block.page if block.page in found else found[0])
+        elif block.page in found:
+            found.remove(block.page)
+        elif None in found or not block.page:  # a named destination: not followed here
+            found.remove(None if None in found else found[0])
         else:
             yield _error(
                 block.page,

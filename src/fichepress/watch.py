@@ -86,7 +86,7 @@ def rebuild(
             _tell(whole, say)
             written += len(whole.outputs)
     elapsed = time.perf_counter() - start
-    say("info", f"{written} PDFs written in {elapsed:.1f} s")
+    say("info", f"{written} PDF{'' if written == 1 else 's'} written in {elapsed:.1f} s")
 
 
 def watch(
