@@ -388,3 +388,34 @@ def test_the_series_words_keep_the_series_language_in_a_sheet_of_another(
     for text, lang in entries.items():
         assert lang == ("en" if text.startswith("4.") else "fr-CA"), text
     assert check_accessible((out / "accessible" / "collection.pdf").read_bytes()) == []
+
+
+def test_no_link_annotation_lies_within_another_of_its_link(
+    series_build: tuple[Project, Path, Report],
+) -> None:
+    """A link's annotations are one per line it takes, none inside another (WeasyPrint gives
+    one per box: nested ones would make a keyboard stop twice on one link)."""
+    _, out, _ = series_build
+    seen = 0
+    for path in sorted((out / "accessible").glob("*.pdf")):
+        with pikepdf.open(path) as pdf:
+            for element in _walk(pdf).elements:
+                if element.get("/S") != "/Link":
+                    continue
+                kids = element.K if isinstance(element.K, pikepdf.Array) else [element.K]
+                boxes = [
+                    [float(v) for v in kid.Obj.Rect]
+                    for kid in kids
+                    if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR"
+                ]
+                seen += len(boxes)
+                for i, one in enumerate(boxes):
+                    for j, other in enumerate(boxes):
+                        inside = (
+                            other[0] - 0.5 <= one[0]
+                            and one[2] <= other[2] + 0.5
+                            and other[1] - 0.5 <= one[1]
+                            and one[3] <= other[3] + 0.5
+                        )
+                        assert i == j or not inside, (path.name, one, other)
+    assert seen >= 3

@@ -2,7 +2,7 @@
 
 Every test starts from a good accessible PDF of the real series (zero findings), breaks exactly
 one thing with pikepdf, and checks the finding: rule, severity, page and what the message says.
-The reference sheet (03) has no links; sheet 01 has three link annotations on its page 2.
+The reference sheet (03) has no links; sheet 01 has two link annotations on its page 2.
 """
 
 from __future__ import annotations
@@ -144,7 +144,7 @@ def good(series_build: tuple[Project, Path, Report]) -> bytes:
 
 @pytest.fixture(scope="module")
 def linked(series_build: tuple[Project, Path, Report]) -> bytes:
-    """The accessible PDF of sheet 01, with three link annotations on page 2."""
+    """The accessible PDF of sheet 01, with two link annotations on page 2."""
     _, out, _ = series_build
     return (out / "accessible" / f"{LINKED}.pdf").read_bytes()
 
@@ -190,7 +190,7 @@ def test_the_structure_the_tests_rely_on(good: bytes, linked: bytes) -> None:
         assert "/Annots" not in pdf.pages[0].obj
         first = annotation(pdf)
         assert (first.Subtype, first.A.URI) == (Name.Link, FIRST_URI)
-        assert len(pdf.pages[1].obj.Annots) == 3
+        assert len(pdf.pages[1].obj.Annots) == 2
 
 
 # --- UA-ID -----------------------------------------------------------------------------------

@@ -828,6 +828,7 @@ def repair(data: bytes, html: str | Element) -> tuple[bytes, list[Scan]]:
         writer.mcid_text = mcid_text
         document = _write(writer, expected, root, matched, 0)
         root.K = pikepdf.Array([document])
+        _drop_nested_annotations(pdf, document)
 
         # Annotations keep their StructParent keys, after the pages'.
         nums = pikepdf.Array()
@@ -860,6 +861,76 @@ def repair(data: bytes, html: str | Element) -> tuple[bytes, list[Scan]]:
             object_stream_mode=OBJECT_STREAMS,
         )
     return out.getvalue(), marks
+
+
+def _drop_nested_annotations(pdf: pikepdf.Pdf, document: Any) -> None:
+    """WeasyPrint gives a link one annotation per box it lays out: a link whose text is a row
+    of flex items (a contents entry) gets one for the row and one for each item inside it, so
+    that a keyboard stops five times on one link. An annotation that lies within another of
+    the same link, on the same page, adds nothing: it is taken off the page and the link."""
+    pages = {page.obj.objgen: page for page in pdf.pages}
+    stack = [document]
+    while stack:
+        element = stack.pop()
+        kids = _kids(element)
+        stack.extend(kid for kid in kids if _is_element(kid))
+        if element.get("/S") != "/Link":
+            continue
+        objrs = [
+            kid
+            for kid in kids
+            if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR"
+        ]
+        if len(objrs) < 2:
+            continue
+        gone: set[tuple[int, int]] = set()
+        for objr in objrs:
+            inner = objr.Obj
+            box = _box(inner.Rect)
+            for other in objrs:
+                outer = other.Obj
+                if outer.objgen == inner.objgen or outer.objgen in gone:
+                    continue
+                page = _page_of(objr)
+                if page is None or _page_of(other) != page:
+                    continue
+                around = _box(outer.Rect)
+                if (
+                    around[0] - 0.5 <= box[0]
+                    and box[2] <= around[2] + 0.5
+                    and around[1] - 0.5 <= box[1]
+                    and box[3] <= around[3] + 0.5
+                ):
+                    gone.add(inner.objgen)
+                    break
+        if not gone:
+            continue
+        element.K = pikepdf.Array(
+            [
+                k
+                for k in kids
+                if not (
+                    isinstance(k, pikepdf.Dictionary)
+                    and k.get("/Type") == "/OBJR"
+                    and k.Obj.objgen in gone
+                )
+            ]
+        )
+        for page in pages.values():
+            annotations = page.obj.get("/Annots")
+            if annotations is not None and any(a.objgen in gone for a in annotations):
+                page.obj.Annots = pikepdf.Array([a for a in annotations if a.objgen not in gone])
+
+
+def _box(rect: Any) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = (float(v) for v in rect)
+    return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+
+
+def _page_of(objr: Any) -> Any:
+    """The page of a link's annotation: its OBJR's, or the annotation's own /P."""
+    page = objr.get("/Pg", objr.Obj.get("/P"))
+    return page.objgen if page is not None else None
 
 
 def _owner(annotation: Any, document: Any) -> Any:
