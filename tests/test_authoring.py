@@ -104,7 +104,7 @@ def test_check_does_not_import_the_renderer() -> None:
 
 def test_schema_command_writes_and_checks(project: Project) -> None:
     code, out, _ = run("schema", "--check", "--project", str(project.root))
-    assert (code, out) == (0, "the schema files are up to date\n")
+    assert (code, out) == (0, "the schema files and the modelines are up to date\n")
     schema = project.sheets / "schema" / "sheet.schema.json"
     schema.write_text("{}", "utf-8")
     code, _, err = run("schema", "--check", "--project", str(project.root))
@@ -112,6 +112,15 @@ def test_schema_command_writes_and_checks(project: Project) -> None:
     assert "stale: sheets/schema/sheet.schema.json; run `fichepress schema` to regenerate" in err
     code, out, _ = run("schema", "--project", str(project.root))
     assert code == 0 and "wrote sheets/schema/sheet.schema.json" in out
+    assert run("schema", "--check", "--project", str(project.root))[0] == 0
+    # a sheet that lost its modeline: editors no longer complete it
+    sheet = project.sheets / f"{REFERENCE}.yaml"
+    sheet.write_text(sheet.read_text("utf-8").split("\n", 1)[1], "utf-8")
+    code, _, err = run("schema", "--check", "--project", str(project.root))
+    assert code == 1
+    assert f"stale: sheets/{REFERENCE}.yaml (no modeline); run `fichepress schema`" in err
+    code, out, _ = run("schema", "--project", str(project.root))
+    assert out.splitlines()[-1] == f"added the schema modeline to sheets/{REFERENCE}.yaml"
     assert run("schema", "--check", "--project", str(project.root))[0] == 0
 
 

@@ -170,6 +170,11 @@ def test_build_reports_in_json_for_machines(project: Project) -> None:
     again = json.loads(CliRunner().invoke(main, args).stdout)
     assert again["written"] == [] and again["up_to_date"] == 4
     assert again["summary"] == "1 sheet: everything is up to date"
+    collection_args = ["collection", "--format", "json", "--project", str(project.root)]
+    collection = json.loads(CliRunner().invoke(main, collection_args).stdout)
+    assert collection["summary"] == (
+        "collection of 1 sheet: everything is up to date (2 PDFs in build/)"
+    )
     sheet = project.sheets / f"{REFERENCE}.yaml"
     sheet.write_text(sheet.read_text("utf-8").replace("number: 3", "number: trois"), "utf-8")
     failed = CliRunner().invoke(main, args)

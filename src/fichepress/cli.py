@@ -89,12 +89,15 @@ def _summarise(
 ) -> None:
     """Print the warnings, problems, outputs and a one-line summary; fail if anything failed.
     `verbose` lists the outputs kept as they were too."""
+    shown_out = project.display(out_dir)
+    summary = (
+        f"{what}: {counted(len(report.outputs), 'PDF')} written to {shown_out}/, "
+        f"{len(report.failed)} failed, {counted(len(report.warnings), 'warning')}"
+    )
+    if not report.outputs and not report.failed and report.up_to_date:
+        kept = counted(report.up_to_date, "PDF")
+        summary = f"{what}: everything is up to date ({kept} in {shown_out}/)"
     if output_format == "json":
-        shown_out = project.display(out_dir)
-        summary = (
-            f"{what}: {counted(len(report.outputs), 'PDF')} written to {shown_out}/, "
-            f"{len(report.failed)} failed, {counted(len(report.warnings), 'warning')}"
-        )
         _json_report(
             summary,
             report.outputs,
@@ -110,18 +113,10 @@ def _summarise(
         click.secho(f"warning: {warning}", fg="yellow", err=True)
     for problem in report.problems:
         click.secho(f"error: {problem}", fg="red", err=True)
-    shown_out = project.display(out_dir)
     for output in report.outputs if not quiet else ():
         click.echo(f"  wrote {shown_out}/{output.path} ({output.pages} pages)")
     for path in report.kept if verbose else ():
         click.echo(f"  kept {shown_out}/{path} (up to date)")
-    summary = (
-        f"{what}: {counted(len(report.outputs), 'PDF')} written to {shown_out}/, "
-        f"{len(report.failed)} failed, {counted(len(report.warnings), 'warning')}"
-    )
-    if not report.outputs and not report.failed and report.up_to_date:
-        kept = counted(report.up_to_date, "PDF")
-        summary = f"{what}: everything is up to date ({kept} in {shown_out}/)"
     if report.failed:
         raise BuildFailed(summary)
     click.echo(summary)
@@ -552,15 +547,21 @@ def watch(
 def schema(project_dir: Path | None, check_only: bool) -> None:
     """Write the JSON Schema of sheets and of the series file into sheets/schema/, and the
     modeline that points editors at it at the top of every YAML file."""
-    from fichepress.schema import ensure_modelines, stale_schemas, write_schemas
+    from fichepress.schema import (
+        ensure_modelines,
+        missing_modelines,
+        stale_schemas,
+        write_schemas,
+    )
 
     project = _project(project_dir)
     if check_only:
-        stale = stale_schemas(project)
+        stale = [project.display(path) for path in stale_schemas(project)]
+        stale += [f"{project.display(p)} (no modeline)" for p in missing_modelines(project)]
         if stale:
-            shown = ", ".join(project.display(path) for path in stale)
+            shown = ", ".join(stale)
             raise FichepressError(f"stale: {shown}; run `fichepress schema` to regenerate")
-        click.echo("the schema files are up to date")
+        click.echo("the schema files and the modelines are up to date")
         return
     for path in write_schemas(project):
         click.echo(f"wrote {project.display(path)}")

@@ -228,6 +228,18 @@ def ensure_modeline(path: Path, kind: Kind) -> bool:
     return True
 
 
+def missing_modelines(project: Project) -> list[Path]:
+    """The series file and the sheets whose first line is not their schema modeline."""
+    paths = [project.series_file, *project.sheet_files()]
+    missing = []
+    for path in paths:
+        raw = path.read_bytes()
+        first = raw[len(_BOM) :] if raw.startswith(_BOM) else raw
+        if first.partition(b"\n")[0].rstrip() != MODELINES[kind_of(path)].encode("utf-8"):
+            missing.append(path)
+    return missing
+
+
 def ensure_modelines(project: Project) -> list[Path]:
     """Add the modeline to the series file and to every sheet that lacks it; return the files
     that changed."""
