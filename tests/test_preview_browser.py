@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -173,12 +173,19 @@ def read_page(driver: webdriver.Chrome) -> dict[str, Any] | None:
     return result
 
 
-def wait(driver: webdriver.Chrome, until: Any, timeout: float, what: str) -> dict[str, Any]:
-    """The page as read once `until(page)` holds."""
+def wait(
+    driver: webdriver.Chrome,
+    until: Any,
+    timeout: float,
+    what: str,
+    read: Callable[[webdriver.Chrome], dict[str, Any] | None] = read_page,
+) -> dict[str, Any]:
+    """The page as `read` reads it (page 1 of the reference sheet, by default) once
+    `until(page)` holds."""
     last: list[dict[str, Any] | None] = [None]
 
     def check(driver: webdriver.Chrome) -> dict[str, Any] | Literal[False]:
-        last[0] = read_page(driver)
+        last[0] = read(driver)
         return last[0] if last[0] is not None and until(last[0]) else False
 
     try:
@@ -287,17 +294,7 @@ def both_loaded(page: dict[str, Any]) -> bool:
 
 
 def wait_both(driver: webdriver.Chrome, until: Any, timeout: float, what: str) -> dict[str, Any]:
-    last: list[dict[str, Any] | None] = [None]
-
-    def check(driver: webdriver.Chrome) -> dict[str, Any] | Literal[False]:
-        last[0] = read_both(driver)
-        return last[0] if last[0] is not None and until(last[0]) else False
-
-    try:
-        page: dict[str, Any] = WebDriverWait(driver, timeout, poll_frequency=0.2).until(check)
-    except Exception as error:
-        raise AssertionError(f"{what}: not within {timeout} s; last seen {last[0]}") from error
-    return page
+    return wait(driver, until, timeout, what, read=read_both)
 
 
 def low_resolution_logo(path: Path) -> None:

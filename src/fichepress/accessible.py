@@ -86,7 +86,7 @@ class _Unprinted(dict[int, int | None]):
 _UNPRINTED = _Unprinted()
 
 
-def _squeeze(text: str) -> str:
+def squeeze(text: str) -> str:
     """The text as compared with the PDF's: without white space, nor the format characters
     that print nothing."""
     return text.translate(_UNPRINTED)
@@ -305,13 +305,13 @@ def match(expected: Expected, found: list[Found]) -> list[Match]:
             matches.append(Match(leaf, [found[position]]))
             position += 1
             continue
-        want = _squeeze(leaf.text).casefold()
+        want = squeeze(leaf.text).casefold()
         got: list[Found] = []
         have = ""
         while have != want:
             if position >= len(found):
                 raise StructureError(f'"{leaf.text[:60]}" is missing from the PDF\'s tags')
-            piece = _squeeze(found[position].text).casefold()
+            piece = squeeze(found[position].text).casefold()
             if not want.startswith(have + piece):
                 shown = (have + piece)[:60]
                 raise StructureError(
@@ -400,7 +400,7 @@ def _segments(expected: str, units: list[_Unit]) -> list[str]:
     taken = 0  # printed characters of `expected` before `position`
     for unit in units:
         start = position
-        count = len(_squeeze(unit.text))
+        count = len(squeeze(unit.text))
         if count:
             taken += count
             position = printed[taken - 1] + 1 if taken <= len(printed) else len(expected)
@@ -453,7 +453,7 @@ def _write_content(writer: _Writer, element: Any, page: int, text: str, found: M
                 element.K.append(links[unit.link])
             target = links[unit.link]
         piece = Content(unit.page, mcid=unit.mcid, text=unit.text)
-        if _squeeze(source) != _squeeze(unit.text):
+        if squeeze(source) != squeeze(unit.text):
             span = writer.element("Span", target, unit.page, ActualText=pikepdf.String(source))
             writer.add_mcid(span, unit.page, piece)
             target.K.append(span)
@@ -810,9 +810,10 @@ def finish_accessible_pdf(data: bytes, html: str | Element) -> bytes:
     return repair(data, html)[0]
 
 
-def repair(data: bytes, html: str | Element) -> tuple[bytes, list[Scan]]:
+def repair(data: bytes, html: str | Element | Expected) -> tuple[bytes, list[Scan]]:
     """`finish_accessible_pdf`, and the marked content of each page as written (what
-    `scan_marks` reads in the finished PDF, read before it is saved)."""
+    `scan_marks` reads in the finished PDF, read before it is saved). `html` may also be its
+    expected tree, made already (see `expected_tree`)."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
         metrics: dict[Any, FontMetrics] = {}
         scans = [scan_marks(page, metrics) for page in pdf.pages]
@@ -820,7 +821,7 @@ def repair(data: bytes, html: str | Element) -> tuple[bytes, list[Scan]]:
         root = pdf.Root.StructTreeRoot
         reader = _Reader(pdf, mcid_text)
         found = [block for top in _kids(root) for block in reader.blocks(top)]
-        expected = expected_tree(html)
+        expected = html if isinstance(html, Expected) else expected_tree(html)
         matches = match(expected, found)
         matched = {id(m.expected): m for m in matches}
 

@@ -219,9 +219,10 @@ class Builder:
         from fichepress.uacheck import PageMarks, source_of
 
         # The repair knows what it wrote in each page: the check reads the rest of the PDF.
-        data, scans = repair(data, parsed)
+        expected = expected_tree(parsed)
+        data, scans = repair(data, expected)
         known = {index: PageMarks.of(scan) for index, scan in enumerate(scans)}
-        source = source_of(expected_tree(parsed))
+        source = source_of(expected)
         return data, self.check_pdf(variant, data, known, source) + self.contrast(rendered)
 
     def render(self, html: str, variant: Variant, shown: str, report: Report) -> Rendered | None:

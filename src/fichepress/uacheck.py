@@ -32,13 +32,13 @@ from __future__ import annotations
 import difflib
 import io
 import re
-import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pikepdf
 
+from fichepress.accessible import squeeze
 from fichepress.contrast import RGB, Pair
 from fichepress.pdfscan import Box, ColourSpace, FontMetrics, Scan, scan_marks, scan_page
 from fichepress.preflight import Finding
@@ -208,34 +208,14 @@ def reading_text(pdf: pikepdf.Pdf) -> list[tuple[str, str]]:
     gets them: ActualText and Alt honoured, spaces normalised."""
     metrics: dict[Any, FontMetrics] = {}
     scans = [scan_marks(page, metrics) for page in pdf.pages]
-    return _blocks(pdf, _walk(pdf), scans)
+    # Line breaks and runs of spaces become one space; no-break spaces are typography.
+    return [
+        (block.path[-1], _BREAKS.sub(" ", block.text).strip(" \t\r\n\f"))
+        for block in _found_blocks(pdf, _walk(pdf), scans, labels=True)
+    ]
 
 
 _BLOCKS = {"P", "H1", "H2", "H3", "H4", "H5", "H6", "Lbl", "LBody", "Figure", "Caption"}
-
-
-def _blocks(pdf: pikepdf.Pdf, tree: _Tree, scans: list[Scan]) -> list[tuple[str, str]]:
-    texts = {
-        (index, mcid): text
-        for index, scan in enumerate(scans)
-        for mcid, text in scan.mcid_text.items()
-    }
-    pages = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
-    role_map = _role_map(pdf)
-    result = []
-    for element in tree.elements:
-        role = _role(element, role_map)
-        if role not in _BLOCKS:
-            continue
-        if any(_is_element(k) and _role(k, role_map) in _BLOCKS for k in tree.kids_of(element)):
-            continue  # its blocks are listed themselves
-        if role == "Figure":
-            text = str(element.get("/Alt", element.get("/ActualText", "")))
-        else:
-            text = _text_of(element, texts, pages, 0, tree)
-        # Line breaks and runs of spaces become one space; no-break spaces are typography.
-        result.append((role, _BREAKS.sub(" ", text).strip(" \t\r\n\f")))
-    return result
 
 
 def _identification(pdf: pikepdf.Pdf, xmp: Any) -> Iterator[Finding]:
@@ -686,9 +666,9 @@ class Source:
 
 
 def _key(text: str) -> str:
-    """Text as compared: without spaces and the format characters that print nothing; case,
-    accents, ligatures and quotation marks count."""
-    return "".join(c for c in text if not c.isspace() and unicodedata.category(c) != "Cf")
+    """Text as compared: as the repair compares it (`accessible.squeeze`), but case, accents,
+    ligatures and quotation marks count."""
+    return squeeze(text)
 
 
 def source_of(expected: Expected) -> Source:
@@ -715,9 +695,12 @@ def source_of(expected: Expected) -> Source:
     return Source(tuple(blocks), expected.text, expected.lang or "")
 
 
-def _found_blocks(pdf: pikepdf.Pdf, tree: _Tree, scans: list[Scan]) -> list[Block]:
+def _found_blocks(
+    pdf: pikepdf.Pdf, tree: _Tree, scans: list[Scan], *, labels: bool = False
+) -> list[Block]:
     """The tree's blocks in reading order, with the page each starts on, its language (its
-    own /Lang, an ancestor's or the document's) and the addresses of its clickable links."""
+    own /Lang, an ancestor's or the document's) and the addresses of its clickable links;
+    list labels (Lbl), which a theme may or may not draw, when `labels` says so."""
     texts = {
         (index, mcid): text
         for index, scan in enumerate(scans)
@@ -747,7 +730,7 @@ def _found_blocks(pdf: pikepdf.Pdf, tree: _Tree, scans: list[Scan]) -> list[Bloc
     blocks = []
     for element in tree.elements:
         role = roles[element.objgen]
-        if role not in _BLOCKS or role == "Lbl":
+        if role not in _BLOCKS or (role == "Lbl" and not labels):
             continue
         if any(_is_element(k) and roles.get(k.objgen) in _BLOCKS for k in tree.kids_of(element)):
             continue  # its blocks are listed themselves
