@@ -8,6 +8,7 @@ or kicker longer than the theme's layout holds.
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -23,6 +24,7 @@ from fichepress.load import Loc, SheetSource, key_path, load_series, load_sheets
 from fichepress.model import Series
 from fichepress.newsheet import PLACEHOLDER_MARKERS
 from fichepress.project import Project
+from fichepress.reading import read_regular
 from fichepress.themes import Theme, load_theme
 
 PLACEHOLDER_YEAR = "0000"
@@ -117,7 +119,8 @@ def _characters(font: Path, size: int, mtime: int) -> frozenset[int]:
     from fontTools.ttLib import TTFont, TTLibError
 
     try:
-        with TTFont(font, lazy=True, fontNumber=0) as loaded:
+        # Read as every font is (never a pipe, see reading.py); the loader checked where it is.
+        with TTFont(io.BytesIO(read_regular(font)), lazy=True, fontNumber=0) as loaded:
             return frozenset(loaded.getBestCmap() or {})
     except (OSError, TTLibError, AssertionError, KeyError):
         return frozenset()  # the theme's loader and the renderer tell what is wrong with it

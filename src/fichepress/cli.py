@@ -19,6 +19,7 @@ import click
 from fichepress import __version__, stamp
 from fichepress.errors import BuildFailed, FichepressError
 from fichepress.project import Project
+from fichepress.reading import located
 
 if TYPE_CHECKING:
     from fichepress.uacheck import Source
@@ -344,7 +345,7 @@ def _build(
         report = run_build(
             project,
             out_dir,
-            sheets=[path.resolve() for path in sheets] or None,
+            sheets=[located(path) for path in sheets] or None,
             variants=chosen,  # type: ignore[arg-type]
             strict=strict,
             progress=bar.update,
@@ -471,7 +472,7 @@ def check(
     from fichepress.authoring import check_sources
 
     project = _project(project_dir)
-    report = check_sources(project, [path.resolve() for path in sheets])
+    report = check_sources(project, [located(path) for path in sheets])
     if output_format == "json":
         problems = [
             {**asdict(problem), "severity": severity}
@@ -685,7 +686,7 @@ def _source(project: Project, path: Path) -> Source:
     from fichepress.errors import InvalidSource
     from fichepress.load import load_sheets
 
-    sources, problems = load_sheets(project, [path.resolve()])
+    sources, problems = load_sheets(project, [located(path)])
     if problems:
         raise InvalidSource(problems)
     return Builder(project, project.root / "build").source(sources[0].sheet)

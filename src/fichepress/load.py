@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 import re
 import types
 from collections.abc import Iterator, Sequence
@@ -22,6 +23,16 @@ from fichepress.errors import InvalidSource, Problem
 from fichepress.files import picture_problem
 from fichepress.model import BLOCK_KINDS, TAG, Series, Sheet
 from fichepress.project import Project
+from fichepress.reading import (
+    Unreadable,
+    open_inside,
+    open_regular,
+    outside,
+    read_regular,
+    readable_problem,
+    resolved,
+    roots_of,
+)
 
 MAX_BYTES = 1_000_000
 """A sheet is a few kilobytes; anything bigger than this is a mistake or an attack."""
@@ -229,21 +240,28 @@ class _Builder:
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def read_yaml(path: Path, shown: str) -> tuple[Any, Positions]:
-    """Read one YAML file safely into plain data and the positions of its values."""
+def read_yaml(
+    path: Path, shown: str, roots: tuple[Path, ...] | None = None
+) -> tuple[Any, Positions]:
+    """Read one YAML file safely into plain data and the positions of its values: a regular
+    file (never a pipe or a device), inside `roots` after links when they are given."""
 
     def fail(message: str, line: int = 0, column: int = 0) -> InvalidSource:
         return InvalidSource([Problem(shown, line, column, "", message)])
 
     try:
-        raw = path.read_bytes()
+        with open_regular(path) if roots is None else open_inside(path, roots) as stream:
+            size = os.fstat(stream.fileno()).st_size
+            raw = stream.read(MAX_BYTES + 1)  # no more is read of a file too large
+    except Unreadable as error:
+        raise fail(error.reason, *((1, 1) if error.outside else ())) from None
     except OSError as error:
         raise fail(f"cannot be read: {error.strerror}") from None
     if len(raw) > MAX_BYTES:
         line = raw[:MAX_BYTES].count(b"\n") + 1
         raise fail(
-            f"is too large ({len(raw):,} bytes; a source may hold {MAX_BYTES:,}, reached on"
-            f" line {line})",
+            f"is too large ({max(size, len(raw)):,} bytes; a source may hold {MAX_BYTES:,},"
+            f" reached on line {line})",
             1,
             1,
         )
@@ -472,40 +490,38 @@ def _check_file(
         return f"must be a file of {folder}, not a web address"
     if Path(text).is_absolute() or text.startswith("~"):
         return f"must be a path relative to {folder}, not an absolute path"
-    target = (base / text).resolve()
+    try:
+        target = resolved(base / text)
+    except Unreadable as error:
+        return f"{project.display(base / text)} {error.reason}"
     if not target.is_relative_to(root.resolve()):
         return f'"{text}" points outside {folder}; keep the file inside it'
-    if not target.is_file():
+    if not os.path.lexists(base / text):
         return f"file not found: {project.display(target)}"
+    unreadable = readable_problem(base / text, roots_of(project.root))
+    if unreadable:
+        return f"{project.display(base / text)} {unreadable}"
     if target.suffix.lower() not in suffixes:
         return "must be an SVG, PNG or JPEG file"
     return picture_problem(target)
 
 
 def _inside(path: Path, project: Project, shown: str) -> None:
-    """Refuse a source that is a symbolic link to a file outside the project."""
-    if path.is_symlink() and not path.resolve().is_relative_to(project.root.resolve()):
-        raise InvalidSource(
-            [
-                Problem(
-                    shown,
-                    1,
-                    1,
-                    message="is a link to a file outside the project: builds read only the"
-                    " project's files; copy the file here instead",
-                )
-            ]
-        )
+    """Refuse a source that lies outside the project's folders (through a symbolic link, or
+    named outside them), before anything of it is read."""
+    reason = outside(path, roots_of(project.root))
+    if reason:
+        raise InvalidSource([Problem(shown, 1, 1, message=reason)])
 
 
 def load_series(project: Project) -> Series:
     """Read and check `sheets/series.yaml`."""
     shown = project.display(project.series_file)
     _inside(project.series_file, project, shown)
-    data, positions = read_yaml(project.series_file, shown)
+    data, positions = read_yaml(project.series_file, shown, roots_of(project.root))
     series = validate(Series, data, positions, shown)
     problems = []
-    if not (project.styles / series.theme / "theme.yaml").is_file():
+    if not os.path.lexists(project.styles / series.theme / "theme.yaml"):
         known = sorted(p.parent.name for p in project.styles.glob("*/theme.yaml"))
         line, column = positions.of_value(("theme",))
         problems.append(
@@ -556,13 +572,13 @@ def load_sheet(path: Path, project: Project) -> SheetSource:
     """Read and check one sheet (once per process while its content does not change)."""
     _inside(path, project, project.display(path))
     try:
-        key = (path, project.root, hashlib.sha256(path.read_bytes()).digest())
+        key = (path, project.root, hashlib.sha256(read_regular(path, MAX_BYTES + 1)).digest())
     except OSError:
         key = None  # told by read_yaml
     if key is not None and key in _loaded:
         return _loaded[key]
     shown = project.display(path)
-    data, positions = read_yaml(path, shown)
+    data, positions = read_yaml(path, shown, roots_of(project.root))
     source = SheetSource(validate(Sheet, data, positions, shown), path, positions)
     if key is not None:
         if len(_loaded) > 4096:

@@ -14,9 +14,10 @@ from pathlib import Path
 
 from fichepress.errors import FichepressError, InvalidSource
 from fichepress.files import write_atomic
-from fichepress.load import load_sheet, load_sheets, read_yaml
+from fichepress.load import MAX_BYTES, load_sheet, load_sheets, read_yaml
 from fichepress.model import Series
 from fichepress.project import Project
+from fichepress.reading import read_inside, roots_of
 from fichepress.schema import MODELINE
 
 PLACEHOLDER_MARKERS = ("[À COMPLÉTER]", "[TO COMPLETE]")
@@ -48,10 +49,10 @@ def slugify(title: str) -> str:
     return slug
 
 
-def _lenient_number(path: Path) -> int | None:
+def _lenient_number(path: Path, project: Project) -> int | None:
     """The `number:` of a sheet that does not load, read from its text."""
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = read_inside(path, roots_of(project.root), MAX_BYTES).decode("utf-8", "replace")
     except OSError:
         return None
     match = _NUMBER_LINE.search(text)
@@ -65,7 +66,7 @@ def sheet_numbers(project: Project) -> dict[Path, int]:
     sources, _ = load_sheets(project, files)
     numbers = {source.path: source.sheet.number for source in sources}
     for path in files:
-        if path not in numbers and (number := _lenient_number(path)) is not None:
+        if path not in numbers and (number := _lenient_number(path, project)) is not None:
             numbers[path] = number
     return numbers
 
@@ -79,7 +80,8 @@ def _series_language(project: Project) -> str:
     """The series' language, read leniently: a broken series file does not stop a new sheet."""
     default = str(Series.model_fields["language"].default)
     try:
-        data, _ = read_yaml(project.series_file, project.display(project.series_file))
+        shown = project.display(project.series_file)
+        data, _ = read_yaml(project.series_file, shown, roots_of(project.root))
     except InvalidSource:
         return default
     language = data.get("language") if isinstance(data, dict) else None

@@ -19,6 +19,7 @@ from urllib.request import url2pathname
 from fichepress.contrast import Pair, text_pairs
 from fichepress.copyfit import PageFill, measure
 from fichepress.libraries import quick_library_lookup
+from fichepress.reading import Unreadable, not_regular, read_inside, resolved
 from fichepress.render import Variant
 
 _NO_SYSTEM_FONTS = resources.files("fichepress") / "data" / "no-system-fonts.conf"
@@ -72,12 +73,14 @@ class SandboxFetcher(URLFetcher):  # type: ignore[misc]
     """Serves files inside the allowed folders of the project, and nothing else.
 
     No network, no `data:` URLs, no file elsewhere on the machine, whatever a sheet or a theme
-    asks for; `../` and symbolic links are resolved before the check.
+    asks for; `../` and symbolic links are resolved before the check (the allowed folders
+    themselves are not: one linked elsewhere is outside the project), and only regular files
+    are read (never a pipe or a device).
     """
 
     def __init__(self, roots: tuple[Path, ...], project_root: Path) -> None:
         super().__init__(fail_on_errors=True)
-        self.roots = tuple(root.resolve() for root in roots)
+        self.roots = tuple(root.parent.resolve() / root.name for root in roots)
         self.project_root = project_root.resolve()
         self.refused: list[str] = []
         self.transform: Transform | None = None
@@ -100,12 +103,19 @@ class SandboxFetcher(URLFetcher):  # type: ignore[misc]
             )
         if parts.netloc not in ("", "localhost"):
             raise Refused(f'refused "{url[:80]}": builds never read the network')
-        path = Path(url2pathname(unquote(parts.path))).resolve()
+        named = Path(url2pathname(unquote(parts.path)))
+        try:
+            path = resolved(named)
+        except Unreadable as error:
+            raise Refused(f'refused "{self._shown(named)}": {error.reason}') from None
         if not any(path.is_relative_to(root) for root in self.roots):
             folders = ", ".join(self._shown(root) + "/" for root in self.roots)
             raise Refused(f'refused "{self._shown(path)}": builds only read files in {folders}')
-        if not path.is_file():
+        if not os.path.lexists(path):
             raise Refused(f'file not found: "{self._shown(path)}"')
+        reason = not_regular(path)
+        if reason:
+            raise Refused(f'refused "{self._shown(path)}": {reason}')
         return path
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
@@ -115,7 +125,11 @@ class SandboxFetcher(URLFetcher):  # type: ignore[misc]
             self.refused.append(str(refusal))
             raise
         mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        data = path.read_bytes()
+        try:
+            data = read_inside(path, self.roots)
+        except Unreadable as error:
+            self.refused.append(f'refused "{self._shown(path)}": {error.reason}')
+            raise Refused(self.refused[-1]) from None
         if self.transform is not None and not mime_type.startswith(("text/css", "font/")):
             data, new_type, notes = self.transform(path.name, data)
             mime_type = new_type or mime_type

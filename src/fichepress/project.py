@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,14 +39,24 @@ class Project:
         return (self.sheets, self.styles, self.fonts)
 
     def display(self, path: Path) -> str:
-        """A path as messages show it: relative to the project when it is inside."""
+        """A path as messages show it: relative to the project when it is inside. A link is
+        shown where it is, not where it leads (which may be missing, or outside)."""
+        if path.is_symlink() and path.name not in ("", ".", ".."):
+            try:
+                return str((path.parent.resolve() / path.name).relative_to(self.root))
+            except (ValueError, OSError, RuntimeError):
+                pass
         try:
             return str(path.resolve().relative_to(self.root))
+        except (ValueError, OSError, RuntimeError):  # outside, or a loop of links
+            pass
+        try:  # in a folder that links elsewhere: shown where it is named
+            return str(Path(os.path.normpath(path.absolute())).relative_to(self.root))
         except ValueError:
             pass
-        try:  # a link to elsewhere is shown where it is, not where it leads
+        try:
             return str((path.parent.resolve() / path.name).relative_to(self.root))
-        except ValueError:
+        except (ValueError, OSError, RuntimeError):
             return str(path)
 
     def sheet_files(self) -> list[Path]:

@@ -20,6 +20,7 @@ from PIL import Image, ImageDraw
 from fichepress.build import Report, build
 from fichepress.files import write_atomic
 from fichepress.project import Project
+from fichepress.reading import located
 from fichepress.render import Variant
 
 TRIM_COLOUR = (230, 0, 126)
@@ -166,7 +167,7 @@ def make_proof(
     nothing is written, and no previous PDF is proofed in its place).
     """
     out = project.root / "build"
-    report = build(project, out, sheets=[sheet.resolve()], variants=[variant])
+    report = build(project, out, sheets=[located(sheet)], variants=[variant])
     made = [output.path for output in report.outputs] or report.kept  # written, or up to date
     if report.failed or not made:
         return report, None

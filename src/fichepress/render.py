@@ -174,6 +174,8 @@ def template_problem(error: jinja2.TemplateError, display: Callable[[str], str])
         "SecurityError": "not allowed in a theme's template",
     }.get(type(error).__name__, "template")
     message = f"{what}: {error.message or error}"
+    if type(error).__name__ == "TemplateRefused":  # says what it is (see loader.py)
+        message = str(error.message)
     return Problem(display(filename) if filename else "templates", line or 0, message=message)
 
 

@@ -24,6 +24,7 @@ from pydantic_core import core_schema
 from fichepress import model
 from fichepress.files import write_atomic
 from fichepress.project import Project
+from fichepress.reading import read_regular, readable_problem, roots_of
 
 Kind = Literal["sheet", "series"]
 """Which schema a YAML file follows: a sheet's, or the series file's."""
@@ -215,7 +216,7 @@ def ensure_modeline(path: Path, kind: Kind) -> bool:
     names another schema is replaced.
     """
     line = MODELINES[kind].encode("utf-8")
-    raw = path.read_bytes()
+    raw = read_regular(path)
     bom = _BOM if raw.startswith(_BOM) else b""
     content = raw[len(bom) :]
     first, _, rest = content.partition(b"\n")
@@ -228,12 +229,19 @@ def ensure_modeline(path: Path, kind: Kind) -> bool:
     return True
 
 
+def _yaml_files(project: Project) -> list[Path]:
+    """The series file and the sheets that can be read: a link out of the project, a pipe or
+    a folder is left alone (`check` tells what is wrong with it)."""
+    roots = roots_of(project.root)
+    paths = [project.series_file, *project.sheet_files()]
+    return [path for path in paths if readable_problem(path, roots) is None]
+
+
 def missing_modelines(project: Project) -> list[Path]:
     """The series file and the sheets whose first line is not their schema modeline."""
-    paths = [project.series_file, *project.sheet_files()]
     missing = []
-    for path in paths:
-        raw = path.read_bytes()
+    for path in _yaml_files(project):
+        raw = read_regular(path)
         first = raw[len(_BOM) :] if raw.startswith(_BOM) else raw
         if first.partition(b"\n")[0].rstrip() != MODELINES[kind_of(path)].encode("utf-8"):
             missing.append(path)
@@ -243,5 +251,4 @@ def missing_modelines(project: Project) -> list[Path]:
 def ensure_modelines(project: Project) -> list[Path]:
     """Add the modeline to the series file and to every sheet that lacks it; return the files
     that changed."""
-    paths = [project.series_file, *project.sheet_files()]
-    return [path for path in paths if ensure_modeline(path, kind_of(path))]
+    return [path for path in _yaml_files(project) if ensure_modeline(path, kind_of(path))]

@@ -25,6 +25,7 @@ from typing import Any
 
 from fichepress import __version__
 from fichepress.project import Project
+from fichepress.reading import not_regular, read_regular
 
 MANIFEST = "manifest.json"
 LIBRARIES = ("weasyprint", "pydyf", "tinycss2", "tinyhtml5", "pikepdf", "jinja2", "pillow")
@@ -33,13 +34,23 @@ LIBRARIES = ("weasyprint", "pydyf", "tinycss2", "tinyhtml5", "pikepdf", "jinja2"
 
 @lru_cache(maxsize=4096)
 def _file_digest(path: Path, size: int, mtime_ns: int, inode: int) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashlib.sha256(read_regular(path)).hexdigest()
 
 
 def file_digest(path: Path) -> str:
-    """The digest of a file's bytes (read once per process while it stays the same file)."""
-    info = path.stat()
-    return _file_digest(path.resolve(), info.st_size, info.st_mtime_ns, info.st_ino)
+    """The digest of a file's bytes (read once per process while it stays the same file).
+
+    What is not a regular file that can be read (a pipe, a folder, a link to nothing, a file
+    without read permission) is never opened: its kind stands for its bytes, so that the
+    digest changes and the build reads, and reports, it."""
+    reason = not_regular(path)
+    if reason:
+        return f"not read: {reason}"
+    try:
+        info = path.stat()
+        return _file_digest(path.resolve(), info.st_size, info.st_mtime_ns, info.st_ino)
+    except (OSError, RuntimeError) as error:
+        return f"not read: {error}"
 
 
 def files_digest(paths: Iterable[Path], root: Path) -> str:
@@ -47,7 +58,11 @@ def files_digest(paths: Iterable[Path], root: Path) -> str:
     digest = hashlib.sha256()
     root = root.resolve()
     for path in sorted(set(paths)):
-        target = path.resolve()
+        try:
+            target = path.resolve()
+        except RuntimeError:  # a loop of links (an OSError from Python 3.13)
+            digest.update(f"loop:{path.as_posix()}\0".encode())
+            continue
         if not target.is_relative_to(root):
             # A link out of the project: never read (the build refuses it); its name counts.
             digest.update(f"outside:{path.as_posix()}->{target.as_posix()}\0".encode())
@@ -81,7 +96,7 @@ def _series_sets_date(project: Project) -> bool:
 
     try:
         data = yaml.load(
-            project.series_file.read_bytes(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            read_regular(project.series_file), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         )
     except (OSError, yaml.YAMLError):
         return False
@@ -92,16 +107,27 @@ def project_digest(project: Project, out: Path, variants: Sequence[str]) -> str:
     """Every file a build may read, fichepress, the variants asked for, and today's date when
     the series file sets none (it is then written in the PDFs)."""
     out = out.resolve()
-    files = [
-        path
-        for folder in project.readable
-        if folder.is_dir()
-        for path in folder.rglob("*")
-        if path.is_file() and out not in path.resolve().parents
-    ]
+    files = []
+    others = []
+    for folder in project.readable:
+        for path in folder.rglob("*") if folder.is_dir() else ():
+            try:
+                if out in path.resolve().parents:
+                    continue
+            except RuntimeError:  # a loop of links (an OSError from Python 3.13)
+                pass
+            if path.is_file():
+                files.append(path)
+            else:
+                # A folder, a pipe, a link to nothing, a device: never read, but its name
+                # counts: a build must see a new one (and say what is wrong with a sheet of
+                # that name) rather than find everything up to date.
+                kind = "folder" if path.is_dir() else "other"
+                others.append(f"{kind}:{path.relative_to(project.root).as_posix()}")
     digest = hashlib.sha256()
     digest.update(code_digest().encode())
     digest.update(files_digest(files, project.root).encode())
+    digest.update("\0".join(sorted(others)).encode())
     digest.update(",".join(sorted(variants)).encode())
     if not _series_sets_date(project):
         digest.update(datetime.date.today().isoformat().encode())

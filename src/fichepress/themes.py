@@ -14,6 +14,7 @@ would print as RGB or differ between variants, so it is an error.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from functools import cached_property
 from pathlib import Path
 
 import jinja2
+import jinja2.nodes
 import tinycss2
 import tinycss2.color4
 
@@ -28,8 +30,18 @@ from fichepress.colour import CMYK, css_cmyk
 from fichepress.errors import InvalidSource, Problem
 from fichepress.files import picture_problem
 from fichepress.load import Positions, did_you_mean, read_yaml, validate
+from fichepress.loader import ProjectLoader, TemplateRefused
 from fichepress.model import FontFace, LayoutLimits, Margins, PageSettings, ThemeConfig
 from fichepress.project import Project
+from fichepress.reading import (
+    Unreadable,
+    read_inside,
+    read_regular,
+    readable_problem,
+    refusal,
+    resolved,
+    roots_of,
+)
 from fichepress.render import VARIANTS, Look, Variant, make_environment, template_problem
 
 THEME_FILE = "theme.yaml"
@@ -105,7 +117,7 @@ class Theme:
             theme.folder / name
             for name in names
             for theme in reversed(self.chain)
-            if (theme.folder / name).is_file()
+            if os.path.lexists(theme.folder / name)  # a pipe or a link to nothing is told
         ]
 
     def head_css(self, variant: Variant) -> str:
@@ -166,9 +178,11 @@ class Theme:
         chain is also a prefix (`fiches:_article.html.j2`: that theme's version, or what it
         inherits), as is `fichepress:`, so that a template can extend the one it hides."""
 
+        roots = roots_of(self.project.root)
+
         def loaders(chain: tuple[ThemeFolder, ...]) -> list[jinja2.BaseLoader]:
             return [
-                jinja2.FileSystemLoader(t.folder / "templates")
+                ProjectLoader(t.folder / "templates", roots)
                 for t in chain
                 if (t.folder / "templates").is_dir()
             ]
@@ -225,7 +239,8 @@ def _declarations(path: Path) -> list[tinycss2.ast.Declaration]:
             elif item.type in ("qualified-rule", "at-rule") and item.content:
                 walk(item.content)
 
-    for rule in tinycss2.parse_stylesheet(path.read_text(encoding="utf-8"), skip_comments=True):
+    text = read_regular(path).decode("utf-8")
+    for rule in tinycss2.parse_stylesheet(text, skip_comments=True):
         if rule.type in ("qualified-rule", "at-rule") and rule.content:
             walk(rule.content)
     return found
@@ -307,8 +322,10 @@ def url_problems(path: Path, shown: str, project: Project) -> list[Problem]:
     `data:` and `file:` URLs, absolute paths, files outside `styles/` and `fonts/`, missing
     files. Told here with their place, before any sheet is rendered."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        text = read_regular(path).decode("utf-8")
+    except OSError as error:
+        return [Problem(shown, message=str(error.strerror))]
+    except UnicodeDecodeError as error:
         return [Problem(shown, message=f"cannot be read as UTF-8 text: {error}")]
     found: list[tinycss2.ast.Node] = []
     for rule in tinycss2.parse_stylesheet(text, skip_comments=True):
@@ -317,7 +334,7 @@ def url_problems(path: Path, shown: str, project: Project) -> list[Problem]:
         if rule.type in ("qualified-rule", "at-rule"):
             found += _urls(rule.prelude or [])
             found += _urls(rule.content or [])
-    allowed = (project.styles.resolve(), project.fonts.resolve())
+    allowed = tuple(root for root in roots_of(project.root) if root.name in ("styles", "fonts"))
     problems = []
     for node in found:
         address = _address(node)
@@ -335,11 +352,20 @@ def url_problems(path: Path, shown: str, project: Project) -> list[Problem]:
         elif address.startswith(("/", "\\", "~")):
             message = f'"{address}" is an absolute path: use a path relative to this file'
         else:
-            target = (path.parent / address.split("?")[0].split("#")[0]).resolve()
+            named = path.parent / address.split("?")[0].split("#")[0]
+            unreadable: str | None
+            try:
+                target = resolved(named)
+            except Unreadable as error:
+                target, unreadable = named, error.reason
+            else:
+                unreadable = readable_problem(named, allowed)
             if not any(target.is_relative_to(root) for root in allowed):
                 message = f'"{address}" points outside styles/ and fonts/: keep it in the project'
-            elif not target.is_file():
+            elif not os.path.lexists(named):
                 message = f'"{address}": file not found ({project.display(target)})'
+            elif unreadable:
+                message = f'"{address}": {project.display(named)} {unreadable}'
             elif found_problem := picture_problem(target):
                 message = f'"{address}" {found_problem}'
             else:
@@ -356,11 +382,17 @@ def _file_problem(
         return f"must be a file of {shown}, not a web address"
     if Path(text).is_absolute() or text.startswith("~"):
         return f"must be a path relative to {shown}, not an absolute path"
-    target = (folder / text).resolve()
+    try:
+        target = resolved(folder / text)
+    except Unreadable as error:
+        return f"{project.display(folder / text)} {error.reason}"
     if not target.is_relative_to(folder.resolve()):
         return f'"{text}" points outside {shown}; keep the file inside it'
-    if not target.is_file():
+    if not os.path.lexists(folder / text):
         return f"file not found: {project.display(target)}"
+    unreadable = readable_problem(folder / text, roots_of(project.root))
+    if unreadable:
+        return f"{project.display(folder / text)} {unreadable}"
     if target.suffix.lower() not in suffixes:
         return f"must be a {', '.join(s.lstrip('.').upper() for s in suffixes)} file"
     return picture_problem(target)
@@ -370,11 +402,11 @@ def _read(project: Project, name: str) -> ThemeFolder:
     folder = project.styles / name
     settings = folder / THEME_FILE
     shown = project.display(settings)
-    if not settings.is_file():
+    if not os.path.lexists(settings):
         raise InvalidSource(
             [Problem(shown, message="not found: a theme lists its colours (swatches) in it")]
         )
-    data, positions = read_yaml(settings, shown)
+    data, positions = read_yaml(settings, shown, roots_of(project.root))
     config = validate(ThemeConfig, data, positions, shown)
     problems = []
     for index, face in enumerate(config.fonts):
@@ -412,7 +444,7 @@ def load_theme(project: Project, name: str) -> Theme:
                 else f"more than {MAX_CHAIN} themes extend one another: {names}"
             )
             raise InvalidSource([Problem(shown, line, column, "extends", problem)])
-        if not (project.styles / parent / THEME_FILE).is_file():
+        if not os.path.lexists(project.styles / parent / THEME_FILE):
             hint = did_you_mean(parent, known_themes(project))
             raise InvalidSource(
                 [Problem(shown, line, column, "extends", f'no theme "{parent}" in styles/{hint}')]
@@ -420,7 +452,7 @@ def load_theme(project: Project, name: str) -> Theme:
         chain.append(_read(project, parent))
     root = chain[-1]
     problems = []
-    if not (root.folder / "theme.css").is_file():
+    if not os.path.lexists(root.folder / "theme.css"):
         problems.append(
             Problem(
                 project.display(root.folder / "theme.css"),
@@ -440,10 +472,16 @@ def load_theme(project: Project, name: str) -> Theme:
     defined = {f"--{swatch}" for swatch in config.swatches} | {"--bleed"}
     margins = config.page.margins.model_dump(exclude_none=True)
     defined |= {f"--page-margin-{side}" for side in margins}
+    roots = roots_of(project.root)
     for variant in VARIANTS:
-        stylesheets = [
-            (css, project.display(css)) for css in theme.stylesheets(variant, collection=True)
-        ]
+        stylesheets = []
+        for css in theme.stylesheets(variant, collection=True):
+            unreadable = readable_problem(css, roots)
+            if unreadable:  # never parsed: nothing of it may reach a message
+                refused = Problem(project.display(css), message=unreadable)
+                problems += [refused] if refused not in problems else []
+            else:
+                stylesheets.append((css, project.display(css)))
         problems += [p for p in css_problems(stylesheets, defined) if p not in problems]
         for css, shown in stylesheets:
             problems += [p for p in url_problems(css, shown, project) if p not in problems]
@@ -453,19 +491,99 @@ def load_theme(project: Project, name: str) -> Theme:
     return theme
 
 
-def template_syntax_problems(theme: Theme) -> list[Problem]:
-    """Every template of the chain's themes, compiled: a syntax error at its file and line."""
+def _template_files(templates: Path) -> list[Path]:
+    """The templates (`*.j2`) of a theme's `templates/`, at any depth; links to folders are
+    not followed (a template reached through one is checked where it is named)."""
+    found: list[Path] = []
+    for folder, _, files in os.walk(templates):
+        found += [Path(folder, name) for name in files if name.endswith(".j2")]
+    return sorted(found)
+
+
+_REFERENCES = (
+    jinja2.nodes.Extends,
+    jinja2.nodes.Include,
+    jinja2.nodes.Import,
+    jinja2.nodes.FromImport,
+)
+"""The statements that name another template."""
+
+
+def _named(node: jinja2.nodes.Node) -> list[str]:
+    """The template names an include, import or extends gives as constants."""
+    template = getattr(node, "template", None)
+    if isinstance(template, jinja2.nodes.Const) and isinstance(template.value, str):
+        return [template.value]
+    if isinstance(template, (jinja2.nodes.List, jinja2.nodes.Tuple)):
+        return [
+            item.value
+            for item in template.items
+            if isinstance(item, jinja2.nodes.Const) and isinstance(item.value, str)
+        ]
+    return []
+
+
+def _column(text: str, line: int, name: str) -> int:
+    """The column where `name` is written, quoted, on `line` of `text`; 0 when it is not."""
+    rows = text.splitlines()
+    row = rows[line - 1] if 0 < line <= len(rows) else ""
+    for quote in ('"', "'"):
+        at = row.find(f"{quote}{name}{quote}")
+        if at >= 0:
+            return at + 1
+    return 0
+
+
+def reference_problems(
+    tree: jinja2.nodes.Template, text: str, shown: str, environment: jinja2.Environment
+) -> list[Problem]:
+    """The templates that `tree` names (include, import, extends) which may not be read:
+    outside the project through a link, not regular files, unreadable; each at the line and
+    column where it is named, whether or not a sheet's data leads there."""
     problems = []
+    assert environment.loader is not None  # made with one (render.make_environment)
+    for node in tree.find_all(_REFERENCES):
+        for name in _named(node):
+            try:
+                environment.loader.get_source(environment, name)
+            except TemplateRefused as refused:
+                column = _column(text, node.lineno, name)
+                problems.append(Problem(shown, node.lineno, column, message=str(refused)))
+            except jinja2.TemplateNotFound:
+                continue  # told by the rendering, if a sheet leads there
+    return problems
+
+
+def template_syntax_problems(theme: Theme) -> list[Problem]:
+    """Every template of the chain's themes, read from the project only and compiled: a
+    syntax error at its file and line, a template that may not be read at its file, and one
+    it names that may not be read at the include, import or extends naming it."""
+    project = theme.project
+    roots = roots_of(project.root)
+    problems: list[Problem] = []
     environment = theme.environment
     for folder in theme.chain:
         templates = folder.folder / "templates"
-        for path in sorted(templates.glob("*.j2")) if templates.is_dir() else ():
+        if not os.path.lexists(templates):
+            continue
+        refused = refusal(templates, roots, folder=True)
+        if refused:  # none of it is read
+            problems.append(Problem(project.display(templates), message=refused))
+            continue
+        for path in _template_files(templates):
+            shown = project.display(path)
             try:
-                environment.parse(path.read_text(encoding="utf-8"), path.name, str(path))
+                text = read_inside(path, roots).decode("utf-8")
+            except Unreadable as error:
+                problems.append(Problem(shown, message=error.reason))
+                continue
+            except UnicodeDecodeError:
+                problems.append(Problem(shown, message="is not UTF-8 text: save it as UTF-8"))
+                continue
+            try:
+                tree = environment.parse(text, path.name, str(path))
             except jinja2.TemplateSyntaxError as error:
-                problems.append(template_problem(error, lambda p: theme.project.display(Path(p))))
-            except (OSError, UnicodeDecodeError) as error:
-                problems.append(
-                    Problem(theme.project.display(path), message=f"unreadable: {error}")
-                )
+                problems.append(template_problem(error, lambda p: project.display(Path(p))))
+                continue
+            problems += reference_problems(tree, text, shown, environment)
     return problems
