@@ -496,6 +496,9 @@ def _check_file(
         return f"{project.display(base / text)} {error.reason}"
     if not target.is_relative_to(root.resolve()):
         return f'"{text}" points outside {folder}; keep the file inside it'
+    far = outside(base / text, roots_of(project.root))
+    if far:  # the folder itself links elsewhere: what is there is not looked at
+        return f"{project.display(base / text)} {far}"
     if not os.path.lexists(base / text):
         return f"file not found: {project.display(target)}"
     unreadable = readable_problem(base / text, roots_of(project.root))

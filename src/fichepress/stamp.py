@@ -25,7 +25,7 @@ from typing import Any
 
 from fichepress import __version__
 from fichepress.project import Project
-from fichepress.reading import not_regular, read_regular
+from fichepress.reading import not_regular, outside, read_regular, roots_of
 
 MANIFEST = "manifest.json"
 LIBRARIES = ("weasyprint", "pydyf", "tinycss2", "tinyhtml5", "pikepdf", "jinja2", "pillow")
@@ -33,7 +33,7 @@ LIBRARIES = ("weasyprint", "pydyf", "tinycss2", "tinyhtml5", "pikepdf", "jinja2"
 
 
 @lru_cache(maxsize=4096)
-def _file_digest(path: Path, size: int, mtime_ns: int, inode: int) -> str:
+def _file_digest(path: Path, size: int, mtime_ns: int, inode: int, mode: int) -> str:
     return hashlib.sha256(read_regular(path)).hexdigest()
 
 
@@ -48,7 +48,10 @@ def file_digest(path: Path) -> str:
         return f"not read: {reason}"
     try:
         info = path.stat()
-        return _file_digest(path.resolve(), info.st_size, info.st_mtime_ns, info.st_ino)
+        # The mode is in the key: a file whose read permission was taken is read again.
+        return _file_digest(
+            path.resolve(), info.st_size, info.st_mtime_ns, info.st_ino, info.st_mode
+        )
     except (OSError, RuntimeError) as error:
         return f"not read: {error}"
 
@@ -109,7 +112,12 @@ def project_digest(project: Project, out: Path, variants: Sequence[str]) -> str:
     out = out.resolve()
     files = []
     others = []
+    roots = roots_of(project.root)
     for folder in project.readable:
+        if outside(folder, roots, folder=True):
+            # Linked elsewhere (to / even): not walked, never read; the build refuses it.
+            others.append(f"outside:{folder.name}")
+            continue
         for path in folder.rglob("*") if folder.is_dir() else ():
             try:
                 if out in path.resolve().parents:

@@ -35,6 +35,7 @@ from fichepress.model import FontFace, LayoutLimits, Margins, PageSettings, Them
 from fichepress.project import Project
 from fichepress.reading import (
     Unreadable,
+    outside,
     read_inside,
     read_regular,
     readable_problem,
@@ -388,6 +389,9 @@ def _file_problem(
         return f"{project.display(folder / text)} {error.reason}"
     if not target.is_relative_to(folder.resolve()):
         return f'"{text}" points outside {shown}; keep the file inside it'
+    far = outside(folder / text, roots_of(project.root))
+    if far:  # the folder itself links elsewhere: what is there is not looked at
+        return f"{project.display(folder / text)} {far}"
     if not os.path.lexists(folder / text):
         return f"file not found: {project.display(target)}"
     unreadable = readable_problem(folder / text, roots_of(project.root))
