@@ -634,3 +634,69 @@ def test_a_file_without_read_permission_is_an_error_at_its_place(
     """A PermissionError traceback before; now one line, in check and in build."""
     deny(project.root / name)
     check_and_build(project, place, "permission denied")
+
+
+# --- what WeasyPrint fetches while a build renders ---------------------------------------------
+
+
+def _fetch_apart(fetch: Callable[[], Any]) -> BaseException | None:
+    """Run `fetch` in a thread; fail if it has not ended after a few seconds (a blocked open
+    stays in its thread, which does not keep the tests from ending)."""
+    import threading
+
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            fetch()
+            outcome.append(None)
+        except BaseException as error:  # handed to the test
+            outcome.append(error)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(10)
+    if thread.is_alive():
+        pytest.fail("the fetch still waits after 10 s")
+    return outcome[0]
+
+
+@pytest.mark.parametrize("kind", ["pipe", "folder", "loop", "device"])
+def test_the_sandbox_never_opens_what_is_not_a_regular_file(project: Project, kind: str) -> None:
+    """The last gate, for what no check names in advance (a picture of an imported stylesheet):
+    WeasyPrint is handed a refusal, never a pipe to wait on or a device to read without end."""
+    from fichepress.pdf import Refused, SandboxFetcher
+
+    path = project.root / "styles/sobre/thing.svg"
+    words = make_special(path, kind)
+    fetcher = SandboxFetcher(project.readable, project.root)
+    error = _fetch_apart(lambda: fetcher.fetch(path.as_uri()))
+    assert isinstance(error, Refused), error
+    assert str(error).startswith(f'refused "styles/sobre/thing.svg": {words}'), error
+
+
+def test_the_sandbox_tells_a_file_without_read_permission(
+    project: Project, deny: Callable[[Path], None]
+) -> None:
+    from fichepress.pdf import Refused, SandboxFetcher
+
+    path = project.root / "styles/fiches/leader.svg"
+    deny(path)
+    fetcher = SandboxFetcher(project.readable, project.root)
+    with pytest.raises(Refused) as refused:
+        fetcher.fetch(path.as_uri())
+    assert str(refused.value).startswith(
+        'refused "styles/fiches/leader.svg": cannot be read: permission denied'
+    )
+
+
+def test_the_sandbox_refuses_a_readable_folder_linked_out(project: Project, outside: Path) -> None:
+    """The allowed folders are not resolved: `fonts/` linked elsewhere is outside."""
+    from fichepress.pdf import Refused, SandboxFetcher
+
+    fonts = project.root / "fonts"
+    shutil.move(fonts, outside / "fonts")
+    fonts.symlink_to(outside / "fonts")
+    fetcher = SandboxFetcher(project.readable, project.root)
+    with pytest.raises(Refused, match="builds only read files in"):
+        fetcher.fetch((fonts / "lato/Lato-Black.ttf").as_uri())
