@@ -1,0 +1,168 @@
+"""Hostile inputs and faults, as data: each case spoils a copy of a built project in one way.
+
+A case is a function `case(root, outside)`: `root` is the project's folder (a copy of the
+reference project, already built into `root/build`), `outside` a folder beside it, outside the
+project, holding `secret.txt` whose text (`SECRET`) must never reach an output or a message.
+The sweep (`test_sweep.py`) runs `check` and `build` on each, with a time limit, and asserts
+one clear error, no traceback, no byte of the secret anywhere, and every previous PDF intact.
+
+Each hardening test file registers its cases here with `@attack("name")`; the hand-written bad
+sheets of `corpus/sheets/` are cases too.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+SECRET = "fichepress-secret-7f3a9c"
+"""The text of the file outside the project: found in an output or a message, it leaked."""
+
+Case = Callable[[Path, Path], None]
+
+CASES: dict[str, Case] = {}
+"""Every registered case by name."""
+
+BUILD_FAILS: set[str] = set()
+"""Cases whose build must fail (exit 1): all but those registered with `builds=True`, where
+the input is refused or repaired with a warning and the rest of the series still builds."""
+
+
+def attack(name: str, *, builds: bool = False) -> Callable[[Case], Case]:
+    """Register `case` under `name`; `builds=True` when a build may succeed (a damaged cache
+    that is rebuilt, say) but must still heal without a traceback."""
+
+    def register(case: Case) -> Case:
+        assert name not in CASES, f"two attack cases named {name}"
+        CASES[name] = case
+        if not builds:
+            BUILD_FAILS.add(name)
+        return case
+
+    return register
+
+
+CORPUS = Path(__file__).parent / "corpus" / "sheets"
+
+
+def _corpus_case(source: Path) -> Case:
+    def case(root: Path, outside: Path) -> None:
+        (root / "sheets" / source.name).write_bytes(source.read_bytes())
+
+    return case
+
+
+for _source in sorted(CORPUS.glob("*.yaml")):
+    attack(f"corpus/{_source.stem}")(_corpus_case(_source))
+
+
+# Class 1: files reached through links out of the project. --------------------------------
+
+THEME = "styles/fiches"
+
+
+def _override(root: Path, name: str, text: str) -> None:
+    """A template of the theme overriding the packaged one of the same name."""
+    folder = root / THEME / "templates"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+
+
+@attack("link/template-include-through-a-folder-link")
+def _include_through_link(root: Path, outside: Path) -> None:
+    _override(root, "_credits.html.j2", '{% include "r/secret.txt" %}\n')
+    (root / THEME / "templates" / "r").symlink_to(outside)
+
+
+@attack("link/template-include-through-a-root-link")
+def _include_through_root(root: Path, outside: Path) -> None:
+    _override(root, "_credits.html.j2", '{% include "r' + str(outside) + '/secret.txt" %}\n')
+    (root / THEME / "templates" / "r").symlink_to("/")
+
+
+@attack("link/template-is-a-link")
+def _template_link(root: Path, outside: Path) -> None:
+    (outside / "t.j2").write_text("{{ '" + SECRET + "' }}", encoding="utf-8")
+    (root / THEME / "templates").mkdir()
+    (root / THEME / "templates" / "_credits.html.j2").symlink_to(outside / "t.j2")
+
+
+@attack("link/templates-folder-is-a-link")
+def _templates_link(root: Path, outside: Path) -> None:
+    (outside / "_credits.html.j2").write_text(SECRET, encoding="utf-8")
+    (root / THEME / "templates").symlink_to(outside)
+
+
+@attack("link/stylesheet-is-a-link")
+def _css_link(root: Path, outside: Path) -> None:
+    (outside / "x.css").write_text(f"p {{ --{SECRET}: 1; color: var(--{SECRET}z) }}", "utf-8")
+    css = root / THEME / "print.css"
+    css.unlink()
+    css.symlink_to(outside / "x.css")
+
+
+@attack("link/theme-settings-are-a-link")
+def _theme_yaml_link(root: Path, outside: Path) -> None:
+    (outside / "theme.yaml").write_text(f"{SECRET}: 1\n", encoding="utf-8")
+    settings = root / THEME / "theme.yaml"
+    settings.unlink()
+    settings.symlink_to(outside / "theme.yaml")
+
+
+@attack("link/fonts-folder-is-a-link")
+def _fonts_link(root: Path, outside: Path) -> None:
+    shutil.move(root / "fonts", outside / "fonts")
+    (root / "fonts").symlink_to(outside / "fonts")
+
+
+@attack("link/sheet-is-a-link-to-the-secret")
+def _sheet_link(root: Path, outside: Path) -> None:
+    (root / "sheets" / "05-x.yaml").symlink_to(outside / "secret.txt")
+
+
+@attack("link/logo-is-a-link")
+def _logo_link(root: Path, outside: Path) -> None:
+    (outside / "l.svg").write_text(f"<svg xmlns='http://www.w3.org/2000/svg'>{SECRET}</svg>")
+    logo = root / "sheets" / "logos" / "communagir.svg"
+    logo.unlink()
+    logo.symlink_to(outside / "l.svg")
+
+
+# Class 4: sources that are not regular files. --------------------------------------------
+
+
+def _special(kind: str) -> Case:
+    def case(root: Path, outside: Path) -> None:
+        path = root / "sheets" / "05-x.yaml"
+        if kind == "fifo":
+            os.mkfifo(path)
+        elif kind == "folder":
+            path.mkdir()
+        elif kind == "dangling":
+            path.symlink_to(root / "sheets" / "nowhere.yaml")
+        elif kind == "loop":
+            path.symlink_to(path)
+        else:
+            path.symlink_to("/dev/zero")
+
+    return case
+
+
+for _kind in ("fifo", "folder", "dangling", "loop", "dev-zero"):
+    attack(f"special/sheet-{_kind}")(_special(_kind))
+
+
+@attack("special/logo-fifo")
+def _logo_fifo(root: Path, outside: Path) -> None:
+    logo = root / "sheets" / "logos" / "communagir.svg"
+    logo.unlink()
+    os.mkfifo(logo)
+
+
+@attack("special/stylesheet-fifo")
+def _css_fifo(root: Path, outside: Path) -> None:
+    css = root / THEME / "print.css"
+    css.unlink()
+    os.mkfifo(css)
