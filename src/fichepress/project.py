@@ -41,11 +41,11 @@ class Project:
         """A path as messages show it: relative to the project when it is inside."""
         try:
             return str(path.resolve().relative_to(self.root))
-        except ValueError:
+        except (ValueError, OSError, RuntimeError):  # RuntimeError: a loop of links (3.11)
             pass
         try:  # a link to elsewhere is shown where it is, not where it leads
             return str((path.parent.resolve() / path.name).relative_to(self.root))
-        except ValueError:
+        except (ValueError, OSError, RuntimeError):
             return str(path)
 
     def sheet_files(self) -> list[Path]:
