@@ -17,28 +17,36 @@ that write valid YAML, and a preview server that bounds its threads.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import errno
 import hashlib
 import json
 import os
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from fichepress import stamp
 from fichepress import watch as watch_module
+from fichepress.authoring import check_sources
 from fichepress.build import Manifest
 from fichepress.cli import main
 from fichepress.collection import Fragments, _known_pages, gather
-from fichepress.errors import InvalidSource
+from fichepress.errors import FichepressError, InvalidSource
 from fichepress.files import build_lock
+from fichepress.load import load_sheet
+from fichepress.newsheet import new_sheet
 from fichepress.project import Project
 from fichepress.render import VARIANTS, Variant
+from fichepress.skeleton import init_project
 from fichepress.workers import InlinePool, WorkerFailed
 
 from .conftest import copy_project
@@ -564,3 +572,170 @@ def test_a_worker_tells_a_failure_of_the_system_in_one_line(tmp_path: Path) -> N
     [(_, failed)] = list(InlinePool(_nothing).run(_full, [(str(path),)]))
     assert isinstance(failed, WorkerFailed)
     assert str(failed) == f"{path}: {os.strerror(errno.ENOSPC)}"
+
+
+# --- init and new: any title as YAML that loads back exactly -----------------------------------
+
+YAML_SPECIAL = ":#'\"-?*&!%@`|>{}[],\n\t\r\\ ~=<"
+SPECIAL_TITLES = st.text(
+    alphabet=st.sampled_from([*YAML_SPECIAL, "a", "Z", "0", "é", "Œ", "ç", "’", "«", "»", " "]),
+    min_size=1,
+    max_size=40,
+).filter(lambda text: text.strip() != "")
+"""Titles of YAML's special characters and of letters the packaged fonts print: `init` and
+`new` must take every one of them."""
+
+ANY_TITLES = st.text(min_size=0, max_size=40)
+"""Any text at all: taken and written exactly, or refused in one line."""
+
+HEALTH = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+
+def test_init_writes_a_title_with_a_colon_and_a_hash(tmp_path: Path) -> None:
+    """The example of the issue: invalid YAML, exit 0."""
+    folder = tmp_path / "serie"
+    title, organisation = "Guide: agir #1", "Action: Nord #2"
+    result = CliRunner().invoke(
+        main, ["init", str(folder), "--title", title, "--organisation", organisation]
+    )
+    assert result.exit_code == 0, said(result)
+    checked = CliRunner().invoke(main, ["check", "--project", str(folder)])
+    assert checked.exit_code == 0, said(checked)
+    series = yaml.safe_load((folder / "sheets" / "series.yaml").read_text("utf-8"))
+    assert series["title"] == title and series["publisher"]["name"] == organisation
+
+
+def _init_round_trip(folder: Path, title: str, organisation: str) -> None:
+    """`init` wrote every value exactly, and `check` passes the project."""
+    series = yaml.safe_load((folder / "sheets" / "series.yaml").read_text("utf-8"))
+    assert series["title"] == title
+    assert series["publisher"]["name"] == series["publisher"]["alt"] == organisation
+    assert series["copyright"] == f"© {datetime.date.today().year} {organisation}"
+    [theme] = [p for p in (folder / "styles").iterdir() if p.name != "fiches"]
+    config = yaml.safe_load((theme / "theme.yaml").read_text("utf-8"))
+    assert config == {"name": organisation, "extends": "fiches"}
+    report = check_sources(Project(folder.resolve()))
+    assert report.errors == [], [str(p) for p in report.errors]
+
+
+@HEALTH
+@given(title=SPECIAL_TITLES, organisation=SPECIAL_TITLES)
+@example(title="- [x]: #y", organisation="A & B\nextends: autre")
+@example(title=" ? * & ! % @ ` | > ", organisation="'\"")
+def test_init_takes_every_title_of_special_characters(
+    tmp_path: Path, title: str, organisation: str
+) -> None:
+    folder = tmp_path / "serie"
+    shutil.rmtree(folder, ignore_errors=True)
+    init_project(folder, title, organisation)
+    _init_round_trip(folder, title, organisation)
+
+
+@HEALTH
+@given(title=ANY_TITLES, organisation=ANY_TITLES)
+@example(title="a\udcffb", organisation="Org")  # bytes that are not UTF-8, from a shell
+@example(title="a\x85b", organisation="Org")
+@example(title="a\u2028b\ufeff", organisation="\x00")
+def test_init_writes_any_title_exactly_or_refuses_it(
+    tmp_path: Path, title: str, organisation: str
+) -> None:
+    folder = tmp_path / "serie"
+    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        init_project(folder, title, organisation)
+    except FichepressError as refused:
+        assert "\n" not in refused.message
+        assert not folder.exists()  # nothing written
+        return
+    _init_round_trip(folder, title, organisation)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--title", "Agir\x07"], "--title holds the control character U+0007"),
+        (["--title", "   "], "--title is empty"),
+        (["--organisation", "\x1b[31mRouge"], "--organisation holds the control character U+001B"),
+        (["--title", "Ab\udcff"], "--title holds bytes that are not UTF-8 text"),
+    ],
+)
+def test_init_refuses_what_check_would_refuse(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    folder = tmp_path / "serie"
+    result = CliRunner().invoke(main, ["init", str(folder), *args])
+    assert result.exit_code == 1, said(result)
+    assert "Traceback" not in said(result)
+    assert message in result.stderr
+    assert not folder.exists()
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """A project with the series file, its theme and no sheet."""
+    return copy_project(tmp_path_factory.mktemp("new") / "project", [])
+
+
+@pytest.fixture
+def empty(fresh: Project) -> Iterator[Project]:
+    """The project without a sheet, for each example."""
+    yield fresh
+    for path in fresh.sheets.glob("*.yaml"):
+        if path.name != "series.yaml":
+            path.unlink()
+
+
+def _new_round_trip(project: Project, path: Path, title: str) -> None:
+    """The new sheet's title loads back exactly; `check` finds nothing wrong at it but the
+    characters the theme's fonts have no glyph for (the author's to change)."""
+    assert yaml.safe_load(path.read_text("utf-8"))["title"] == title.strip()
+    assert load_sheet(path, project).sheet.title == title.strip()
+    report = check_sources(project, [path])
+    at_title = [p for p in report.errors if p.key == "title" and "no glyph" not in p.message]
+    assert at_title == [], [str(p) for p in at_title]
+    assert all(p.key != "" for p in report.errors), [str(p) for p in report.errors]
+
+
+@HEALTH
+@given(title=SPECIAL_TITLES)
+@example(title="- [x]: #y 'z' \"w\"")
+@example(title="Guide: agir #1")
+@example(title="{x} <y >")
+def test_new_takes_every_title_of_special_characters(empty: Project, title: str) -> None:
+    try:
+        path = new_sheet(empty, title)
+    except FichepressError as refused:  # "<b>" or "{{ x }}" would print as written
+        assert "is HTML" in refused.message or "is template syntax" in refused.message
+        return
+    _new_round_trip(empty, path, title)
+    path.unlink()
+
+
+@HEALTH
+@given(title=ANY_TITLES)
+@example(title="a\udcffb")
+@example(title="a\x85b")
+@example(title="\u2028 a \u2029")
+def test_new_writes_any_title_exactly_or_refuses_it(empty: Project, title: str) -> None:
+    try:
+        path = new_sheet(empty, title)
+    except FichepressError as refused:
+        assert "\n" not in refused.message
+        assert [p.name for p in empty.sheets.glob("*.yaml")] == ["series.yaml"]
+        assert not list(empty.sheets.glob(".*"))  # no draft left
+        return
+    _new_round_trip(empty, path, title)
+    path.unlink()
+
+
+def test_new_refuses_bytes_that_are_not_text_in_one_line(empty: Project) -> None:
+    result = run(empty, "new", "Titre \udcff")
+    assert result.exit_code == 1, said(result)
+    assert "Traceback" not in said(result)
+    assert "the title of the new sheet holds bytes that are not UTF-8 text" in result.stderr
