@@ -23,7 +23,10 @@ import hashlib
 import json
 import os
 import shutil
+import socket
+import struct
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -44,6 +47,7 @@ from fichepress.errors import FichepressError, InvalidSource
 from fichepress.files import build_lock
 from fichepress.load import load_sheet
 from fichepress.newsheet import new_sheet
+from fichepress.preview import Preview, PreviewServer, Rendered
 from fichepress.project import Project
 from fichepress.render import VARIANTS, Variant
 from fichepress.skeleton import init_project
@@ -739,3 +743,83 @@ def test_new_refuses_bytes_that_are_not_text_in_one_line(empty: Project) -> None
     assert result.exit_code == 1, said(result)
     assert "Traceback" not in said(result)
     assert "the title of the new sheet holds bytes that are not UTF-8 text" in result.stderr
+
+
+# --- the preview server: bounded, timed out, silent on disconnects -----------------------------
+
+LIMIT = 6
+IDLE = 2.0
+
+
+@pytest.fixture
+def preview_server(tmp_path: Path) -> Iterator[PreviewServer]:
+    """A preview server on 127.0.0.1 with a short idle timeout and few slots, holding one big
+    page in memory."""
+    preview = Preview(Project(tmp_path), tmp_path / "build", ["print"])
+    big = b"\x89PNG" + bytes(48 * 1024 * 1024)
+    preview.rendered[("print", "big")] = Rendered((0, 0, 0), 1, [{}], [big])
+    server = PreviewServer(preview, 0, idle_timeout=IDLE, max_connections=LIMIT)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
+
+
+def connect(server: PreviewServer) -> socket.socket:
+    connection = socket.create_connection(("127.0.0.1", server.server_address[1]), timeout=5)
+    connection.settimeout(5)
+    return connection
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def test_idle_connections_are_bounded_and_closed(preview_server: PreviewServer) -> None:
+    base = threading.active_count()
+    sockets = [connect(preview_server) for _ in range(40)]
+    try:
+        refused = []
+        for connection in sockets[LIMIT:]:  # the server takes them in order
+            answer = connection.recv(200)
+            refused.append(answer)
+        assert all(answer.startswith(b"HTTP/1.0 503 ") for answer in refused)
+        assert threading.active_count() <= base + LIMIT
+        started = time.monotonic()
+        for connection in sockets[:LIMIT]:  # silent: closed after the idle timeout
+            assert connection.recv(200) == b""
+        assert time.monotonic() - started < IDLE + 4
+        assert wait_until(lambda: threading.active_count() <= base)
+        with connect(preview_server) as connection:  # the slots are free again
+            port = preview_server.server_address[1]
+            connection.sendall(f"GET / HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+            assert connection.recv(100).startswith(b"HTTP/1.0 200 ")
+    finally:
+        for connection in sockets:
+            connection.close()
+
+
+def test_a_browser_going_away_mid_answer_is_no_news(
+    preview_server: PreviewServer, capfd: pytest.CaptureFixture[str]
+) -> None:
+    base = threading.active_count()
+    port = preview_server.server_address[1]
+    for _ in range(3):
+        connection = connect(preview_server)
+        request = f"GET /page/print/big/1.png HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n"
+        connection.sendall(request.encode())
+        assert connection.recv(100).startswith(b"HTTP/1.0 200 ")
+        # reset, not closed: the server's next write fails at once
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        connection.close()
+    assert wait_until(lambda: threading.active_count() <= base)
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "Exception" not in err, err
+    assert err == ""
