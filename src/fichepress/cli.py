@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -17,7 +18,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from fichepress import __version__, stamp
-from fichepress.errors import BuildFailed, FichepressError
+from fichepress.errors import BuildFailed, FichepressError, from_here, system_message
+from fichepress.files import resolved
 from fichepress.project import Project
 from fichepress.reading import located
 
@@ -164,10 +166,35 @@ class ProgressBar:
 
 
 def _project(project_dir: Path | None) -> Project:
-    return Project.at(project_dir) if project_dir else Project.find()
+    """The project a command works on; kept so that a failure of the system names its paths
+    as the project's messages do."""
+    project = Project.at(project_dir) if project_dir else Project.find()
+    click.get_current_context().meta["fichepress.project"] = project
+    return project
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _out(out: Path | None, project: Project) -> Path:
+    """The output folder: `--out`, or build/ in the project; absolute, its links followed."""
+    return resolved(out or project.root / "build")
+
+
+class Commands(click.Group):
+    """fichepress's commands: a failure of the system (a full disk, a folder that may not be
+    written, a path through a file or a loop of links) ends one in one line that says which
+    path and what the system said, with exit code 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OSError as error:
+            if error.errno == errno.EPIPE:
+                raise  # standard output closed early (`| head`): click ends quietly
+            project = ctx.meta.get("fichepress.project")
+            display = project.display if isinstance(project, Project) else from_here
+            raise FichepressError(system_message(error, display)) from None
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="fichepress")
 @click.pass_context
 def main(context: click.Context) -> None:
@@ -236,7 +263,7 @@ def build(
     """Build every sheet (or the SHEETS given) as print and accessible PDF into build/, and the
     collection of the whole series. Only what changed is rebuilt."""
     project = _project(project_dir)
-    out_dir = (out or project.root / "build").resolve()
+    out_dir = _out(out, project)
     if shard is not None:
         if sheets:
             raise click.UsageError("give SHEETS or --shard, not both")
@@ -433,7 +460,7 @@ def collection(
     from fichepress.collection import build_collection, gather
 
     project = _project(project_dir)
-    out_dir = (out or project.root / "build").resolve()
+    out_dir = _out(out, project)
     with _locked(out_dir), ProgressBar(quiet) as bar:
         gathered = gather(project, out_dir, [folder.resolve() for folder in shares])
         if shares and output_format == "text" and not quiet:
@@ -530,7 +557,7 @@ def watch(
     try:
         run_watch(
             project,
-            (out or project.root / "build").resolve(),
+            _out(out, project),
             variants=variants or ("print", "accessible"),  # type: ignore[arg-type]
             strict=strict,
             collection=not no_collection,
@@ -720,7 +747,7 @@ def proof(project_dir: Path | None, sheet: Path, out: Path | None, variant: str,
         sheet,
         variant=variant,  # type: ignore[arg-type]
         dpi=dpi,
-        target=out.resolve() if out else None,
+        target=resolved(out) if out else None,
     )
     try:
         _summarise(project, project.root / "build", report, False, "1 sheet")

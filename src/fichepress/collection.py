@@ -23,7 +23,7 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element
@@ -33,17 +33,31 @@ import pikepdf
 
 from fichepress.build import (
     MANIFEST,
+    SHA256,
     Builder,
     Manifest,
     Output,
     Progress,
     Report,
     _kept,
+    manifest_outputs,
+    manifest_problems,
     worker_builder,
     worker_pool,
 )
-from fichepress.errors import Problem
-from fichepress.files import write_atomic
+from fichepress.errors import InvalidSource, Problem, is_system_error, system_message
+from fichepress.files import (
+    DAMAGE,
+    Damaged,
+    Unfit,
+    discard,
+    load_cache,
+    notice,
+    read_regular,
+    resolved,
+    write_atomic,
+    write_cache,
+)
 from fichepress.inputs import common_digest, output_digest
 from fichepress.load import SheetSource, load_series, load_sheets
 from fichepress.prepress import crop_marks, save_identified, set_identity
@@ -56,7 +70,7 @@ from fichepress.render import (
     render_collection,
     template_problem,
 )
-from fichepress.stamp import code_digest
+from fichepress.stamp import OUTPUT_PATH, code_digest
 from fichepress.themes import load_theme
 from fichepress.workers import Pool, WorkerFailed
 
@@ -80,19 +94,96 @@ class PartSpec:
     """(sheet number, page label of its first page), for the front matter."""
 
 
-class Fragments:
-    """The parts already rendered, by digest, in `build/.fragments/`."""
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
-    def __init__(self, out: Path) -> None:
+
+def _is_texts(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def part_problems(entry: Any) -> list[tuple[str, str]]:
+    """What is wrong with the entry of one part in a fragments index: (key, message) pairs."""
+    if not isinstance(entry, dict):
+        return [("", "is not an object with the keys of a part")]
+    problems = []
+    if not _is_count(entry.get("pages")):
+        problems.append(("pages", "is missing" if "pages" not in entry else "is not a number"))
+    if not isinstance(entry.get("sha256"), str) or not SHA256.fullmatch(entry["sha256"]):
+        problems.append(("sha256", "is missing or not a SHA-256 digest"))
+    for key in ("notes", "problems"):
+        if not _is_texts(entry.get(key, [])):
+            problems.append((key, "is not a list of texts"))
+    if not isinstance(entry.get("content", ""), str):
+        problems.append(("content", "is not a text"))
+    return problems
+
+
+def index_problems(document: Any) -> list[tuple[str, str]]:
+    """What is wrong with a fragments index (`.fragments/index.json`), as (key path, message)
+    pairs; none when it is as fichepress writes it (`parts` and `pages` may be left out: none
+    yet). Values are never repeated."""
+    if not isinstance(document, dict):
+        return [("", "is not a JSON object")]
+    problems = []
+    parts, pages = document.get("parts", {}), document.get("pages", {})
+    if not isinstance(parts, dict):
+        problems.append(("parts", "is not an object"))
+    else:
+        for number, (digest, entry) in enumerate(parts.items(), start=1):
+            if not SHA256.fullmatch(digest):
+                problems.append((f"parts (key {number})", "is not a SHA-256 digest"))
+                continue
+            problems += [
+                (f"parts.{digest[:12]}…" + (f".{key}" if key else ""), message)
+                for key, message in part_problems(entry)
+            ]
+    if not isinstance(pages, dict):
+        problems.append(("pages", "is not an object"))
+    elif not all(_is_count(count) for count in pages.values()):
+        problems.append(("pages", "holds a count that is not a number of pages"))
+    return problems
+
+
+def _index(document: Any) -> dict[str, Any]:
+    """A fragments index as fichepress writes it, or `Damaged` saying where it is not."""
+    problems = index_problems(document)
+    if problems:
+        key, message = problems[0]
+        raise Damaged(f"{key}: {message}" if key else message)
+    return {"parts": document.get("parts", {}), "pages": document.get("pages", {})}
+
+
+def empty_index() -> dict[str, Any]:
+    """The index of a folder of parts that holds none."""
+    return {"parts": {}, "pages": {}}
+
+
+class Fragments:
+    """The parts already rendered, by digest, in `build/.fragments/`: its index read from the
+    output folder (mended if damaged), or given (`empty_index()` where only the paths are
+    needed: in the workers); `of_share` reads a share's."""
+
+    def __init__(self, out: Path, index: dict[str, Any] | None = None) -> None:
         self.folder = out / FRAGMENTS
         self.index_path = self.folder / "index.json"
-        try:
-            self.index: dict[str, Any] = json.loads(self.index_path.read_text("utf-8"))
-        except (OSError, ValueError):
-            self.index = {}
-        self.index.setdefault("parts", {})
-        self.index.setdefault("pages", {})
+        self.index: dict[str, Any] = _load_index(out) if index is None else index
         self.checked: set[str] = set()
+
+    @classmethod
+    def of_share(cls, folder: Path, shown: str) -> tuple[Fragments, list[Problem]]:
+        """The parts a share of the series rendered in its output `folder` (`build --shard`),
+        and what is wrong with its index (`shown` as messages name it): a share's folder is
+        the user's, read and never mended."""
+        read = read_json(folder / FRAGMENTS / "index.json", shown)
+        if read is None:
+            return cls(folder, empty_index()), []  # no part rendered
+        document, problems = read
+        if problems:
+            return cls(folder, empty_index()), problems
+        found = index_problems(document)
+        problems = [Problem(shown, key=key, message=message) for key, message in found]
+        return cls(folder, empty_index() if problems else _index(document)), problems
 
     def path(self, digest: str) -> Path:
         return self.folder / f"{digest[:40]}.pdf"
@@ -101,16 +192,27 @@ class Fragments:
         """What the checks found on each page of the part (see `page_results`)."""
         return self.folder / f"{digest[:40]}.json"
 
+    def part(self, digest: str) -> bytes | None:
+        """The bytes of a part listed in the index, when they are whole (their sha256 as
+        listed); None otherwise. Something else than a file in its place is discarded."""
+        entry: dict[str, Any] | None = self.index["parts"].get(digest)
+        if entry is None:
+            return None
+        try:
+            data = read_regular(self.path(digest), None)
+        except Unfit:
+            discard(self.path(digest))
+            return None
+        if data is None or hashlib.sha256(data).hexdigest() != entry["sha256"]:
+            return None
+        return data
+
     def get(self, digest: str) -> dict[str, Any] | None:
         """The entry of a part kept whole on disk (its sha256 checked once), or None."""
         entry: dict[str, Any] | None = self.index["parts"].get(digest)
         if entry is None or digest in self.checked:
             return entry
-        try:
-            whole = hashlib.sha256(self.path(digest).read_bytes()).hexdigest() == entry["sha256"]
-        except (OSError, KeyError):
-            whole = False
-        if not whole:
+        if self.part(digest) is None:
             return None
         self.checked.add(digest)
         return entry
@@ -134,8 +236,60 @@ class Fragments:
                     self.results_path(digest).unlink(missing_ok=True)
             contents = {entry.get("content") for entry in self.index["parts"].values()}
             self.index["pages"] = {c: n for c, n in self.index["pages"].items() if c in contents}
+            self._remove_unlisted()
         text = json.dumps(self.index, indent=1, sort_keys=True) + "\n"
-        write_atomic(self.index_path, text.encode("utf-8"))
+        write_cache(self.index_path, text.encode("utf-8"))
+
+    def _remove_unlisted(self) -> None:
+        """Remove the parts (and their check results) that the index does not list: left by
+        a build that stopped before it wrote the index, or by a damaged index."""
+        listed = {digest[:40] for digest in self.index["parts"]}
+        for path in self.folder.glob("*") if self.folder.is_dir() else ():
+            named = PART_NAME.fullmatch(path.name)
+            if named and named.group(1) not in listed and not path.is_dir():
+                path.unlink(missing_ok=True)
+
+
+PART_NAME = re.compile(r"([0-9a-f]{40})\.(?:pdf|json)")
+"""The name of a part, or of its check results, in the folder of parts."""
+
+
+def _load_index(out: Path) -> dict[str, Any]:
+    """The index of the parts kept in the output folder `out`. When it is damaged, the whole
+    folder of parts is discarded (parts no index lists would never be removed), with one line
+    of notice; so is something else than a folder standing in its place."""
+    folder = out / FRAGMENTS
+    shown = f"{out.name}/{FRAGMENTS}"
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        discard(folder)
+        notice(f"{shown} is not a folder: discarded; the collection's parts are made again")
+        return empty_index()
+    remade = "the collection's parts are made again"
+    index = load_cache(folder / "index.json", _index, f"{shown}/index.json", remade)
+    if index is None and folder.is_dir():
+        discard(folder)  # parts that no index lists: rendered again when needed
+    return index or empty_index()
+
+
+def read_json(path: Path, shown: str) -> tuple[Any, list[Problem]] | None:
+    """The JSON document at `path`, a file the user gives (a share's manifest or index), and
+    what is wrong with it at its place (`shown`: then the document is None); None when there
+    is no file. Its content is never repeated in a message."""
+    try:
+        raw = read_regular(path)
+    except Unfit as unfit:
+        return None, [Problem(shown, message=str(unfit))]
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw.decode("utf-8")), []
+    except UnicodeDecodeError:
+        return None, [Problem(shown, message="is not UTF-8 text: not a file fichepress wrote")]
+    except json.JSONDecodeError as error:
+        message = f"is not valid JSON ({error.msg.lower()}): not a file fichepress wrote"
+        return None, [Problem(shown, error.lineno, error.colno, message=message)]
+    except RecursionError:
+        return None, [Problem(shown, message="is nested too deep: not a file fichepress wrote")]
 
 
 def _digest(*parts: str) -> str:
@@ -175,10 +329,10 @@ def render_part(builder: Builder, spec: PartSpec, sheets: Sequence[SheetSource])
         data = builder.finish_pdf(spec.variant, rendered.data, parsed)
     except StructureError as error:
         return {"problems": [f"{shown}: its structure could not be repaired: {error}"], "pages": 0}
-    fragments = Fragments(builder.out)
+    fragments = Fragments(builder.out, empty_index())
     results = page_results(spec.variant, data)
-    write_atomic(fragments.results_path(spec.digest), json.dumps(results).encode())
-    write_atomic(fragments.path(spec.digest), data)
+    write_cache(fragments.results_path(spec.digest), json.dumps(results).encode())
+    write_cache(fragments.path(spec.digest), data)
     notes = [f"{shown}: {note}" for note in rendered.warnings]
     if spec.variant == "accessible":
         notes += [
@@ -228,12 +382,19 @@ def _known_pages(
     reader = PageResult.from_json if variant == "print" else PageMarks.from_json
     known: dict[int, Any] = {}
     for digest, offset in zip(digests, offsets, strict=True):
+        path = fragments.results_path(digest)
         try:
-            pages = json.loads(fragments.results_path(digest).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue  # checked in full below
+            raw = read_regular(path)
+            if raw is None:
+                continue  # checked in full
+            pages = [reader(page) for page in json.loads(raw)]
+        except OSError:
+            continue  # checked in full
+        except (Unfit, *DAMAGE):
+            discard(path)  # damaged: its part's pages are checked in full, now and later
+            continue
         for index, page in enumerate(pages):
-            known[offset + index] = reader(page)
+            known[offset + index] = page
     return known
 
 
@@ -251,7 +412,7 @@ def _join_in_worker(
     from fichepress.pdfscan import foreign_fonts
 
     builder = worker_builder()
-    fragments = Fragments(builder.out)
+    fragments = Fragments(builder.out, empty_index())
     data, offsets, pages = join(
         variant,
         [(kind, Path(path)) for kind, path in files],
@@ -274,7 +435,12 @@ def _render_in_worker(spec: PartSpec) -> dict[str, Any]:
     sources, problems = load_sheets(project, paths)
     if problems:
         return {"problems": [str(p) for p in problems], "pages": 0}
-    return render_part(builder, spec, sorted(sources, key=lambda s: s.sheet.number))
+    try:
+        return render_part(builder, spec, sorted(sources, key=lambda s: s.sheet.number))
+    except OSError as error:
+        if not is_system_error(error):
+            raise
+        return {"problems": [system_message(error, project.display)], "pages": 0}
 
 
 def _check_in_worker(variant: Variant, path: str) -> list[str]:
@@ -826,9 +992,6 @@ def build_shard_parts(
     return report
 
 
-_OUTPUT_PATH = re.compile(r"(print|accessible)/[^/\\.][^/\\]*\.pdf")
-
-
 @dataclass
 class Gathered:
     """What `gather` brought into the output folder."""
@@ -839,50 +1002,95 @@ class Gathered:
     problems: list[Problem] = field(default_factory=list)
 
 
+@dataclass
+class _Share:
+    """What a share's folder holds, as its manifest and fragments index list it."""
+
+    folder: Path
+    outputs: list[Output]
+    fragments: Fragments
+
+
+def _read_share(project: Project, folder: Path) -> tuple[_Share, list[Problem]]:
+    """A share's folder read (never mended: it is the user's), and what is wrong with its
+    manifest and its index, at their place (the entry and key). A share without a manifest
+    built no sheet."""
+    shown = project.display(folder / MANIFEST)
+    read = read_json(folder / MANIFEST, shown)
+    document, problems = read or (None, [])
+    outputs: list[Output] = []
+    if read is not None and not problems:
+        found = manifest_problems(document, paths=False)
+        problems += [Problem(shown, key=key, message=message) for key, message in found]
+        outputs = [] if found else manifest_outputs(document, paths=False)
+    index_shown = project.display(folder / FRAGMENTS / "index.json")
+    fragments, index_problems_found = Fragments.of_share(folder, index_shown)
+    return _Share(folder, outputs, fragments), problems + index_problems_found
+
+
 def gather(project: Project, out: Path, folders: Sequence[Path]) -> Gathered:
     """Bring into `out` what shares of the series built in other folders (`fichepress build
     --shard`, one folder per CI job): their sheets' PDFs with their manifest entries, and the
     collection parts they rendered. Each file must match the sha256 its folder recorded and
     stay inside its folder; one that does not is left out and told (a part left out is rendered
-    again). The parts' check results are not taken: the joined collection is checked whole."""
+    again). The parts' check results are not taken: the joined collection is checked whole.
+
+    A manifest or index that is not as `build` writes it (not JSON, an output without its
+    source...) is an error at its place (`InvalidSource`), before anything is gathered."""
+    read = [_read_share(project, folder) for folder in folders]
+    problems = [problem for _, found in read for problem in found]
+    if problems:
+        raise InvalidSource(problems)
     gathered = Gathered()
     fragments = Fragments(out)
     outputs: list[Output] = []
-    names = {known.name for known in fields(Output)}
-    for folder in folders:
+    for share, _ in read:
         gathered.shares += 1
-        shown = project.display(folder / MANIFEST)
-        for (sheet, variant), entry in Manifest(folder).entries.items():
-            if sheet == NAME:
+        shown = project.display(share.folder / MANIFEST)
+        for output in share.outputs:
+            if output.sheet == NAME:
                 continue  # a share's collection, if any, is made again from the parts
-            path = str(entry.get("path", ""))
-            if variant not in VARIANTS or not _OUTPUT_PATH.fullmatch(path):
+            path = output.path
+            if not OUTPUT_PATH.fullmatch(path) or not path.startswith(f"{output.variant}/"):
                 message = f'"{path}" is not a PDF of the print/ or accessible/ folder: left out'
                 gathered.problems.append(Problem(shown, message=message))
                 continue
-            data = (folder / path).read_bytes()
-            if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+            data = _share_file(share.folder, path)
+            if data is None:
+                message = f"{path} is not a file of the share: left out"
+                gathered.problems.append(Problem(shown, message=message))
+                continue
+            if hashlib.sha256(data).hexdigest() != output.sha256:
                 message = f"{path} does not match its sha256: left out"
                 gathered.problems.append(Problem(shown, message=message))
                 continue
             write_atomic(out / path, data)
-            values = {key: value for key, value in entry.items() if key in names}
-            values["warnings"] = tuple(values.get("warnings", ()))
-            values["parts"] = tuple(values.get("parts", ()))
-            outputs.append(Output(**values))
+            outputs.append(output)
             gathered.pdfs += 1
-        theirs = Fragments(folder)
-        for digest, entry in list(theirs.index["parts"].items()):
-            if not re.fullmatch(r"[0-9a-f]{64}", digest) or fragments.get(digest) is not None:
+        for digest, entry in list(share.fragments.index["parts"].items()):
+            if fragments.get(digest) is not None:
                 continue
-            if theirs.get(digest) is None:
+            part = share.fragments.part(digest)
+            if part is None:
                 message = f"the collection part {digest[:12]} does not match its sha256: left out"
                 gathered.problems.append(Problem(shown, message=message))
                 continue
-            write_atomic(fragments.path(digest), theirs.path(digest).read_bytes())
+            write_cache(fragments.path(digest), part)
             fragments.put(digest, entry, entry.get("content"))
             gathered.parts += 1
     if outputs:
         Manifest(out).write(outputs)
     fragments.save(None)
     return gathered
+
+
+def _share_file(folder: Path, path: str) -> bytes | None:
+    """The bytes of the file at `path` in a share's `folder`, if it is a regular file there
+    (not through a link to elsewhere); None otherwise."""
+    target = folder / path
+    try:
+        if not resolved(target).is_relative_to(resolved(folder)):
+            return None
+        return read_regular(target, None)
+    except Unfit:
+        return None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any
 
 import click
@@ -55,3 +57,31 @@ class InvalidSource(FichepressError):
 
 class BuildFailed(FichepressError):
     """Some outputs could not be built; the others were."""
+
+
+def is_system_error(error: BaseException) -> bool:
+    """Whether `error` is a failure of the system (a full disk, a folder that may not be
+    written, a path through a file or a loop of links): an OSError with an errno. Libraries
+    raise OSError without one for a file they cannot decode (Pillow, say): that is not it."""
+    return isinstance(error, OSError) and error.errno is not None
+
+
+def system_message(error: OSError, display: Callable[[Path], str] = str) -> str:
+    """A failure of the system in one line: the path it concerns (shown by `display`) and
+    what the system said; never a traceback, never a guess at its cause."""
+    said = error.strerror or str(error) or type(error).__name__
+    names = [
+        display(Path(os.fsdecode(name)))
+        for name in (error.filename, error.filename2)
+        if isinstance(name, (str, bytes, os.PathLike))  # not a file descriptor's number
+    ]
+    return f"{' → '.join(names)}: {said}" if names else said
+
+
+def from_here(path: Path) -> str:
+    """A path as messages show it where no project is known: relative to the current folder
+    when it is inside it."""
+    try:
+        return str(path.absolute().relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        return str(path)

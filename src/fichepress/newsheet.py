@@ -7,14 +7,16 @@ can tell a sheet that still holds template text. It loads as a valid sheet as it
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from pathlib import Path
 
+import yaml
+
 from fichepress.errors import FichepressError, InvalidSource
 from fichepress.files import write_atomic
-from fichepress.load import MAX_BYTES, load_sheet, load_sheets, read_yaml
+from fichepress.load import _CONTROL as CONTROL_CHARACTER
+from fichepress.load import MAX_BYTES, SheetSource, load_sheet, load_sheets, read_yaml
 from fichepress.model import Series
 from fichepress.project import Project
 from fichepress.reading import read_inside, roots_of
@@ -47,6 +49,39 @@ def slugify(title: str) -> str:
         cut = slug[: SLUG_LENGTH + 1]  # a hyphen just after the limit ends a whole word
         slug = cut.rsplit("-", 1)[0] if "-" in cut else slug[:SLUG_LENGTH]
     return slug
+
+
+_ONE_LINE = 1 << 30
+"""A line width no value reaches: YAML's emitter never folds a value onto a second line."""
+
+
+def yaml_string(value: str) -> str:
+    """`value` as one YAML scalar between double quotes, written by YAML's own emitter:
+    whatever it holds (": ", " #", quotes, a leading "-", "[" or "&", line breaks, spaces at
+    either end, characters YAML must escape), it loads back as exactly `value`, on one line."""
+    text = yaml.dump(
+        value, Dumper=yaml.SafeDumper, default_style='"', allow_unicode=True, width=_ONE_LINE
+    )
+    return text.removesuffix("\n")
+
+
+def value_problem(value: str) -> str | None:
+    """Why `value` cannot be written as a text of a sheet or of the series file, as `check`
+    would say it (to follow the name of what it is), or None. Checked before anything is
+    written: `init` and `new` never write a file that `check` refuses for what they put in."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "holds bytes that are not UTF-8 text"
+    if not value.strip():
+        return "is empty"
+    control = CONTROL_CHARACTER.search(value)
+    if control:
+        return (
+            f"holds the control character U+{ord(control.group()):04X}, which prints nothing:"
+            " remove it"
+        )
+    return None
 
 
 def _lenient_number(path: Path, project: Project) -> int | None:
@@ -95,8 +130,9 @@ def new_sheet(project: Project, title: str, *, number: int | None = None) -> Pat
     file exists; nothing is written then.
     """
     title = title.strip()
-    if not title:
-        raise FichepressError("the title of the new sheet is empty")
+    problem = value_problem(title)
+    if problem:
+        raise FichepressError(f"the title of the new sheet {problem}")
     numbers = sheet_numbers(project)
     if number is None:
         number = max(numbers.values(), default=0) + 1
@@ -114,20 +150,29 @@ def new_sheet(project: Project, title: str, *, number: int | None = None) -> Pat
     if path.exists():
         raise FichepressError(f"{project.display(path)} already exists")
     template = TEMPLATE_FR if french else TEMPLATE_EN
-    text = template.format(
-        modeline=MODELINE, number=number, title=json.dumps(title, ensure_ascii=False)
-    )
+    text = template.format(modeline=MODELINE, number=number, title=yaml_string(title))
     # Check the sheet before it takes its place, under a name that no build reads.
     draft = path.with_name(f".{path.name}.new")
     write_atomic(draft, text.encode("utf-8"))
     try:
-        load_sheet(draft, project)
+        _check_title(load_sheet(draft, project), project.display(draft))
         if path.exists():
             raise FichepressError(f"{project.display(path)} already exists")
         draft.replace(path)
     finally:
         draft.unlink(missing_ok=True)
     return path
+
+
+def _check_title(draft: SheetSource, shown: str) -> None:
+    """Refuse a title that `check` would refuse at its place: HTML or template syntax (which
+    would print as written), the template's placeholder. A character the theme's fonts lack is
+    the author's to see (`check` names it): the title is kept as given."""
+    from fichepress.authoring import markup_problems, placeholder_problems
+
+    for problem in markup_problems(draft, shown) + placeholder_problems(draft, shown):
+        if problem.key == "title":
+            raise FichepressError(f"the title of the new sheet: {problem.message}")
 
 
 # --- templates -------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from urllib.request import url2pathname
 
 from fichepress.contrast import Pair, text_pairs
 from fichepress.copyfit import PageFill, measure
+from fichepress.errors import is_system_error
 from fichepress.libraries import quick_library_lookup
 from fichepress.reading import Unreadable, not_regular, read_inside, resolved
 from fichepress.render import Variant
@@ -249,6 +250,8 @@ class Renderer:
                 reason = "; ".join(self.fetcher.refused) or str(error.__cause__ or error)
                 raise RenderError(reason) from None
             except Exception as error:
+                if is_system_error(error):
+                    raise  # the system's failure (a full disk...), told as such, not the CSS's
                 # WeasyPrint crashes on some stylesheets (an @color-profile without
                 # `components`, say): a theme mistake, told as such rather than as a traceback.
                 raise RenderError(

@@ -14,8 +14,10 @@ The build's warnings and errors reach the preview through the watch's `say` (see
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import sys
 import threading
 import webbrowser
 from collections.abc import Sequence
@@ -34,6 +36,20 @@ from fichepress.watch import Say, watch
 
 HOST = "127.0.0.1"
 DPI = 96
+
+IDLE_TIMEOUT = 10.0
+"""Seconds a connection may stay silent (no request yet, a response not read) before it is
+closed: a browser sends its request at once and reads the answer as it comes."""
+
+MAX_CONNECTIONS = 32
+"""Connections served at once, one thread each: a browser opens six or so. Beyond, a
+connection is answered 503 at once and closed, without a thread."""
+
+BUSY = (
+    b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    b"Content-Length: 5\r\nRetry-After: 1\r\nConnection: close\r\n\r\nbusy\n"
+)
+"""The whole answer to a connection over `MAX_CONNECTIONS`."""
 PAGE_PATH = re.compile(r"/page/(print|accessible)/([^/]+)/([1-9][0-9]{0,3})\.png")
 VARIANT = re.compile(r"\b(print|accessible) PDF\b")
 PAGE = re.compile(r"\bpage (\d+)\b")
@@ -226,6 +242,13 @@ class Handler(BaseHTTPRequestHandler):
 
     server: PreviewServer
 
+    def setup(self) -> None:
+        """A silent connection is closed after the server's idle timeout: reading the
+        request or sending the answer then ends in TimeoutError, which the base class and
+        `PreviewServer.handle_error` take quietly."""
+        super().setup()
+        self.connection.settimeout(self.server.idle_timeout)
+
     def _send(self, status: int, body: bytes, content_type: str) -> None:
         """Send one whole response, never cached, with a policy that forbids any other origin."""
         self.send_response(status)
@@ -268,15 +291,57 @@ class Handler(BaseHTTPRequestHandler):
 
 
 class PreviewServer(ThreadingHTTPServer):
-    """The preview's HTTP server, on 127.0.0.1 only."""
+    """The preview's HTTP server, on 127.0.0.1 only: a thread per connection, at most
+    `max_connections` at once, each closed after `idle_timeout` seconds of silence; a client
+    that goes away mid-answer is no news (nothing is printed)."""
 
     daemon_threads = True
+    request_queue_size = 64
 
-    def __init__(self, preview: Preview, port: int = 0, host: str = HOST) -> None:
+    def __init__(
+        self,
+        preview: Preview,
+        port: int = 0,
+        host: str = HOST,
+        *,
+        idle_timeout: float = IDLE_TIMEOUT,
+        max_connections: int = MAX_CONNECTIONS,
+    ) -> None:
         if host != HOST:
             raise FichepressError(f"the preview serves on {HOST} only, not on {host}")
         self.preview = preview
+        self.idle_timeout = idle_timeout
+        self.slots = threading.BoundedSemaphore(max_connections)
         super().__init__((HOST, port), Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve the connection in a thread of its own if a slot is free; else answer 503 at
+        once, from this thread, and close it."""
+        if not self.slots.acquire(blocking=False):
+            with contextlib.suppress(OSError):
+                request.settimeout(1.0)
+                request.sendall(BUSY)
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that closed, reset or fell silent: nothing to tell. Anything else: one
+        line on standard error, not a stack."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        sys.stderr.write(f"preview: a request failed: {type(error).__name__}: {error}\n")
 
     @property
     def url(self) -> str:

@@ -18,7 +18,7 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageDraw
 
 from fichepress.build import Report, build
-from fichepress.files import write_atomic
+from fichepress.files import make_folder, write_atomic
 from fichepress.project import Project
 from fichepress.reading import located
 from fichepress.render import Variant
@@ -167,6 +167,8 @@ def make_proof(
     nothing is written, and no previous PDF is proofed in its place).
     """
     out = project.root / "build"
+    target = target or default_proof_path(project, sheet.stem, variant)
+    make_folder(target.parent)  # a folder that cannot be made is told before the build
     report = build(project, out, sheets=[located(sheet)], variants=[variant])
     made = [output.path for output in report.outputs] or report.kept  # written, or up to date
     if report.failed or not made:
@@ -174,6 +176,5 @@ def make_proof(
     pdf = out / made[0]
     pages = render_pdf(pdf.read_bytes(), dpi)
     image = contact_sheet([with_boxes(page, dpi) for page in pages], dpi)
-    target = target or default_proof_path(project, sheet.stem, variant)
     write_atomic(target, png_bytes(image))
     return report, target

@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 
 from fichepress.errors import FichepressError
-from fichepress.newsheet import slugify
+from fichepress.newsheet import slugify, value_problem, yaml_string
 from fichepress.schema import MODELINE, SERIES_MODELINE
 
 THEME = "fiches"
@@ -52,7 +52,7 @@ publisher:
   name: {organisation}
   logo: logos/logo.svg
   alt: {organisation}
-copyright: © {year} {organisation}
+copyright: {copyright}
 licence: Tous droits réservés
 language: fr-CA
 theme: {theme}
@@ -133,7 +133,7 @@ further_reading:
         Organisme fictif (exemple), *Un ouvrage de référence imaginaire*, 2020.
 """
 
-CHILD_THEME = """# The theme of {organisation}: the packaged theme "fiches", with its own colours.
+CHILD_THEME = """# The organisation's theme: the packaged theme "fiches", with its own colours.
 # See styles/fiches/theme.yaml for every setting that can be changed here.
 name: {organisation}
 extends: fiches
@@ -171,6 +171,39 @@ the first line of each file names its schema (`sheets/schema/`). The look is in 
 """
 
 
+def theme_name(organisation: str) -> str:
+    """The folder of the organisation's own theme: its name as a file name."""
+    theme = slugify(organisation) or "maison"
+    return f"{theme}-maison" if theme == THEME else theme
+
+
+def project_files(title: str, organisation: str, today: datetime.date) -> dict[str, str]:
+    """The text files of a new project, by path: the values given are checked first (see
+    `value_problem`), then written in YAML by YAML's own emitter (see `yaml_string`)."""
+    for option, value in (("--title", title), ("--organisation", organisation)):
+        problem = value_problem(value)
+        if problem:
+            raise FichepressError(f"{option} {problem}")
+    theme = theme_name(organisation)
+    values = {
+        "title": yaml_string(title),
+        "organisation": yaml_string(organisation),
+        "copyright": yaml_string(f"© {today.year} {organisation}"),
+        "date": today.isoformat(),
+        "theme": theme,
+        "modeline": SERIES_MODELINE,
+    }
+    return {
+        "sheets/series.yaml": SERIES.format(**values),
+        "sheets/01-une-premiere-fiche.yaml": SHEET.format(modeline=MODELINE),
+        "sheets/logos/logo.svg": LOGO,
+        f"styles/{theme}/theme.yaml": CHILD_THEME.format(**values),
+        "Makefile": MAKEFILE,
+        "README.md": README.format(title=" ".join(title.split()), theme=theme),
+        ".gitignore": "/build/\n",
+    }
+
+
 def init_project(folder: Path, title: str, organisation: str) -> list[Path]:
     """Create a series project in `folder` (new, or empty); the files written."""
     from fichepress.project import Project
@@ -178,27 +211,8 @@ def init_project(folder: Path, title: str, organisation: str) -> list[Path]:
 
     if folder.exists() and any(folder.iterdir()):
         raise FichepressError(f"{folder} is not empty: give a new folder")
+    files = project_files(title, organisation, datetime.date.today())
     source = packaged()
-    theme = slugify(organisation) or "maison"
-    if theme == THEME:
-        theme = f"{theme}-maison"
-    values = {
-        "title": title,
-        "organisation": organisation,
-        "year": datetime.date.today().year,
-        "date": datetime.date.today().isoformat(),
-        "theme": theme,
-        "modeline": SERIES_MODELINE,
-    }
-    files = {
-        "sheets/series.yaml": SERIES.format(**values),
-        "sheets/01-une-premiere-fiche.yaml": SHEET.format(modeline=MODELINE),
-        "sheets/logos/logo.svg": LOGO,
-        f"styles/{theme}/theme.yaml": CHILD_THEME.format(**values),
-        "Makefile": MAKEFILE,
-        "README.md": README.format(**values),
-        ".gitignore": "/build/\n",
-    }
     written = []
     for name, text in files.items():
         path = folder / name

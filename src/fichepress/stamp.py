@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -154,42 +155,71 @@ class Stamp:
     """How many of them that build covered (its variants)."""
 
 
-def read(out: Path) -> Stamp | None:
-    """The stamp kept in the manifest of `out`, if there is one."""
+def _manifest(out: Path) -> Any:
+    """The manifest's document as JSON, or None when there is none or it cannot be read (the
+    build reads it again, mends it if damaged, and tells why)."""
+    from fichepress.files import Unfit, read_regular
+
     try:
-        found: Any = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("project")
-        return Stamp(
+        raw = read_regular(out / MANIFEST)
+        return None if raw is None else json.loads(raw)
+    except (OSError, Unfit, ValueError, RecursionError):
+        return None
+
+
+OUTPUT_PATH = re.compile(r"(print|accessible)/[^/\\.][^/\\]*\.pdf")
+"""Where an output lies in the output folder, as a manifest names it: a PDF of print/ or
+accessible/, nowhere else."""
+
+
+def read(out: Path) -> Stamp | None:
+    """The stamp kept in the manifest of `out`, if there is one as fichepress writes it."""
+    document = _manifest(out)
+    found: Any = document.get("project") if isinstance(document, dict) else None
+    try:
+        stamp = Stamp(
             str(found["digest"]),
             dict(found["outputs"]),
             [str(w) for w in found["warnings"]],
             int(found["built"]),
         )
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
+    paths_whole = all(
+        isinstance(path, str) and OUTPUT_PATH.fullmatch(path) and isinstance(sha256, str)
+        for path, sha256 in stamp.outputs.items()
+    )
+    return stamp if paths_whole else None
 
 
 def up_to_date(out: Path, digest: str) -> Stamp | None:
     """The stamp of the last complete build if the project's digest is still `digest` and its
     outputs are whole; None when the build must look closer."""
+    from fichepress.files import Unfit, read_regular
+
     stamp = read(out)
     if stamp is None or stamp.digest != digest:
         return None
     for path, sha256 in stamp.outputs.items():
         try:
-            if hashlib.sha256((out / path).read_bytes()).hexdigest() != sha256:
-                return None
-        except OSError:
+            data = read_regular(out / path, None)
+        except (OSError, Unfit):
+            return None
+        if data is None or hashlib.sha256(data).hexdigest() != sha256:
             return None
     return stamp
 
 
 def record(out: Path, digest: str, warnings: Sequence[str], built: int) -> None:
-    """Keep the stamp of a complete build in the manifest, with every output it lists."""
-    from fichepress.files import write_atomic
+    """Keep the stamp of a complete build in the manifest, with every output it lists (none
+    when the manifest is not as the build wrote it: the next build looks closer)."""
+    from fichepress.files import write_cache
 
-    path = out / MANIFEST
-    document = json.loads(path.read_text(encoding="utf-8"))
-    outputs = {entry["path"]: entry["sha256"] for entry in document["outputs"]}
+    document = _manifest(out)
+    try:
+        outputs = {str(entry["path"]): str(entry["sha256"]) for entry in document["outputs"]}
+    except (KeyError, TypeError, AttributeError):
+        return
     document["project"] = {
         "digest": digest,
         "outputs": outputs,
@@ -197,4 +227,4 @@ def record(out: Path, digest: str, warnings: Sequence[str], built: int) -> None:
         "built": built,
     }
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    write_atomic(path, text.encode("utf-8"))
+    write_cache(out / MANIFEST, text.encode("utf-8"))

@@ -17,7 +17,7 @@ import watchfiles
 
 from fichepress.build import Report, build
 from fichepress.collection import build_collection
-from fichepress.errors import InvalidSource
+from fichepress.errors import InvalidSource, is_system_error, system_message
 from fichepress.project import SERIES_FILE, Project
 from fichepress.render import Variant
 
@@ -74,6 +74,11 @@ def rebuild(
         for problem in invalid.problems:
             say("error", str(problem))
         return
+    except OSError as error:
+        if not is_system_error(error):
+            raise
+        say("error", system_message(error, project.display))  # a full disk: watching goes on
+        return
     _tell(report, say)
     written = len(report.outputs)
     if collection:
@@ -82,6 +87,10 @@ def rebuild(
         except InvalidSource as invalid:
             for problem in invalid.problems:
                 say("error", str(problem))
+        except OSError as error:
+            if not is_system_error(error):
+                raise
+            say("error", system_message(error, project.display))
         else:
             _tell(whole, say)
             written += len(whole.outputs)

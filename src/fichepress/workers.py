@@ -22,6 +22,8 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.context import BaseContext
 from typing import Any, Protocol
 
+from fichepress.errors import from_here, is_system_error, system_message
+
 TASKS_PER_WORKER = 20
 """A worker is replaced after this many tasks: WeasyPrint's memory creeps up slowly."""
 
@@ -31,6 +33,15 @@ PRELOAD = ["fichepress.pdf"]
 
 class WorkerFailed(Exception):
     """A task raised an exception in its worker, or its worker died while running it."""
+
+
+def _failure(error: BaseException) -> str:
+    """What a task that raised `error` is reported with: a failure of the system (a full
+    disk...) in one line, the path and what the system said; anything else, its traceback."""
+    if is_system_error(error):
+        assert isinstance(error, OSError)
+        return system_message(error, from_here)
+    return traceback.format_exc()
 
 
 def default_jobs() -> int:
@@ -81,8 +92,8 @@ def _serve(
         index, function, args = message
         try:
             reply: tuple[str, Any] = ("ok", function(*args))
-        except BaseException:
-            reply = ("error", traceback.format_exc())
+        except BaseException as error:
+            reply = ("error", _failure(error))
         connection.send((index, reply))
     connection.close()
 
@@ -126,8 +137,8 @@ class InlinePool:
         for index, args in enumerate(tasks):
             try:
                 result = function(*args)
-            except Exception:
-                result = WorkerFailed(traceback.format_exc())
+            except Exception as error:
+                result = WorkerFailed(_failure(error))
             yield index, result
 
 
