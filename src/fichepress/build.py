@@ -24,7 +24,7 @@ from fichepress import __version__
 from fichepress.colour import print_asset
 from fichepress.copyfit import HALF, PageFill
 from fichepress.errors import Problem, is_system_error, system_message
-from fichepress.files import Damaged, Unfit, load_cache, read_regular, write_atomic, write_cache
+from fichepress.files import Damaged, Unfit, load_cache, read_kept, write_atomic, write_cache
 from fichepress.inputs import common_digest, output_digest
 from fichepress.load import SheetSource, key_path, load_series, load_sheets
 from fichepress.model import Series, Sheet
@@ -463,7 +463,7 @@ class Manifest:
         if entry is None or entry.get("inputs") != inputs:
             return None
         try:
-            data = read_regular(self.out / entry["path"], None)
+            data = read_kept(self.out / entry["path"], None)
         except (OSError, Unfit):
             return None
         if data is None:

@@ -53,7 +53,7 @@ from fichepress.files import (
     discard,
     load_cache,
     notice,
-    read_regular,
+    read_kept,
     resolved,
     write_atomic,
     write_cache,
@@ -199,7 +199,7 @@ class Fragments:
         if entry is None:
             return None
         try:
-            data = read_regular(self.path(digest), None)
+            data = read_kept(self.path(digest), None)
         except Unfit:
             discard(self.path(digest))
             return None
@@ -276,7 +276,7 @@ def read_json(path: Path, shown: str) -> tuple[Any, list[Problem]] | None:
     what is wrong with it at its place (`shown`: then the document is None); None when there
     is no file. Its content is never repeated in a message."""
     try:
-        raw = read_regular(path)
+        raw = read_kept(path)
     except Unfit as unfit:
         return None, [Problem(shown, message=str(unfit))]
     if raw is None:
@@ -384,7 +384,7 @@ def _known_pages(
     for digest, offset in zip(digests, offsets, strict=True):
         path = fragments.results_path(digest)
         try:
-            raw = read_regular(path)
+            raw = read_kept(path)
             if raw is None:
                 continue  # checked in full
             pages = [reader(page) for page in json.loads(raw)]
@@ -1091,6 +1091,6 @@ def _share_file(folder: Path, path: str) -> bytes | None:
     try:
         if not resolved(target).is_relative_to(resolved(folder)):
             return None
-        return read_regular(target, None)
+        return read_kept(target, None)
     except Unfit:
         return None

@@ -79,7 +79,7 @@ class Unfit(Exception):
     FIFO, a device, or a file too large): the message says which."""
 
 
-def read_regular(path: Path, limit: int | None = MAX_CACHE_BYTES) -> bytes | None:
+def read_kept(path: Path, limit: int | None = MAX_CACHE_BYTES) -> bytes | None:
     """The bytes of the regular file at `path`, None when nothing is there; `Unfit` when
     something else is. The file is opened without following a link and without waiting (a
     FIFO would block a plain read forever), then checked for what it is; at most `limit`
@@ -153,7 +153,7 @@ def load_cache(path: Path, parse: Callable[[Any], T], shown: str, remade: str) -
     makes it again (`remade` says what that costs), with one line of notice. Failures of the
     system (a file that may not be read) are raised: they are not mended by removing it."""
     try:
-        raw = read_regular(path)
+        raw = read_kept(path)
         if raw is None:
             return None
         return parse(json.loads(raw))

@@ -158,10 +158,10 @@ class Stamp:
 def _manifest(out: Path) -> Any:
     """The manifest's document as JSON, or None when there is none or it cannot be read (the
     build reads it again, mends it if damaged, and tells why)."""
-    from fichepress.files import Unfit, read_regular
+    from fichepress.files import Unfit, read_kept
 
     try:
-        raw = read_regular(out / MANIFEST)
+        raw = read_kept(out / MANIFEST)
         return None if raw is None else json.loads(raw)
     except (OSError, Unfit, ValueError, RecursionError):
         return None
@@ -195,14 +195,14 @@ def read(out: Path) -> Stamp | None:
 def up_to_date(out: Path, digest: str) -> Stamp | None:
     """The stamp of the last complete build if the project's digest is still `digest` and its
     outputs are whole; None when the build must look closer."""
-    from fichepress.files import Unfit, read_regular
+    from fichepress.files import Unfit, read_kept
 
     stamp = read(out)
     if stamp is None or stamp.digest != digest:
         return None
     for path, sha256 in stamp.outputs.items():
         try:
-            data = read_regular(out / path, None)
+            data = read_kept(out / path, None)
         except (OSError, Unfit):
             return None
         if data is None or hashlib.sha256(data).hexdigest() != sha256:
