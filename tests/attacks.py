@@ -166,3 +166,59 @@ def _css_fifo(root: Path, outside: Path) -> None:
     css = root / THEME / "print.css"
     css.unlink()
     os.mkfifo(css)
+
+
+# Class 6: caches in the output folder, damaged. A build heals them (`builds=True`). ---------
+
+DAMAGE: dict[str, Callable[[Path], None]] = {
+    "empty-list": lambda path: path.write_text("[]", encoding="utf-8"),
+    "empty-mapping": lambda path: path.write_text("{}", encoding="utf-8"),
+    "null": lambda path: path.write_text("null", encoding="utf-8"),
+    "truncated": lambda path: path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2]),
+    "binary": lambda path: path.write_bytes(bytes(range(256)) * 4),
+    "deep": lambda path: path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8"),
+    "wrong-types": lambda path: path.write_text('{"version": "x", "outputs": 7}', "utf-8"),
+}
+
+
+def _damaged(cache: str, how: Callable[[Path], None]) -> Case:
+    def case(root: Path, outside: Path) -> None:
+        path = root / "build" / cache
+        assert path.is_file(), f"the built project has no {cache}"
+        how(path)
+
+    return case
+
+
+def _replaced(cache: str, kind: str) -> Case:
+    def case(root: Path, outside: Path) -> None:
+        path = root / "build" / cache
+        path.unlink()
+        if kind == "folder":
+            (path / "inner").mkdir(parents=True)
+        elif kind == "fifo":
+            os.mkfifo(path)
+        else:
+            path.symlink_to(outside / "secret.txt")
+
+    return case
+
+
+for _cache in ("manifest.json", ".fragments/index.json"):
+    for _how, _damage in DAMAGE.items():
+        attack(f"cache/{_cache}-{_how}", builds=True)(_damaged(_cache, _damage))
+    for _kind in ("folder", "fifo", "link-out"):
+        attack(f"cache/{_cache}-{_kind}", builds=True)(_replaced(_cache, _kind))
+
+
+@attack("cache/fragment-truncated", builds=True)
+def _fragment_truncated(root: Path, outside: Path) -> None:
+    for part in sorted((root / "build" / ".fragments").glob("*.pdf"))[:2]:
+        part.write_bytes(part.read_bytes()[:200])
+
+
+@attack("cache/fragment-record-damaged", builds=True)
+def _fragment_record(root: Path, outside: Path) -> None:
+    for record in sorted((root / "build" / ".fragments").glob("*.json")):
+        if record.name != "index.json":
+            record.write_text('{"warnings": 3}', encoding="utf-8")

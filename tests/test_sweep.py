@@ -72,10 +72,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 def digests(out: Path) -> dict[str, str]:
+    """The PDFs a user gets (the caches in hidden folders are fichepress's own)."""
     return {
         p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(out.rglob("*.pdf"))
-        if not p.is_symlink() and p.is_file()
+        if not p.is_symlink() and p.is_file() and not p.relative_to(out).parts[0].startswith(".")
     }
 
 
