@@ -170,7 +170,7 @@ def _css_fifo(root: Path, outside: Path) -> None:
 
 # Class 6: caches in the output folder, damaged. A build heals them (`builds=True`). ---------
 
-DAMAGE: dict[str, Callable[[Path], None]] = {
+DAMAGE: dict[str, Callable[[Path], object]] = {
     "empty-list": lambda path: path.write_text("[]", encoding="utf-8"),
     "empty-mapping": lambda path: path.write_text("{}", encoding="utf-8"),
     "null": lambda path: path.write_text("null", encoding="utf-8"),
@@ -181,7 +181,7 @@ DAMAGE: dict[str, Callable[[Path], None]] = {
 }
 
 
-def _damaged(cache: str, how: Callable[[Path], None]) -> Case:
+def _damaged(cache: str, how: Callable[[Path], object]) -> Case:
     def case(root: Path, outside: Path) -> None:
         path = root / "build" / cache
         assert path.is_file(), f"the built project has no {cache}"
