@@ -218,7 +218,8 @@ def test_the_collection_checked_from_its_parts_is_checked_as_in_full(
     # A finding kept for the first sheet's first page is told on its page of the collection.
     first = offsets[1]
     if variant == "print":
-        from fichepress.preflight import Finding, PageResult
+        from fichepress.findings import Finding
+        from fichepress.preflight import PageResult
 
         kept = known[first]
         known[first] = PageResult((Finding(1, "TEST", "error", "kept"),), kept.glyphs)

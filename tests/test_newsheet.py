@@ -11,8 +11,8 @@ import yaml
 
 from fichepress.errors import FichepressError
 from fichepress.load import load_sheet, read_yaml
+from fichepress.model import PLACEHOLDER_MARKERS
 from fichepress.newsheet import (
-    PLACEHOLDER_MARKERS,
     SLUG_LENGTH,
     new_sheet,
     next_number,

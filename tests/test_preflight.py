@@ -21,7 +21,8 @@ from pikepdf import Array, Dictionary, Name
 
 from fichepress.build import Report
 from fichepress.cli import main
-from fichepress.preflight import Finding, check_print
+from fichepress.findings import Finding
+from fichepress.preflight import check_print
 from fichepress.project import Project
 
 REFERENCE = "03-strategie-globale"

@@ -22,9 +22,9 @@ from pikepdf import Array, Dictionary, Name, String
 
 from fichepress.build import Builder, Report
 from fichepress.cli import main
+from fichepress.findings import Finding
 from fichepress.load import load_sheets
 from fichepress.pdfscan import parse_to_unicode, scan_page
-from fichepress.preflight import Finding
 from fichepress.project import Project
 from fichepress.uacheck import Source, check_accessible, reading_text
 

@@ -21,8 +21,7 @@ from pydantic import BaseModel
 
 from fichepress.errors import InvalidSource, Problem
 from fichepress.load import Loc, SheetSource, key_path, load_series, load_sheets
-from fichepress.model import Series
-from fichepress.newsheet import PLACEHOLDER_MARKERS
+from fichepress.model import PLACEHOLDER_MARKERS, Series
 from fichepress.project import Project
 from fichepress.reading import read_regular
 from fichepress.themes import Theme, load_theme

@@ -685,7 +685,7 @@ def preflight(
 
     Prints one line per finding (rule, page, what, where); exits with 1 if any is an error.
     """
-    from fichepress.preflight import as_json, check_file
+    from fichepress.pdfcheck import as_json, check_file
 
     source = None
     if sheet is not None:

@@ -295,6 +295,10 @@ class FurtherReading(Strict):
     """The suggested readings."""
 
 
+PLACEHOLDER_MARKERS = ("[À COMPLÉTER]", "[TO COMPLETE]")
+"""The marker of every placeholder of `fichepress new`'s template (French, English): a sheet
+holding one is a draft, refused by `check`."""
+
 SCHEMA_VERSION = 1
 """The version of the sheet and series format this fichepress reads. A file may say which
 version it is written for (`schema_version: 1`); when the format changes, the version goes up

@@ -22,9 +22,6 @@ from fichepress.project import Project
 from fichepress.reading import read_inside, roots_of
 from fichepress.schema import MODELINE
 
-PLACEHOLDER_MARKERS = ("[À COMPLÉTER]", "[TO COMPLETE]")
-"""The marker of every placeholder of the template: French, English."""
-
 SLUG_LENGTH = 40
 """At most this many characters of the title go into the file name."""
 

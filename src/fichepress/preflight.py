@@ -22,22 +22,18 @@ Print rules (PDF/X-4 for offset printing):
 from __future__ import annotations
 
 import io
-import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 import pikepdf
 from PIL import Image, ImageMath
 
+from fichepress.findings import Finding, Severity
 from fichepress.model import MAX_INK
 from fichepress.pdfscan import Box, FontMetrics, Paint, Scan, iter_pages, scan_page
-
-if TYPE_CHECKING:
-    from fichepress.uacheck import Source
 
 MM = 72 / 25.4
 BLEED = 3 * MM
@@ -46,27 +42,6 @@ TOLERANCE = 0.6
 """Points of slack when comparing edges (WeasyPrint rounds to about a hundredth of a point)."""
 GOOD_PPI, MINIMUM_PPI = 300, 150
 BLACK = (0.0, 0.0, 0.0, 1.0)
-
-Severity = Literal["error", "warning"]
-
-
-@dataclass(frozen=True, order=True)
-class Finding:
-    """One thing wrong with a PDF."""
-
-    page: int
-    """1-based page number, 0 for the whole document."""
-    rule: str
-    severity: Severity
-    what: str
-    where: str = ""
-
-    def line(self, file: str) -> str:
-        """`file: error COLOUR page 2: what (where)`"""
-        page = f" page {self.page}" if self.page else ""
-        where = f" ({self.where})" if self.where else ""
-        return f"{file}: {self.severity} {self.rule}{page}: {self.what}{where}"
-
 
 STANDARD_CONDITION = re.compile(
     r"FOGRA\d+|GRACoL|SWOP|CGATS|CRPC\d|PSO|IFRA\d+|JC\d+|Japan ?Color|SNAP|ISO ?12647",
@@ -532,49 +507,3 @@ def check_print(data: bytes, known: Mapping[int, PageResult] | None = None) -> l
             )
         )
     return sorted(findings)
-
-
-def profile_of(data: bytes) -> Literal["print", "accessible"]:
-    """Which rules a PDF is meant for: accessible if it claims PDF/UA, print otherwise."""
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        if "/Metadata" not in pdf.Root:
-            return "print"
-        xmp = pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False)
-        return "accessible" if xmp.get("pdfuaid:part") else "print"
-
-
-def check_file(path: Path, profile: str = "auto", source: Source | None = None) -> list[Finding]:
-    """The findings for a PDF file (print or accessible rules; `auto` reads its claims);
-    an unreadable file is one finding. An accessible PDF is also checked for contrast as
-    painted, and against `source` (what it must read as) when given."""
-    from fichepress.uacheck import check_accessible
-
-    try:
-        data = path.read_bytes()
-        chosen = profile_of(data) if profile == "auto" else profile
-    except (OSError, pikepdf.PdfError) as error:
-        # pikepdf names the in-memory stream it read: the file is named by the caller
-        said = re.sub(r"^(?:stream )?<[^>]*>:?\s*", "", str(error))
-        return [Finding(0, "FILE", "error", f"not a readable PDF: {said}")]
-    if chosen == "accessible":
-        return check_accessible(data, source=source, contrast=True)
-    return check_print(data)
-
-
-def as_json(results: dict[str, list[Finding]]) -> str:
-    """Findings of several files for machines."""
-    return json.dumps(
-        {
-            "files": [
-                {
-                    "file": file,
-                    "errors": sum(f.severity == "error" for f in findings),
-                    "warnings": sum(f.severity == "warning" for f in findings),
-                    "findings": [asdict(finding) for finding in findings],
-                }
-                for file, findings in results.items()
-            ]
-        },
-        indent=2,
-        ensure_ascii=False,
-    )

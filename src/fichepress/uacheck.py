@@ -40,8 +40,8 @@ import pikepdf
 
 from fichepress.accessible import squeeze
 from fichepress.contrast import RGB, Pair
+from fichepress.findings import Finding
 from fichepress.pdfscan import Box, ColourSpace, FontMetrics, Scan, scan_marks, scan_page
-from fichepress.preflight import Finding
 
 if TYPE_CHECKING:
     from fichepress.accessible import Expected
