@@ -741,11 +741,6 @@ def iter_pages(pdf: pikepdf.Pdf) -> Iterator[tuple[int, pikepdf.Page, Scan]]:
         yield number, page, scan_page(page, metrics)
 
 
-def scan_pages(pdf: pikepdf.Pdf) -> list[Scan]:
-    """The scan of every page, in order, the fonts' metrics read once."""
-    return [scan for _, _, scan in iter_pages(pdf)]
-
-
 def foreign_fonts(data: bytes, families: set[str]) -> list[str]:
     """Fonts of the PDF (its pages and their forms) that are not embedded, or not of the given
     families."""
@@ -784,7 +779,6 @@ def foreign_fonts(data: bytes, families: set[str]) -> list[str]:
 
 MARK_OPERATORS = "q Q BDC BMC EMC Tf Tr Tj TJ ' \" f F f* B B* b b* S s sh Do EI"
 """What `scan_marks` needs to see of a content stream (EI ends an inline image)."""
-_PAINTS = frozenset({"f", "F", "f*", "B", "B*", "b", "b*", "S", "s", "sh", "EI"})
 _SHOWS = frozenset({"Tj", "TJ", "'", '"'})
 _MARK_SET = frozenset(MARK_OPERATORS.split())
 

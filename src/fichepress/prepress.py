@@ -39,8 +39,6 @@ smaller files, and quicker to write than keeping the parts' streams as they were
 collection: a quarter smaller, written in half the time)."""
 
 _DOCUMENT_ID = re.compile(rb"xmp\.did:[0-9a-fA-F-]{36}")
-_TRAILER_ID = re.compile(rb"/ID \[[(<][0-9a-fA-F]+[)>] ?[(<][0-9a-fA-F]+[)>]\]")
-"""WeasyPrint's trailer ID: a digest of a content that holds the random DocumentID."""
 
 
 @lru_cache(maxsize=1)
