@@ -612,3 +612,20 @@ def test_an_external_entity_is_never_read(tmp_path: Path) -> None:
     flaws = picture_flaws(logo, (tmp_path,))
     assert len(flaws) == 1 and SECRET not in flaws[0].message
     assert flaws[0].message.startswith('uses the entity "x", defined nowhere in it')
+
+
+def test_a_new_picture_inside_an_svg_logo_makes_new_pdfs(project: Project) -> None:
+    """The PNG an SVG logo names is drawn with it: changing it is not "up to date"."""
+    (project.sheets / "logos" / "inner.png").write_bytes(picture("PNG", (300, 100)))
+    svg_logo(project, svg('<image width="120" height="40" xlink:href="inner.png"/>'))
+    first = fichepress(project, "build", "-j", "1", "--no-collection", timeout=180)
+    assert first.returncode == 0, first.stderr
+    before = digests(project.root / "build")
+    out = io.BytesIO()
+    Image.new("RGB", (300, 100), (20, 90, 160)).save(out, "PNG")
+    (project.sheets / "logos" / "inner.png").write_bytes(out.getvalue())
+    second = fichepress(project, "build", "-j", "1", "--no-collection", timeout=180)
+    assert second.returncode == 0, second.stderr
+    after = digests(project.root / "build")
+    assert set(after) == set(before)
+    assert all(after[name] != before[name] for name in before), second.stdout
