@@ -17,6 +17,7 @@ from fichepress.colour import (
     svg_to_cmyk,
     total_area_coverage,
 )
+from fichepress.media import open_picture
 
 SWATCHES = {(214, 64, 28): (0.0, 0.8, 0.95, 0.0)}
 
@@ -97,12 +98,16 @@ def test_transparency_is_flattened_on_white_with_a_note() -> None:
     assert Image.open(io.BytesIO(converted.data)).getpixel((2, 2)) == (0, 0, 0, 0)
 
 
-def test_print_asset_dispatches_by_kind() -> None:
-    svg, mime, notes = print_asset("logo.svg", b'<svg fill="#000000"/>', {})
-    assert (svg, mime, notes) == (b'<svg fill="device-cmyk(0 0 0 1)"/>', None, ())
-    jpeg, mime, _ = print_asset("photo.PNG", _png(Image.new("RGB", (4, 4))), {})
+def test_print_asset_converts_every_picture_that_passed_the_gate(tmp_path: Path) -> None:
+    svg_file = tmp_path / "logo.svg"
+    svg_file.write_bytes(b'<svg xmlns="http://www.w3.org/2000/svg" fill="#000000"/>')
+    svg, mime, notes = print_asset(open_picture(svg_file), {})
+    expected = b'<svg xmlns="http://www.w3.org/2000/svg" fill="device-cmyk(0 0 0 1)"/>'
+    assert (svg, mime, notes) == (expected, None, ())
+    photo = tmp_path / "photo.PNG"
+    photo.write_bytes(_png(Image.new("RGB", (4, 4))))
+    jpeg, mime, _ = print_asset(open_picture(photo), {})
     assert mime == "image/jpeg" and jpeg.startswith(b"\xff\xd8")
-    assert print_asset("font.ttf", b"data", {}) == (b"data", None, ())
 
 
 def test_the_profile_comes_with_its_licence_and_the_script_that_made_it() -> None:

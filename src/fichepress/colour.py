@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -19,6 +19,8 @@ from importlib import resources
 import tinycss2
 import tinycss2.color4
 from PIL import Image, ImageCms
+
+from fichepress.media import SVG, Picture
 
 PROFILE_FILE = "FOGRA39L-fichepress.icc"
 PRINT_PPI = 300
@@ -70,17 +72,35 @@ def _round(cmyk: tuple[float, ...]) -> CMYK:
 
 def rgb_to_cmyk(rgb: tuple[int, int, int], swatches: Mapping[tuple[int, int, int], CMYK]) -> CMYK:
     """The CMYK value to print an sRGB colour with (channels 0-255)."""
-    if rgb in swatches:
-        return swatches[rgb]
-    red, green, blue = rgb
-    if red == green == blue:
-        # Neutral greys in black ink only: no rich black, no colour cast, no misregistration.
-        return _round((0, 0, 0, 1 - red / 255))
-    pixel = ImageCms.applyTransform(Image.new("RGB", (1, 1), rgb), _rgb_to_cmyk())
-    assert pixel is not None
-    values = pixel.getpixel((0, 0))
-    assert isinstance(values, tuple)
-    return _round(tuple(v / 255 for v in values))
+    return rgbs_to_cmyk([rgb], swatches)[rgb]
+
+
+def rgbs_to_cmyk(
+    rgbs: Iterable[tuple[int, int, int]], swatches: Mapping[tuple[int, int, int], CMYK]
+) -> dict[tuple[int, int, int], CMYK]:
+    """The CMYK value of each sRGB colour: a swatch's own, black ink for greys, and the others
+    through the output profile all at once (one transform of a row of pixels, not one per
+    colour: an SVG of thousands of colours is converted in a moment)."""
+    found: dict[tuple[int, int, int], CMYK] = {}
+    through_profile = []
+    for rgb in dict.fromkeys(rgbs):
+        red, green, blue = rgb
+        if rgb in swatches:
+            found[rgb] = swatches[rgb]
+        elif red == green == blue:
+            # Neutral greys in black ink only: no rich black, no colour cast, no misregistration.
+            found[rgb] = _round((0, 0, 0, 1 - red / 255))
+        else:
+            through_profile.append(rgb)
+    if through_profile:
+        pixels = bytes(channel for rgb in through_profile for channel in rgb)
+        row = Image.frombytes("RGB", (len(through_profile), 1), pixels)
+        converted = ImageCms.applyTransform(row, _rgb_to_cmyk())
+        assert converted is not None
+        inks = converted.tobytes()
+        for index, rgb in enumerate(through_profile):
+            found[rgb] = _round(tuple(v / 255 for v in inks[index * 4 : index * 4 + 4]))
+    return found
 
 
 def css_cmyk(cmyk: CMYK) -> str:
@@ -100,30 +120,40 @@ _ATTRIBUTE = re.compile(rf"""(?<![\w-])({_COLOUR_PROPERTIES})(\s*=\s*)(["'])(.*?
 _DECLARATION = re.compile(rf"""(?<![\w-])({_COLOUR_PROPERTIES})(\s*:\s*)([^;"'}}<>]+)""")
 
 
-def _svg_colour(value: str, swatches: Mapping[tuple[int, int, int], CMYK]) -> str | None:
-    """The CMYK replacement of one SVG colour value, or None to keep it (none, url(#…))."""
-    text = value.strip()
-    token = tinycss2.parse_one_component_value(text, skip_comments=True)
+def _svg_rgb(value: str) -> tuple[int, int, int] | None:
+    """The sRGB value of one SVG colour value, or None to keep it (none, url(#…), currentcolor,
+    a colour already in CMYK, a transparent one)."""
+    token = tinycss2.parse_one_component_value(value.strip(), skip_comments=True)
     colour = tinycss2.color4.parse_color(token)
     if colour is None or isinstance(colour, str) or colour.space == "device-cmyk":
-        return None  # not a colour (none, url(#grad)), currentcolor, or already CMYK
-    red, green, blue = (round(min(max(v, 0.0), 1.0) * 255) for v in colour.to("srgb").coordinates)
+        return None
     if colour.alpha == 0:
         return None
-    return css_cmyk(rgb_to_cmyk((red, green, blue), swatches))
+    red, green, blue = (round(min(max(v, 0.0), 1.0) * 255) for v in colour.to("srgb").coordinates)
+    return (red, green, blue)
 
 
 def svg_to_cmyk(svg: str, swatches: Mapping[tuple[int, int, int], CMYK]) -> str:
-    """The SVG with every RGB colour (attributes, style attributes and rules) in CMYK."""
+    """The SVG with every RGB colour (attributes, style attributes and rules) in CMYK.
+
+    Each distinct colour value is read once and all are converted together: the cost grows
+    with the file, not with the file times the profile's."""
+    values = {match.group(4) for match in _ATTRIBUTE.finditer(svg)}
+    values |= {match.group(3) for match in _DECLARATION.finditer(svg)}
+    rgb = {value: _svg_rgb(value) for value in values}
+    cmyk = rgbs_to_cmyk((v for v in rgb.values() if v is not None), swatches)
+    replacement = {value: css_cmyk(cmyk[found]) for value, found in rgb.items() if found}
 
     def attribute(match: re.Match[str]) -> str:
         name, equals, quote, value = match.groups()
-        new = _svg_colour(value, swatches)
-        return f"{name}{equals}{quote}{new or value}{quote}"
+        return f"{name}{equals}{quote}{replacement.get(value, value)}{quote}"
 
     def declaration(match: re.Match[str]) -> str:
         name, colon, value = match.groups()
-        new = _svg_colour(value, swatches)
+        new = replacement.get(value)
+        if new is None and value not in rgb:  # a value the attributes' pass wrote or made
+            found = _svg_rgb(value)
+            new = css_cmyk(rgb_to_cmyk(found, swatches)) if found else None
         return f"{name}{colon}{new}" if new else match.group(0)
 
     return _DECLARATION.sub(declaration, _ATTRIBUTE.sub(attribute, svg))
@@ -176,13 +206,22 @@ def image_to_cmyk(data: bytes) -> ConvertedImage:
 
 
 def print_asset(
-    name: str, data: bytes, swatches: Mapping[tuple[int, int, int], CMYK]
+    picture: Picture, swatches: Mapping[tuple[int, int, int], CMYK]
 ) -> tuple[bytes, str | None, tuple[str, ...]]:
-    """A logo or picture made ready for print: (data, its media type if changed, notes)."""
-    suffix = name.rsplit(".", 1)[-1].lower()
-    if suffix == "svg":
-        return svg_to_cmyk(data.decode("utf-8"), swatches).encode("utf-8"), None, ()
-    if suffix in ("png", "jpg", "jpeg", "gif"):
-        converted = image_to_cmyk(data)
-        return converted.data, "image/jpeg", converted.notes
-    return data, None, ()
+    """A picture that passed the gate made ready for print: (data, its media type if changed,
+    notes). Every format is converted: an SVG's colours to CMYK, a raster picture to a CMYK
+    JPEG. Kept by content, as each PDF of a build asks for the same logos."""
+    key = (picture.digest, tuple(sorted(swatches.items())))
+    if key not in _converted:
+        if len(_converted) > 64:
+            _converted.clear()
+        if picture.format == SVG:
+            data = svg_to_cmyk(picture.text, swatches).encode("utf-8")
+            _converted[key] = (data, None, ())
+        else:
+            converted = image_to_cmyk(picture.data)
+            _converted[key] = (converted.data, "image/jpeg", converted.notes)
+    return _converted[key]
+
+
+_converted: dict[object, tuple[bytes, str | None, tuple[str, ...]]] = {}

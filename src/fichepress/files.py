@@ -225,36 +225,3 @@ def build_lock(folder: Path, waiting: Callable[[], None] | None = None) -> Itera
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-MAX_PIXELS = 25_000_000
-"""The largest picture fichepress takes (5,000 × 5,000): ample for a logo printed at 300 dpi,
-far from the 100-megapixel images that take minutes and gigabytes to decode and embed."""
-
-RASTER_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".tif", ".tiff", ".bmp")
-
-
-def picture_problem(path: Path) -> str | None:
-    """Why the raster picture at `path` may not be used (unreadable, or too many pixels), or
-    None. Only its header is read."""
-    if path.suffix.lower() not in RASTER_SUFFIXES:
-        return None
-    import warnings
-
-    from PIL import Image
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
-                width, height = image.size
-    except Image.DecompressionBombError:
-        return "has more pixels than any picture should: reduce it"
-    except (OSError, ValueError, SyntaxError) as error:
-        return f"is not a picture that can be read ({error})"
-    if width * height > MAX_PIXELS:
-        return (
-            f"is {width:,} × {height:,} pixels ({width * height / 1e6:.0f} megapixels): more than"
-            f" the {MAX_PIXELS / 1e6:.0f} a page needs, and slow to print; reduce it"
-        )
-    return None

@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
+from fichepress.media import nested_files
 from fichepress.model import Series
 from fichepress.project import Project
 from fichepress.stamp import code_digest, files_digest
@@ -32,6 +33,13 @@ def common_digest(project: Project, series: Series, theme: Theme) -> str:
     if series.funders:
         logos += [funder.logo for funder in series.funders.organisations]
     files = [project.series_file, *(project.sheets / logo for logo in logos)]
+    # The pictures an SVG logo names are drawn with it: a new one makes new PDFs.
+    files += [
+        nested
+        for logo in logos
+        if logo.lower().endswith(".svg")
+        for nested in nested_files((project.sheets / logo).resolve(), project.readable)
+    ]
     files += _theme_files(theme, project)
     return files_digest(files, project.root)
 

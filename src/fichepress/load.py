@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from fichepress.errors import InvalidSource, Problem
-from fichepress.files import picture_problem
+from fichepress.media import picture_problems
 from fichepress.model import BLOCK_KINDS, TAG, Series, Sheet
 from fichepress.project import Project
 from fichepress.reading import (
@@ -506,7 +506,7 @@ def _check_file(
         return f"{project.display(base / text)} {unreadable}"
     if target.suffix.lower() not in suffixes:
         return "must be an SVG, PNG or JPEG file"
-    return picture_problem(target)
+    return None
 
 
 def _inside(path: Path, project: Project, shown: str) -> None:
@@ -545,9 +545,13 @@ def load_series(project: Project) -> Series:
         ]
     for loc, logo in logos:
         problem = _check_file(logo, project.sheets, project.sheets, LOGO_SUFFIXES, project)
+        line, column = positions.of_value(loc)
         if problem:
-            line, column = positions.of_value(loc)
             problems.append(Problem(shown, line, column, key_path(loc), problem))
+            continue
+        reference = Problem(shown, line, column, key_path(loc))
+        target = (project.sheets / logo).resolve()
+        problems += [p for p in picture_problems(target, project, reference) if p not in problems]
     if problems:
         raise InvalidSource(problems)
     return series

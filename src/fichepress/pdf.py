@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import mimetypes
 import os
+import re
 import tempfile
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
@@ -16,11 +17,13 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
+from fichepress import media, svgread
 from fichepress.contrast import Pair, text_pairs
 from fichepress.copyfit import PageFill, measure
 from fichepress.errors import is_system_error
 from fichepress.libraries import quick_library_lookup
-from fichepress.reading import Unreadable, not_regular, read_inside, resolved
+from fichepress.media import Converter
+from fichepress.reading import Unreadable, not_regular, resolved
 from fichepress.render import Variant
 
 _NO_SYSTEM_FONTS = resources.files("fichepress") / "data" / "no-system-fonts.conf"
@@ -62,8 +65,8 @@ with (
 PDF_VARIANTS: dict[Variant, str] = {"print": "pdf/x-4", "accessible": "pdf/ua-1"}
 
 
-Transform = Callable[[str, bytes], tuple[bytes, str | None, tuple[str, ...]]]
-"""(file name, data) → (new data, new media type or None, notes for the designer)."""
+Transform = Converter
+"""(picture) → (new data, new media type or None, notes for the designer)."""
 
 
 class Refused(ValueError):
@@ -119,23 +122,46 @@ class SandboxFetcher(URLFetcher):  # type: ignore[misc]
             raise Refused(f'refused "{self._shown(path)}": {reason}')
         return path
 
+    def shown_urls(self, message: str) -> str:
+        """A WeasyPrint message with its file addresses shown as paths of the project."""
+
+        def shown(match: re.Match[str]) -> str:
+            return self._shown(Path(url2pathname(unquote(urlsplit(match.group(0)).path))))
+
+        return re.sub(r"file://[^\s'\"]+", shown, message)
+
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         try:
             path = self.check(url)
+            served = self.gate(path)
         except Refused as refusal:
             self.refused.append(str(refusal))
             raise
-        mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        try:
-            data = read_inside(path, self.roots)
-        except Unreadable as error:
-            self.refused.append(f'refused "{self._shown(path)}": {error.reason}')
-            raise Refused(self.refused[-1]) from None
-        if self.transform is not None and not mime_type.startswith(("text/css", "font/")):
-            data, new_type, notes = self.transform(path.name, data)
+        data, mime_type = served.data, served.media_type
+        if self.transform is not None and served.picture is not None:
+            data, new_type, notes = self.transform(served.picture)
             mime_type = new_type or mime_type
             self.notes.extend(f"{self._shown(path)}: {note}" for note in notes)
         return URLFetcherResponse(path.as_uri(), body=data, headers={"Content-Type": mime_type})
+
+    def gate(self, path: Path) -> media.Served:
+        """The file as WeasyPrint may have it: every picture and font, wherever it is named
+        (the sheet's HTML, a stylesheet, inside an SVG), passes the same gate as `check`."""
+        try:
+            return media.serve(path)
+        except svgread.Refused as refused:
+            flaw = refused.flaw
+            where = self._shown(flaw.path)
+            if flaw.line:
+                where += f":{flaw.line}:{flaw.column}"
+            raise Refused(f'refused "{where}": {flaw.message}') from None
+
+
+_DEGRADED = re.compile(r"Failed to (?:load|render)")
+"""WeasyPrint's warnings that a picture or stylesheet was left out of the PDF."""
+_FONT_LOST = re.compile(r"Font-face .* cannot be loaded")
+"""WeasyPrint's warning that an @font-face rule gave no font: an error when the gate refused
+its file (a `local()` font, which builds never see, stays a warning)."""
 
 
 class RenderError(Exception):
@@ -257,6 +283,14 @@ class Renderer:
                 raise RenderError(
                     f"WeasyPrint failed ({type(error).__name__}: {error}); check the theme's CSS"
                 ) from error
+        refused = bool(self.fetcher.refused)
+        if lost := [w for w in warnings if _DEGRADED.match(w) or (refused and _FONT_LOST.match(w))]:
+            # A picture or font WeasyPrint could not use would be missing from the PDF, or
+            # replaced: the PDF is refused rather than made without it.
+            reason = "; ".join(self.fetcher.refused) or "; ".join(
+                self.fetcher.shown_urls(w) for w in lost
+            )
+            raise RenderError(f"{reason}: the PDF would be made without it")
         anchors: dict[str, int] = {}
         for index, page in enumerate(document.pages):
             for name in page.anchors:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -28,9 +28,15 @@ import tinycss2.color4
 
 from fichepress.colour import CMYK, css_cmyk
 from fichepress.errors import InvalidSource, Problem
-from fichepress.files import picture_problem
 from fichepress.load import Positions, did_you_mean, read_yaml, validate
 from fichepress.loader import ProjectLoader, TemplateRefused
+from fichepress.media import (
+    FONT_SUFFIXES,
+    PROFILE_SUFFIXES,
+    font_flaw,
+    picture_problems,
+    stylesheet_flaw,
+)
 from fichepress.model import FontFace, LayoutLimits, Margins, PageSettings, ThemeConfig
 from fichepress.project import Project
 from fichepress.reading import (
@@ -47,7 +53,6 @@ from fichepress.render import VARIANTS, Look, Variant, make_environment, templat
 
 THEME_FILE = "theme.yaml"
 STYLESHEETS = ("theme.css", "{variant}.css", "collection.css")
-FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
 PICTURE_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg")
 MAX_CHAIN = 8
 
@@ -367,12 +372,25 @@ def url_problems(path: Path, shown: str, project: Project) -> list[Problem]:
                 message = f'"{address}": file not found ({project.display(target)})'
             elif unreadable:
                 message = f'"{address}": {project.display(named)} {unreadable}'
-            elif found_problem := picture_problem(target):
-                message = f'"{address}" {found_problem}'
             else:
+                reference = Problem(shown, node.source_line, node.source_column)
+                problems += _embedded_problems(target, project, reference, f'"{address}" ')
                 continue
         problems.append(Problem(shown, node.source_line, node.source_column, message=message))
     return problems
+
+
+def _embedded_problems(
+    target: Path, project: Project, reference: Problem, prefix: str
+) -> list[Problem]:
+    """What the build's gate would refuse in a file a stylesheet names: a font that does not
+    read, a picture (whatever its name) over the limits or damaged. Stylesheets are read as
+    such."""
+    suffix = target.suffix.lower()
+    if suffix in (".css", *PROFILE_SUFFIXES, *FONT_SUFFIXES):
+        flaw = font_flaw(target) if suffix in FONT_SUFFIXES else stylesheet_flaw(target)
+        return [replace(reference, message=prefix + flaw)] if flaw else []
+    return picture_problems(target, project, reference, prefix)
 
 
 def _file_problem(
@@ -399,7 +417,7 @@ def _file_problem(
         return f"{project.display(folder / text)} {unreadable}"
     if target.suffix.lower() not in suffixes:
         return f"must be a {', '.join(s.lstrip('.').upper() for s in suffixes)} file"
-    return picture_problem(target)
+    return None
 
 
 def _read(project: Project, name: str) -> ThemeFolder:
@@ -415,14 +433,19 @@ def _read(project: Project, name: str) -> ThemeFolder:
     problems = []
     for index, face in enumerate(config.fonts):
         problem = _file_problem(face.file, project.fonts, FONT_SUFFIXES, project)
+        problem = problem or font_flaw((project.fonts / face.file).resolve())
         if problem:
             line, column = positions.of_value(("fonts", index, "file"))
             problems.append(Problem(shown, line, column, f"fonts[{index}].file", problem))
     for logo, file in config.logos.items():
         problem = _file_problem(file, folder, PICTURE_SUFFIXES, project)
+        line, column = positions.of_value(("logos", logo))
+        reference = Problem(shown, line, column, f"logos.{logo}")
         if problem:
-            line, column = positions.of_value(("logos", logo))
-            problems.append(Problem(shown, line, column, f"logos.{logo}", problem))
+            problems.append(replace(reference, message=problem))
+        else:
+            found = picture_problems((folder / file).resolve(), project, reference)
+            problems += [p for p in found if p not in problems]
     if problems:
         raise InvalidSource(problems)
     return ThemeFolder(name, folder, config, positions)
