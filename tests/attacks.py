@@ -222,3 +222,92 @@ def _fragment_record(root: Path, outside: Path) -> None:
     for record in sorted((root / "build" / ".fragments").glob("*.json")):
         if record.name != "index.json":
             record.write_text('{"warnings": 3}', encoding="utf-8")
+
+
+# Classes 2, 3 and 5: pictures and fonts that would bypass a limit or degrade an output. ----
+
+LOGO = "sheets/logos/communagir.svg"
+SVG_OPEN = "<svg xmlns='http://www.w3.org/2000/svg' xmlns:xlink='http://www.w3.org/1999/xlink'"
+
+
+def _png(width: int, height: int) -> bytes:
+    """A PNG of `width` × `height` pixels (compressed: a few kilobytes whatever its size)."""
+    import io
+
+    from PIL import Image
+
+    stream = io.BytesIO()
+    Image.new("1", (width, height)).save(stream, "PNG")
+    return stream.getvalue()
+
+
+def _logo(text: str | bytes) -> Case:
+    def case(root: Path, outside: Path) -> None:
+        data = text.encode() if isinstance(text, str) else text
+        (root / LOGO).write_bytes(data.replace(b"OUTSIDE", str(outside).encode()))
+
+    return case
+
+
+_LOGOS: dict[str, str | bytes] = {
+    "svg-100k-elements": SVG_OPEN + ">" + "<rect width='1' height='1'/>" * 100_000 + "</svg>",
+    "svg-use-bomb": SVG_OPEN
+    + "><g id='a0'><rect width='1' height='1'/></g>"
+    + "".join(
+        f"<g id='a{i}'>" + f"<use xlink:href='#a{i - 1}'/>" * 10 + "</g>" for i in range(1, 8)
+    )
+    + "</svg>",
+    "svg-deep": SVG_OPEN + ">" + "<g>" * 5_000 + "</g>" * 5_000 + "</svg>",
+    "svg-billion-laughs": "<?xml version='1.0'?><!DOCTYPE s [<!ENTITY a 'aaaaaaaaaa'>"
+    + "".join(
+        f"<!ENTITY {c} '{('&' + p + ';') * 10}'>"
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    + "]>"
+    + SVG_OPEN
+    + "><text>&i;</text></svg>",
+    "svg-xxe": "<?xml version='1.0'?><!DOCTYPE s [<!ENTITY x SYSTEM 'file://OUTSIDE/secret.txt'>]>"
+    + SVG_OPEN
+    + "><text>&x;</text></svg>",
+    "svg-image-outside": SVG_OPEN + "><image href='file://OUTSIDE/secret.txt'/></svg>",
+    "svg-image-data-png": SVG_OPEN + "><image href='data:image/png;base64,iVBORw0KGgo='/></svg>",
+    "svg-unparsable": SVG_OPEN + "><rect></svg>",
+    "svg-utf-16-undeclared-garbage": b"\xff\xfe" + "<svg><g>".encode("utf-16-le")[:-1],
+    "jpeg-named-svg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00",
+    "empty-file": b"",
+}
+for _name, _text in _LOGOS.items():
+    attack(f"picture/logo-{_name}")(_logo(_text))
+
+
+@attack("picture/logo-svg-names-a-huge-png")
+def _svg_huge_png(root: Path, outside: Path) -> None:
+    (root / "sheets" / "logos" / "big.png").write_bytes(_png(6_000, 6_000))
+    (root / LOGO).write_text(SVG_OPEN + "><image href='big.png'/></svg>", encoding="utf-8")
+
+
+@attack("picture/css-url-of-a-huge-png-named-dat")
+def _css_dat(root: Path, outside: Path) -> None:
+    (root / THEME / "picture.dat").write_bytes(_png(6_000, 6_000))
+    with (root / THEME / "print.css").open("a", encoding="utf-8") as css:
+        css.write("\nh1 { background: url(picture.dat) }\n")
+
+
+@attack("picture/css-url-of-a-truncated-png")
+def _css_truncated(root: Path, outside: Path) -> None:
+    (root / THEME / "cut.png").write_bytes(_png(300, 300)[:60])
+    with (root / THEME / "print.css").open("a", encoding="utf-8") as css:
+        css.write("\nh1 { background: url(cut.png) }\n")
+
+
+def _font(data: Callable[[bytes], bytes]) -> Case:
+    def case(root: Path, outside: Path) -> None:
+        font = root / "fonts" / "lato" / "Lato-Bold.ttf"
+        font.write_bytes(data(font.read_bytes()))
+
+    return case
+
+
+attack("font/garbage")(_font(lambda data: bytes(range(256)) * 64))
+attack("font/truncated")(_font(lambda data: data[: len(data) // 3]))
+attack("font/empty")(_font(lambda data: b""))
