@@ -23,7 +23,7 @@ from fichepress.authoring import INVISIBLE, coverage, glyph_problems, markup_pro
 from fichepress.build import Builder, Report
 from fichepress.errors import InvalidSource
 from fichepress.load import load_sheet
-from fichepress.markup import plain_text
+from fichepress.markup import MAX_WORD_LETTERS, plain_text
 from fichepress.project import Project
 from fichepress.typography import typeset
 from fichepress.uacheck import reading_text
@@ -101,7 +101,8 @@ LATIN = st.characters(
 )
 PRINTABLE = st.one_of(
     st.text(LATIN, min_size=1, max_size=80),
-    st.text(st.sampled_from("abcdéèàçœ"), min_size=60, max_size=120),  # one long word
+    # one long word, up to the longest a text may hold (a longer one is refused at its place)
+    st.text(st.sampled_from("abcdéèàçœ"), min_size=40, max_size=MAX_WORD_LETTERS),
 )
 
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from fichepress.errors import InvalidSource, Problem
 from fichepress.load import Loc, SheetSource, key_path, load_series, load_sheets
+from fichepress.markup import plain_text
 from fichepress.model import PLACEHOLDER_MARKERS, Series
 from fichepress.project import Project
 from fichepress.reading import read_regular
@@ -80,7 +81,20 @@ def length_problems(source: SheetSource, shown: str, theme: Theme) -> list[Probl
 
 
 _HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
-_TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+_TEMPLATE_MARKS = (("{{", "}}"), ("{%", "%}"), ("{#", "#}"))
+
+
+def _template_syntax(text: str) -> str | None:
+    """The first `{{ … }}`, `{% … %}` or `{# … #}` of `text`, or None; in time proportional to
+    the text (a pattern would scan to the end from each of thousands of unclosed `{{`): when
+    the first opening mark of a kind is never closed, no later one of that kind is."""
+    found = []
+    for opening, closing in _TEMPLATE_MARKS:
+        start = text.find(opening)
+        end = text.find(closing, start + 2) if start >= 0 else -1
+        if end >= 0:
+            found.append((start, text[start : end + 2]))
+    return min(found)[1] if found else None
 
 
 def markup_problems(source: SheetSource, shown: str) -> list[Problem]:
@@ -91,7 +105,7 @@ def markup_problems(source: SheetSource, shown: str) -> list[Problem]:
         if loc[-1:] == ("url",):
             continue
         tag = _HTML_TAG.search(text)
-        template = _TEMPLATE.search(text)
+        template = _template_syntax(text)
         if tag is None and template is None:
             continue
         if tag is not None:
@@ -102,7 +116,7 @@ def markup_problems(source: SheetSource, shown: str) -> list[Problem]:
         else:
             assert template is not None
             message = (
-                f"{template.group()[:40]} is template syntax, which a sheet does not run: it"
+                f"{template[:40]} is template syntax, which a sheet does not run: it"
                 " would print as it is; write the text itself"
             )
         problems.append(_at(source, shown, loc, message))
@@ -147,8 +161,10 @@ def glyph_problems(source: SheetSource, shown: str, theme: Theme) -> list[Proble
     families = ", ".join(sorted(theme.families))
     problems = []
     for loc, text in _texts(source.sheet):
+        # What prints: the text as written, and as its Markdown reads (&#x1F600; is 😀).
+        printed = set(text) | set(plain_text(text))
         missing = sorted(
-            {c for c in text if ord(c) not in have and unicodedata.category(c) not in INVISIBLE}
+            {c for c in printed if ord(c) not in have and unicodedata.category(c) not in INVISIBLE}
         )
         if not missing:
             continue
@@ -156,9 +172,14 @@ def glyph_problems(source: SheetSource, shown: str, theme: Theme) -> list[Proble
             f'"{c}" (U+{ord(c):04X} {unicodedata.name(c, "unnamed character")})'
             for c in missing[:5]
         ) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        written = (
+            " (written as a character reference, &#…;)"
+            if any(c not in text for c in missing)
+            else ""
+        )
         message = (
-            f"the theme's fonts ({families}) have no glyph for {named}: it would print as an"
-            " empty box and be lost to screen readers; write it otherwise or remove it"
+            f"the theme's fonts ({families}) have no glyph for {named}{written}: it would print"
+            " as an empty box and be lost to screen readers; write it otherwise or remove it"
         )
         problems.append(_at(source, shown, loc, message))
     return problems
@@ -176,14 +197,23 @@ MAX_TEXTS_PER_BUDGETED_PAGE = 150
 """Paragraphs, items and resources per page of budget, for the same reason (a theme could put
 each on a page of its own)."""
 
+MAX_SHEET_PAGES = 60
+"""Whatever its budget, a sheet estimated longer than this is refused unrendered: laying out
+and checking a page takes the renderer about half a second in each variant, and again in the
+collection."""
+
+MAX_SHEET_TEXTS = 1_500
+"""Whatever its budget, a sheet holding more paragraphs, items and resources than this is
+refused unrendered, for the same reason."""
+
 
 def volume_problems(source: SheetSource, shown: str, budget: int) -> list[Problem]:
     """A sheet far too long to lay out: refused in a moment, before WeasyPrint spends minutes."""
     texts = list(_texts(source.sheet))
     characters = sum(len(text) for _, text in texts)
     pages = characters // CHARACTERS_PER_PAGE + 1
-    limit = max(budget, 2) * PAGES_PER_BUDGETED_PAGE
-    most = max(budget, 2) * MAX_TEXTS_PER_BUDGETED_PAGE
+    limit = min(max(budget, 2) * PAGES_PER_BUDGETED_PAGE, MAX_SHEET_PAGES)
+    most = min(max(budget, 2) * MAX_TEXTS_PER_BUDGETED_PAGE, MAX_SHEET_TEXTS)
     if pages > limit:
         message = (
             f"the sheet holds {characters:,} characters, some {pages:,} pages, for a budget of"
@@ -197,6 +227,39 @@ def volume_problems(source: SheetSource, shown: str, budget: int) -> list[Proble
     else:
         return []
     return [_at(source, shown, ("body",), message)]
+
+
+MAX_SHEET_QR_BYTES = 20_000
+"""All the web addresses of one sheet that print as QR codes, in bytes of UTF-8: making and
+drawing a QR code takes time in proportion to what it holds, about half a second per thousand
+characters, so a sheet of long addresses would keep the renderer busy for minutes."""
+
+
+def qr_problems(source: SheetSource, shown: str) -> list[Problem]:
+    """Web addresses (each printed with its QR code) too long in all for one sheet: told at
+    the address that crosses the limit."""
+    total = 0
+    for loc, text in _texts(source.sheet):
+        if loc[-1:] != ("url",):
+            continue
+        total += len(text.encode("utf-8"))
+        if total > MAX_SHEET_QR_BYTES:
+            message = (
+                f"brings the web addresses of the sheet, each printed as a QR code, to more than"
+                f" {MAX_SHEET_QR_BYTES:,} characters in all, the most a sheet may print:"
+                " shorten them or split the sheet"
+            )
+            return [_at(source, shown, loc, message)]
+    return []
+
+
+def refusal_problems(source: SheetSource, shown: str, budget: int, theme: Theme) -> list[Problem]:
+    """What stops a sheet before it is laid out, in a build of its own as in the collection: a
+    sheet too long to lay out in reasonable time (its texts, or its addresses' QR codes), HTML
+    or template syntax in a text, characters the theme's fonts cannot print."""
+    refused = volume_problems(source, shown, budget) + qr_problems(source, shown)
+    refused += markup_problems(source, shown)
+    return refused or glyph_problems(source, shown, theme)
 
 
 def name_problems(sources: Sequence[SheetSource], project: Project) -> list[Problem]:
@@ -254,6 +317,7 @@ def check_sources(project: Project, paths: Sequence[Any] | None = None) -> Check
         if series is not None:
             budget = source.sheet.page_budget or series.page_budget
             report.errors.extend(volume_problems(source, shown, budget))
+        report.errors.extend(qr_problems(source, shown))
         if theme is not None:
             report.errors.extend(glyph_problems(source, shown, theme))
             report.warnings.extend(length_problems(source, shown, theme))

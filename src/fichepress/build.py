@@ -331,19 +331,13 @@ class Builder:
         self, source: SheetSource, variant: Variant, report: Report, inputs: str = ""
     ) -> None:
         """Render one sheet in one variant and write it; record problems in `report`."""
-        from fichepress.authoring import (
-            glyph_problems,
-            markup_problems,
-            placeholder_problems,
-            volume_problems,
-        )
+        from fichepress.authoring import placeholder_problems, refusal_problems
 
         shown = self.project.display(source.path)
         budget = source.sheet.page_budget or self.series.page_budget
         # Characters that would print as empty boxes; a sheet too long to lay out in minutes.
         drafts = placeholder_problems(source, shown)  # a draft: --strict does not publish it
-        refused = volume_problems(source, shown, budget) + markup_problems(source, shown)
-        refused = refused or glyph_problems(source, shown, self.theme)
+        refused = refusal_problems(source, shown, budget, self.theme)
         refused = refused or (drafts if self.strict else [])
         if refused:
             report.problems += [p for p in refused if p not in report.problems]

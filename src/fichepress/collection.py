@@ -60,6 +60,7 @@ from fichepress.files import (
 )
 from fichepress.inputs import common_digest, output_digest
 from fichepress.load import SheetSource, load_series, load_sheets
+from fichepress.model import Series
 from fichepress.prepress import crop_marks, save_identified, set_identity
 from fichepress.project import Project
 from fichepress.render import (
@@ -71,7 +72,7 @@ from fichepress.render import (
     template_problem,
 )
 from fichepress.stamp import OUTPUT_PATH, code_digest
-from fichepress.themes import load_theme
+from fichepress.themes import Theme, load_theme
 from fichepress.workers import Pool, WorkerFailed
 
 NAME = "collection"
@@ -829,6 +830,7 @@ def build_collection(
     series = load_series(project)
     theme = load_theme(project, series.theme)
     sources, problems = load_sheets(project, project.sheet_files())
+    problems += _refused(project, series, theme, sources)
     report.problems.extend(problems)
     report.sheets = len(sources)
     shown = project.display(project.series_file)
@@ -944,6 +946,25 @@ def _build_stale(
     return {d for variant in variants for d in assembled[variant].digests}
 
 
+def _refused(
+    project: Project, series: Series, theme: Theme, sources: Sequence[SheetSource]
+) -> list[Problem]:
+    """The problems that stop a sheet before it is laid out (too long, HTML in a text, a
+    character no font prints): the collection lays out no sheet that its own build refuses."""
+    from fichepress.authoring import refusal_problems
+
+    return [
+        problem
+        for source in sources
+        for problem in refusal_problems(
+            source,
+            project.display(source.path),
+            source.sheet.page_budget or series.page_budget,
+            theme,
+        )
+    ]
+
+
 # --- a series built in shares (CI) -----------------------------------------------------------
 
 
@@ -967,7 +988,7 @@ def build_shard_parts(
     series = load_series(project)
     theme = load_theme(project, series.theme)
     sources, problems = load_sheets(project, project.sheet_files())
-    if problems or not sources:
+    if problems or not sources or _refused(project, series, theme, sources):
         return report  # the sheets' builds tell what is wrong; the collection would refuse
     sources = sorted(sources, key=lambda s: s.sheet.number)
     common = common_digest(project, series, theme)

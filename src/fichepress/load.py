@@ -12,6 +12,7 @@ import re
 import types
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
@@ -237,7 +238,56 @@ class _Builder:
         return result
 
 
-_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's own loader, whose composer recurses once per level of nesting: here it refuses
+    the level beyond `MAX_DEPTH` before going down into it, so that a file nested a thousand
+    levels deep is told at its place instead of exhausting Python's stack."""
+
+    depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                event = self.peek_event()  # type: ignore[no-untyped-call]
+                raise _TooLarge(f"nests deeper than {MAX_DEPTH} levels", event.start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+_LIBYAML_BOUND = 1_000
+"""The nesting depth beyond which libyaml (0.2.5 and later) refuses a file by itself."""
+
+
+@lru_cache(maxsize=1)
+def _fast_loader() -> type[yaml.SafeLoader] | None:
+    """libyaml's loader when it is there and bounds nesting itself: it composes in C, ten times
+    faster, with the same nodes and positions, and refuses a file nested deeper than its bound
+    (which the bounded loader then reads again, to tell where). An older libyaml, without that
+    bound, would recurse until the C stack is exhausted: it is not used."""
+    loader: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
+    if loader is None:
+        return None
+    deeper = "[" * (_LIBYAML_BOUND + 1) + "]" * (_LIBYAML_BOUND + 1)
+    try:
+        for _ in yaml.parse(deeper, Loader=loader):
+            pass
+    except yaml.YAMLError:
+        return loader
+    return None
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """The node tree of one YAML document, never deeper than `MAX_DEPTH` plus libyaml's own
+    bound (the builder refuses what is deeper than `MAX_DEPTH`)."""
+    fast = _fast_loader()
+    if fast is not None:
+        try:
+            return yaml.compose(text, Loader=fast)
+        except yaml.YAMLError:
+            pass  # the Python parser's messages are the ones the hints below know
+    return yaml.compose(text, Loader=_BoundedLoader)
 
 
 def read_yaml(
@@ -279,12 +329,9 @@ def read_yaml(
         column = error.start - raw.rfind(b"\n", 0, error.start)
         raise fail("is not UTF-8 text: save it as UTF-8", line, column) from None
     try:
-        try:
-            # libyaml when it is there: ten times faster, same nodes and positions.
-            node = yaml.compose(text, Loader=_FAST_LOADER)
-        except yaml.YAMLError:
-            # The messages of the Python parser are the ones the hints below know.
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = _compose(text)
+    except _TooLarge as error:
+        raise fail(str(error), *_mark(error.mark)) from None
     except yaml.MarkedYAMLError as error:
         explained = _explain(text, error)
         if explained is not None:

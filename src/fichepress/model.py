@@ -23,7 +23,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from fichepress.markup import check_inline
+from fichepress.markup import check_inline, long_word_problem
+from fichepress.qr import qr_capacity_problem
 
 # Tags of the discriminated unions start with this marker, so that error locations can drop them.
 TAG = "§"
@@ -46,11 +47,15 @@ class Strict(BaseModel):
 def _text(value: str) -> str:
     if not value:
         raise PydanticCustomError("empty_text", "is empty: write a text here")
+    problem = long_word_problem(value)
+    if problem:
+        raise PydanticCustomError("long_word", problem)
     return value
 
 
 def _inline(value: str) -> str:
-    value = _text(value)
+    if not value:
+        raise PydanticCustomError("empty_text", "is empty: write a text here")
     problem = check_inline(value)
     if problem:
         raise PydanticCustomError("bad_inline", problem)
@@ -69,6 +74,9 @@ _HOST = re.compile(r"^(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,}$|^\d{1,3}(?:\.\
 
 
 def _url(value: str) -> str:
+    too_long = qr_capacity_problem(value)
+    if too_long:
+        raise PydanticCustomError("long_url", too_long)
     if any(c.isspace() for c in value):
         raise PydanticCustomError(
             "bad_url", 'a web address holds no space: remove it, got "{value}"', {"value": value}
@@ -140,7 +148,11 @@ Language = Annotated[str, AfterValidator(_language)]
 PageSize = Literal["letter", "a4", "legal", "a5"]
 """Trim size of a page: US Letter (8.5 × 11 in), A4, US Legal or A5."""
 
-PageBudget = Annotated[int, Field(ge=1, le=40)]
+MAX_PAGE_BUDGET = 20
+"""The most pages a sheet may be budgeted: a fact-sheet is a few pages, and a budget lets a
+sheet be laid out up to several times its length before it is refused (see authoring.py)."""
+
+PageBudget = Annotated[int, Field(ge=1, le=MAX_PAGE_BUDGET)]
 
 
 # --- the body of a sheet ----------------------------------------------------------------------

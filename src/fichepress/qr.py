@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+import jinja2
 import segno
 from markupsafe import Markup, escape
 
@@ -20,10 +21,30 @@ QUIET_ZONE = 4
 """Modules of blank paper around the symbol (ISO/IEC 18004)."""
 SHORT_URL = 48
 
+MAX_QR_BYTES = 2_331
+"""The most a QR code holds, in bytes of UTF-8 text: the largest symbol (version 40) at the
+error correction used here (M). A web address printed with its QR code may not be longer."""
+
+
+def qr_capacity_problem(text: str) -> str | None:
+    """Why `text` cannot be printed as a QR code, in plain words, or None."""
+    size = len(text.encode("utf-8"))
+    if size <= MAX_QR_BYTES:
+        return None
+    return (
+        f"holds {size:,} characters, more than the {MAX_QR_BYTES:,} a QR code can hold (a letter"
+        " with an accent counts as two): use a shorter address"
+    )
+
 
 @lru_cache(maxsize=256)
 def qr_svg(url: str) -> Markup:
-    """An inline SVG of the QR code of `url`, in black ink, with its quiet zone."""
+    """An inline SVG of the QR code of `url`, in black ink, with its quiet zone. A text too
+    long for any QR code (sheets' addresses are refused before; a theme's template may hold
+    another) is a template error, told at the template's line."""
+    problem = qr_capacity_problem(str(url))
+    if problem:
+        raise jinja2.TemplateRuntimeError(f"the text given to the qr filter {problem}")
     code = segno.make(url, error="m", micro=False)
     matrix = code.matrix
     modules = len(matrix)

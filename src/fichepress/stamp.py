@@ -102,7 +102,9 @@ def _series_sets_date(project: Project) -> bool:
         data = yaml.load(
             read_regular(project.series_file), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         )
-    except (OSError, yaml.YAMLError):
+    except (OSError, yaml.YAMLError, RecursionError):
+        # Unreadable, or nested too deep for the Python parser (without libyaml): the series
+        # file is refused with its place when it is loaded.
         return False
     return isinstance(data, dict) and data.get("date") is not None
 

@@ -19,10 +19,12 @@ NBSP = "\u00a0"
 NNBSP = "\u202f"
 
 # Pieces of Markdown source that are not text: link destinations, autolinks, code spans, and
-# web or e-mail addresses written as they are.
+# web or e-mail addresses written as they are. Every pattern here and below costs time in
+# proportion to the text: no attempt scans past the start of the next one (a destination stops
+# at the next "](") nor beyond a bounded length (a scheme, the part of an address before its @).
 _PROTECTED = re.compile(
-    r"\]\([^)]*\)|<[^<>\s]+>|`[^`]*`"
-    r"|\b[a-zA-Z][\w+.-]*://[^\s<>()\[\]]+|\b[\w.+-]+@[\w-]+\.[\w.]+"
+    r"\]\((?:[^)\]]|\](?!\())*\)|<[^<>\s]+>|`[^`]*`"
+    r"|\b[a-zA-Z][\w+.-]{0,31}://[^\s<>()\[\]]+|\b[\w.+-]{1,64}@[\w-]+\.[\w.]+"
 )
 
 _UNITS = (
@@ -34,13 +36,18 @@ _THOUSANDS = re.compile(rf"(?<![\d,.])(\d{{1,3}})(?:[ {NBSP}]\d{{3}})+(?![\d,])"
 _NUMERO = re.compile(rf"\b([nN]°s?|[nN]os?\.?)[ {NBSP}](?=\d)")
 
 
+_QUOTED = re.compile(r'"([^"]*)"')
+_BEFORE_CLOSING = re.compile(rf"(?<![ {NBSP}{NNBSP}])[ {NBSP}{NNBSP}]*»")
+"""Spaces before a closing guillemet, matched from the first of them only."""
+
+
 def _french(text: str) -> str:
     text = text.replace("...", "…")
     text = text.replace("'", "’")
     # straight double quotes become guillemets, in pairs
-    text = re.sub(r'"\s*([^"]*?)\s*"', rf"«{NNBSP}\1{NNBSP}»", text)
+    text = _QUOTED.sub(lambda quoted: f"«{NNBSP}{quoted.group(1).strip()}{NNBSP}»", text)
     text = re.sub(rf"«[ {NBSP}{NNBSP}]*", f"«{NNBSP}", text)
-    text = re.sub(rf"[ {NBSP}{NNBSP}]*»", f"{NNBSP}»", text)
+    text = _BEFORE_CLOSING.sub(f"{NNBSP}»", text)
     # ; ! ? after a word (or a closing sign) take a narrow no-break space; a run counts once
     text = re.sub(rf"(?<=[^\s(\[«{NBSP}{NNBSP};!?])[ {NBSP}]?([;!?]+)", rf"{NNBSP}\1", text)
     # : takes a no-break space, unless it sits between digits (10:30, 4:3)
