@@ -311,3 +311,81 @@ def _font(data: Callable[[bytes], bytes]) -> Case:
 attack("font/garbage")(_font(lambda data: bytes(range(256)) * 64))
 attack("font/truncated")(_font(lambda data: data[: len(data) // 3]))
 attack("font/empty")(_font(lambda data: b""))
+
+
+# Class 2 and 5: depth and size that would crash or stall, told before any costly work. ----
+
+HEAD = "number: 60\ntitle: Une fiche\nkicker: Une accroche.\n"
+
+
+def _sheet(text: str) -> Case:
+    def case(root: Path, outside: Path) -> None:
+        (root / "sheets" / "60-x.yaml").write_text(text, encoding="utf-8")
+
+    return case
+
+
+_SHEETS = {
+    "yaml-flow-1000-deep": HEAD + "body: " + "[" * 1_000 + "]" * 1_000 + "\n",
+    "yaml-block-1000-deep": HEAD
+    + "body:\n"
+    + "".join("  " * depth + "- \n" for depth in range(1_000)),
+    "yaml-mapping-1000-deep": HEAD + "".join("  " * d + f"k{d}:\n" for d in range(1_000)),
+    "emphasis-300-deep": HEAD
+    + "body:\n  - paragraph: "
+    + '"'
+    + "*a **b " * 300
+    + "c"
+    + "** a*" * 300
+    + '"\n',
+    "budget-20-with-800-kB": HEAD
+    + "page_budget: 20\nbody:\n"
+    + "".join(f"  - paragraph: {'Un texte assez long. ' * 40}\n" for _ in range(950)),
+    "word-of-5000-letters": HEAD + "body:\n  - paragraph: " + "a" * 5_000 + "\n",
+    "address-of-2400-characters": HEAD
+    + "body:\n  - paragraph: Un texte.\nselection:\n  intro: Une intro.\n  groups:\n"
+    + "    - title: Un groupe\n      items:\n"
+    + "        - { kind: site, title: Un site, url: 'https://example.org/"
+    + "a" * 2_400
+    + "' }\n",
+}
+for _name, _text in _SHEETS.items():
+    attack(f"size/{_name}")(_sheet(_text))
+
+# Five thousand emphasis marks never closed: read in linear time; the build then tells that
+# the text runs over its budget (told by the layout only, so `check` passes it).
+attack("size/emphasis-unclosed-5000", builds=True)(
+    _sheet(HEAD + "body:\n  - paragraph: '" + "*a " * 5_000 + "'\n")
+)
+
+
+def _css(text: Callable[[Path], str]) -> Case:
+    def case(root: Path, outside: Path) -> None:
+        with (root / THEME / "print.css").open("a", encoding="utf-8") as css:
+            css.write("\n" + text(root) + "\n")
+
+    return case
+
+
+def _import_loop(root: Path) -> str:
+    (root / THEME / "a.css").write_text('@import "b.css";\n', encoding="utf-8")
+    (root / THEME / "b.css").write_text('@import "a.css";\n', encoding="utf-8")
+    return ""
+
+
+def _import_first(root: Path) -> str:
+    css = root / THEME / "print.css"
+    css.write_text('@import "a.css";\n' + css.read_text(encoding="utf-8"), encoding="utf-8")
+    return _import_loop(root)
+
+
+attack("size/css-of-2.4-MB")(_css(lambda root: "p { margin: 0 }\n" * 150_000))
+attack("size/css-import-loop")(_css(_import_first))
+
+
+def _self_import(root: Path) -> str:
+    (root / THEME / "print.css").write_text('@import "print.css";\n', encoding="utf-8")
+    return ""
+
+
+attack("size/css-self-import")(_css(_self_import))
