@@ -63,3 +63,37 @@ def test_make_sheets_in_a_clean_clone(tmp_path: Path) -> None:
     plan = subprocess.run(["make", "-n", "test"], cwd=clone, capture_output=True, text=True)
     assert "ruff check" in plan.stdout and "mypy" in plan.stdout and "pytest" in plan.stdout
     shutil.rmtree(clone / ".venv")
+
+
+def _limit_rows() -> list[tuple[str, list[str]]]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Safety and limits", 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        names = re.findall(r"`(\w+\.\w+)`", cells[-1]) if len(cells) == 3 else []
+        if names:
+            rows.append((cells[1], names))
+    return rows
+
+
+def _spellings(value: float) -> set[str]:
+    """How the README may write a limit: 1,000,000; 64 MiB; 25 megapixels; 10 s."""
+    spelt = {f"{value:,}", f"{value:,.0f}"}
+    if value >= 1 << 20 and value % (1 << 20) == 0:
+        spelt.add(f"{value // (1 << 20):.0f} MiB")
+    if value >= 1_000_000 and value % 1_000_000 == 0:
+        spelt.add(f"{value / 1_000_000:.0f} megapixels")
+    return spelt
+
+
+def test_the_readme_tells_every_limit_as_the_code_sets_it() -> None:
+    import importlib
+
+    rows = _limit_rows()
+    assert len(rows) >= 20
+    for limit, names in rows:
+        for name in names:
+            module, constant = name.split(".")
+            value = getattr(importlib.import_module(f"fichepress.{module}"), constant)
+            assert any(spelt in limit for spelt in _spellings(value)), (name, value, limit)
