@@ -538,6 +538,28 @@ def _imported_address(folder: Path) -> str:
     return 'styles/fiches/fonds.css:1:20: "/etc/hostname" is an absolute path'
 
 
+NESTED_CSS = {
+    "functions": ("p { margin: " + "calc(" * 3000 + "1px" + ")" * 3000 + "; }\n", 168),
+    "brackets": ("p { margin: " + "(" * 3000 + "1px" + ")" * 3000 + "; }\n", 44),
+    "rules": ("@media print {" * 3000 + "p { margin: 0 }" + "}" * 3000 + "\n", 449),
+    "selector": ("[" * 3000 + "p" + "]" * 3000 + " { margin: 0 }\n", 32),
+}
+"""Nested thousands deep, each with the column of its first node 33 levels deep (the rule is
+the first level): the checks' recursion over the CSS ended in RecursionError."""
+
+
+def _nested(kind: str) -> Callable[[Path], str]:
+    def make(folder: Path) -> str:
+        css, column = NESTED_CSS[kind]
+        (folder / "print.css").write_text(f"p {{ margin: 0; }}\n{css}", "utf-8")
+        return (
+            f"styles/fiches/print.css:2:{column}: nests rules, blocks, brackets and functions"
+            " more than 32 levels deep"
+        )
+
+    return make
+
+
 CSS_CASES: dict[str, Callable[[Path], str]] = {
     "loop-of-two": _loop_of_two,
     "imports-itself": _itself,
@@ -549,6 +571,7 @@ CSS_CASES: dict[str, Callable[[Path], str]] = {
     "latin-1": _latin_1,
     "imported-colour": _imported_colour,
     "imported-address": _imported_address,
+    **{f"nested-{kind}": _nested(kind) for kind in NESTED_CSS},
 }
 
 
