@@ -710,3 +710,26 @@ def test_a_theme_template_making_a_qr_code_of_a_long_text_is_told_at_its_line(
             )
             for e in errors(result)
         ), (command, result.stderr)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://exemple.québec/guide", 'https://example.org/été?q="deux"&r=%C3%A9'],
+    ids=["international-host", "accents-and-quotes"],
+)
+def test_an_address_check_accepts_makes_a_clickable_link_in_a_strict_build(
+    tmp_path: Path, url: str
+) -> None:
+    """The annotation holds the address percent-encoded: the accessible PDF's check read that
+    as a link missing ("is not clickable"), which failed `build --strict` on an address
+    `check` accepts."""
+    project = copy_project(tmp_path / "p", [REFERENCE])
+    path = project.sheets / REFERENCE
+    sheet = yaml.safe_load(path.read_text("utf-8"))
+    sheet["selection"]["groups"][0]["resources"][0]["url"] = url
+    path.write_text(yaml.safe_dump(sheet, allow_unicode=True, width=10**9), "utf-8")
+    assert invoke("check", "--project", str(project.root)).exit_code == 0
+    command = ["build", "--strict", "--no-collection", "--variant", "accessible"]
+    result = invoke(*command, "--project", str(project.root))
+    assert result.exit_code == 0, result.stderr
+    assert (project.root / "build" / "accessible" / f"{REFERENCE[:-5]}.pdf").is_file()
