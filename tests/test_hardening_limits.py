@@ -191,6 +191,28 @@ def test_libyaml_and_the_python_parser_tell_the_same_place(empty: Project) -> No
     assert places == {("error: sheets/60-x.yaml:6:57: nests deeper than 50 levels",)}
 
 
+@pytest.mark.parametrize(
+    "rest,count",
+    [
+        ("selection:\n  groups:\n" + "    - {heading: h, resources: []}\n" * 25_000, 25_000),
+        ("  - list: []\n" * 40_000, 40_000),
+        ("".join(f"extra{n}: x\n" for n in range(40_000)), 40_000),
+    ],
+    ids=["empty-resource-lists", "empty-bullet-lists", "unknown-keys"],
+)
+def test_tens_of_thousands_of_mistakes_are_told_in_a_moment(
+    tmp_path: Path, rest: str, count: int
+) -> None:
+    """Each empty list was compared with every other mistake: 25,000 took five minutes."""
+    project = copy_project(tmp_path / "p", [])
+    write_sheet(project, "paragraph: Un texte.", rest)
+    start = time.monotonic()
+    done = fichepress(project.root, "check", "--format", "json", timeout=60)
+    assert done.returncode == 1
+    assert len(json.loads(done.stdout)["problems"]) == count
+    assert time.monotonic() - start < 30
+
+
 # --- inline Markdown nested deep --------------------------------------------------------------
 
 NESTED: dict[str, Callable[[int], str]] = {
