@@ -191,6 +191,28 @@ def test_libyaml_and_the_python_parser_tell_the_same_place(empty: Project) -> No
     assert places == {("error: sheets/60-x.yaml:6:57: nests deeper than 50 levels",)}
 
 
+@pytest.mark.parametrize(
+    "rest,count",
+    [
+        ("selection:\n  groups:\n" + "    - {heading: h, resources: []}\n" * 25_000, 25_000),
+        ("  - list: []\n" * 40_000, 40_000),
+        ("".join(f"extra{n}: x\n" for n in range(40_000)), 40_000),
+    ],
+    ids=["empty-resource-lists", "empty-bullet-lists", "unknown-keys"],
+)
+def test_tens_of_thousands_of_mistakes_are_told_in_a_moment(
+    tmp_path: Path, rest: str, count: int
+) -> None:
+    """Each empty list was compared with every other mistake: 25,000 took five minutes."""
+    project = copy_project(tmp_path / "p", [])
+    write_sheet(project, "paragraph: Un texte.", rest)
+    start = time.monotonic()
+    done = fichepress(project.root, "check", "--format", "json", timeout=60)
+    assert done.returncode == 1
+    assert len(json.loads(done.stdout)["problems"]) == count
+    assert time.monotonic() - start < 30
+
+
 # --- inline Markdown nested deep --------------------------------------------------------------
 
 NESTED: dict[str, Callable[[int], str]] = {
@@ -538,6 +560,28 @@ def _imported_address(folder: Path) -> str:
     return 'styles/fiches/fonds.css:1:20: "/etc/hostname" is an absolute path'
 
 
+NESTED_CSS = {
+    "functions": ("p { margin: " + "calc(" * 3000 + "1px" + ")" * 3000 + "; }\n", 168),
+    "brackets": ("p { margin: " + "(" * 3000 + "1px" + ")" * 3000 + "; }\n", 44),
+    "rules": ("@media print {" * 3000 + "p { margin: 0 }" + "}" * 3000 + "\n", 449),
+    "selector": ("[" * 3000 + "p" + "]" * 3000 + " { margin: 0 }\n", 32),
+}
+"""Nested thousands deep, each with the column of its first node 33 levels deep (the rule is
+the first level): the checks' recursion over the CSS ended in RecursionError."""
+
+
+def _nested(kind: str) -> Callable[[Path], str]:
+    def make(folder: Path) -> str:
+        css, column = NESTED_CSS[kind]
+        (folder / "print.css").write_text(f"p {{ margin: 0; }}\n{css}", "utf-8")
+        return (
+            f"styles/fiches/print.css:2:{column}: nests rules, blocks, brackets and functions"
+            " more than 32 levels deep"
+        )
+
+    return make
+
+
 CSS_CASES: dict[str, Callable[[Path], str]] = {
     "loop-of-two": _loop_of_two,
     "imports-itself": _itself,
@@ -549,6 +593,7 @@ CSS_CASES: dict[str, Callable[[Path], str]] = {
     "latin-1": _latin_1,
     "imported-colour": _imported_colour,
     "imported-address": _imported_address,
+    **{f"nested-{kind}": _nested(kind) for kind in NESTED_CSS},
 }
 
 
@@ -687,3 +732,26 @@ def test_a_theme_template_making_a_qr_code_of_a_long_text_is_told_at_its_line(
             )
             for e in errors(result)
         ), (command, result.stderr)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://exemple.québec/guide", 'https://example.org/été?q="deux"&r=%C3%A9'],
+    ids=["international-host", "accents-and-quotes"],
+)
+def test_an_address_check_accepts_makes_a_clickable_link_in_a_strict_build(
+    tmp_path: Path, url: str
+) -> None:
+    """The annotation holds the address percent-encoded: the accessible PDF's check read that
+    as a link missing ("is not clickable"), which failed `build --strict` on an address
+    `check` accepts."""
+    project = copy_project(tmp_path / "p", [REFERENCE])
+    path = project.sheets / REFERENCE
+    sheet = yaml.safe_load(path.read_text("utf-8"))
+    sheet["selection"]["groups"][0]["resources"][0]["url"] = url
+    path.write_text(yaml.safe_dump(sheet, allow_unicode=True, width=10**9), "utf-8")
+    assert invoke("check", "--project", str(project.root)).exit_code == 0
+    command = ["build", "--strict", "--no-collection", "--variant", "accessible"]
+    result = invoke(*command, "--project", str(project.root))
+    assert result.exit_code == 0, result.stderr
+    assert (project.root / "build" / "accessible" / f"{REFERENCE[:-5]}.pdf").is_file()

@@ -484,15 +484,15 @@ def validate(model: type[M], data: Any, positions: Positions, shown: str) -> M:
         result = model.model_validate(data)
     except ValidationError as exc:
         errors = exc.errors()
+        # Locations holding another error deeper down, gathered once: asking each error of
+        # thousands whether any other lies below it would take minutes.
+        above_others = {error["loc"][:end] for error in errors for end in range(len(error["loc"]))}
         for error in errors:
             raw_loc = error["loc"]
             loc = _without_tags(raw_loc)
             if key_path(loc) in seen:
                 continue  # already told: the value was refused while reading
-            if error["type"] == "too_short" and any(
-                len(other["loc"]) > len(raw_loc) and other["loc"][: len(raw_loc)] == raw_loc
-                for other in errors
-            ):
+            if error["type"] == "too_short" and raw_loc in above_others:
                 continue  # pydantic counts only the valid items; the bad ones are reported
             if error["type"] == "missing":
                 line, column = positions.of_key(loc[:-1])

@@ -45,6 +45,11 @@ MAX_THEME_CSS_BYTES = 200_000
 """All the CSS one PDF's rendering reads: the theme's stylesheets for its variant and the
 collection, with what they import, an import counted each time it is made (the renderer reads
 the file again each time)."""
+MAX_CSS_NESTING = 32
+"""Rules, blocks, brackets and functions inside one another in a stylesheet (a theme's nest a
+few levels: `@media print { p { margin: calc(var(--a) + 1mm) } }`): the checks here and the
+renderer walk them by recursion, so thousands of levels in a few kilobytes would exhaust the
+stack. Found without recursion, right after parsing."""
 MAX_IMPORT_DEPTH = 8
 """Stylesheets importing stylesheets that import others: the renderer follows @import by
 recursion, so a deeper chain is refused, as is a loop."""
@@ -72,6 +77,23 @@ def _text_problem(raw: bytes) -> tuple[str, int, int] | None:
     return None
 
 
+def _too_deep(rules: tuple[tinycss2.ast.Node, ...]) -> tinycss2.ast.Node | None:
+    """The first node of a parsed stylesheet nested deeper than `MAX_CSS_NESTING`, or None;
+    found with a stack of its own, whatever the depth."""
+    stack = [(node, 1) for node in reversed(rules)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_CSS_NESTING:
+            return node
+        children: list[tinycss2.ast.Node] = []
+        for part in ("prelude", "content", "arguments"):
+            value = getattr(node, part, None)
+            if isinstance(value, list):
+                children += value
+        stack += [(child, depth + 1) for child in reversed(children)]
+    return None
+
+
 @lru_cache(maxsize=64)
 def _parse(path: Path, size: int, modified: int) -> Stylesheet | Problem:
     """A stylesheet read, parsed and its imports found, or what stops that, at `path` (whose
@@ -95,6 +117,15 @@ def _parse(path: Path, size: int, modified: int) -> Stylesheet | Problem:
         return Problem(shown, line, column, message=message)
     text = raw.decode("utf-8-sig")
     rules = tuple(tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True))
+    deep = _too_deep(rules)
+    if deep is not None:
+        return Problem(
+            shown,
+            deep.source_line,
+            deep.source_column,
+            message=f"nests rules, blocks, brackets and functions more than {MAX_CSS_NESTING}"
+            " levels deep, one inside another: write it with fewer",
+        )
     imports = []
     for rule in rules:
         if rule.type == "at-rule" and rule.lower_at_keyword == "import":

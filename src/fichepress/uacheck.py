@@ -35,6 +35,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 import pikepdf
 
@@ -837,8 +838,11 @@ def _against_source(found: list[Block], source: Source, title: str) -> Iterator[
                         f"{have.shown} is read as {have.lang or 'no language'}; the source's"
                         f" language is {want.lang}",
                     )
+                # An annotation holds its address as a URI, what is not ASCII or not allowed
+                # percent-encoded: the source's address is the same link once both are decoded.
+                clickable = {unquote(uri) for uri in have.links}
                 for address in want.links:
-                    if address not in have.links:
+                    if unquote(address) not in clickable:
                         yield error(
                             have.page, f"in {have.shown}, the link to {address} is not clickable"
                         )
