@@ -483,11 +483,6 @@ def _entry(output: Output) -> dict[str, Any]:
     return entry
 
 
-def write_manifest(out: Path, outputs: list[Output]) -> None:
-    """Merge the new outputs into `build/manifest.json`, keeping entries of untouched files."""
-    Manifest(out).write(outputs)
-
-
 # --- work in worker processes -------------------------------------------------------------
 
 _worker: Builder | None = None

@@ -444,10 +444,6 @@ def _render_in_worker(spec: PartSpec) -> dict[str, Any]:
         return {"problems": [system_message(error, project.display)], "pages": 0}
 
 
-def _check_in_worker(variant: Variant, path: str) -> list[str]:
-    return worker_builder().check_pdf(variant, Path(path).read_bytes())
-
-
 def _render_all(
     pool: Pool, specs: Sequence[PartSpec], progress: Progress | None
 ) -> dict[str, dict[str, Any]]:

@@ -23,7 +23,6 @@ from PIL import Image, ImageCms
 from fichepress.media import SVG, Picture
 
 PROFILE_FILE = "FOGRA39L-fichepress.icc"
-PRINT_PPI = 300
 
 CMYK = tuple[float, float, float, float]
 """Ink coverages from 0 to 1: cyan, magenta, yellow, black."""

@@ -46,7 +46,6 @@ from fichepress.render import VARIANTS, Look, Variant, make_environment, templat
 from fichepress.themecss import theme_css_problems
 
 THEME_FILE = "theme.yaml"
-STYLESHEETS = ("theme.css", "{variant}.css", "collection.css")
 PICTURE_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg")
 MAX_CHAIN = 8
 
