@@ -238,11 +238,11 @@ def p1_overhead(work: Path, repeats: int) -> list[Result]:
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
-    from fichepress.build import Builder, Report
-    from fichepress.load import load_sheet
-    from fichepress.pdf import PDF_VARIANTS
-    from fichepress.project import Project
-    from fichepress.render import Variant
+    from fichepress.core.project import Project
+    from fichepress.html.render import Variant
+    from fichepress.pdf.write import PDF_VARIANTS
+    from fichepress.series.builder import Builder, Report
+    from fichepress.source.load import load_sheet
 
     project = Project.at(ROOT)
     builder = Builder(project, work / "p1")

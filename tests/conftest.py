@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from fichepress.build import Report, build
-from fichepress.collection import build_collection
-from fichepress.project import Project
+from fichepress.core.project import Project
+from fichepress.series.builder import Report, build
+from fichepress.series.collection import build_collection
 
 ROOT = Path(__file__).resolve().parent.parent
 

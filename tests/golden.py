@@ -12,9 +12,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from fichepress.build import Builder
-from fichepress.load import load_sheet
-from fichepress.project import Project
+from fichepress.core.project import Project
+from fichepress.series.builder import Builder
+from fichepress.source.load import load_sheet
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLDER = Path(__file__).resolve().parent / "golden"

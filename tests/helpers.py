@@ -11,10 +11,10 @@ import pikepdf
 import pypdf
 import pytest
 
-from fichepress.markup import plain_text
-from fichepress.model import Series, Sheet
-from fichepress.render import labels_for, sheet_language
-from fichepress.typography import typeset_model
+from fichepress.html.render import labels_for, sheet_language
+from fichepress.html.typography import typeset_model
+from fichepress.source.markup import plain_text
+from fichepress.source.model import Series, Sheet
 
 
 def sheet_texts(sheet: Sheet, series: Series) -> Iterator[str]:

@@ -11,14 +11,14 @@ from typing import Any
 import pikepdf
 import pytest
 
-from fichepress import accessible
-from fichepress.accessible import StructureError, expected_tree, finish_accessible_pdf
-from fichepress.build import Builder, Report, build
-from fichepress.collection import build_collection
-from fichepress.load import load_series, load_sheet
-from fichepress.pdfscan import scan_marks
-from fichepress.project import Project
-from fichepress.uacheck import _walk, check_accessible, reading_text
+from fichepress.checks.accessibility import _walk, check_accessible, reading_text
+from fichepress.core.project import Project
+from fichepress.pdf import tagging as accessible
+from fichepress.pdf.scan import scan_marks
+from fichepress.pdf.tagging import StructureError, expected_tree, finish_accessible_pdf
+from fichepress.series.builder import Builder, Report, build
+from fichepress.series.collection import build_collection
+from fichepress.source.load import load_series, load_sheet
 
 from .conftest import ROOT
 from .helpers import sheet_texts
@@ -350,8 +350,8 @@ def test_the_series_words_keep_the_series_language_in_a_sheet_of_another(
     """An English sheet of a French series: its own words are read as English, the series'
     (the running title of the header, the credits, the logos' descriptions, the copyright) as
     French, alone and in the collection, where its contents entry is English too."""
-    from fichepress.collection import build_collection
-    from fichepress.uacheck import _found_blocks, _walk
+    from fichepress.checks.accessibility import _found_blocks, _walk
+    from fichepress.series.collection import build_collection
 
     from .conftest import copy_project
 

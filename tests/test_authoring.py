@@ -9,7 +9,7 @@ import sys
 from click.testing import CliRunner
 
 from fichepress.cli import main
-from fichepress.project import Project
+from fichepress.core.project import Project
 
 from .conftest import ROOT
 
@@ -152,9 +152,9 @@ def test_characters_the_fonts_lack_are_errors_not_empty_boxes(project: Project) 
 def test_the_typography_and_invisible_characters_need_no_complaint(project: Project) -> None:
     """The characters typography writes (’ « » … and the no-break spaces) are in the fonts; a
     soft hyphen or a zero-width joiner prints nothing and needs no glyph."""
-    from fichepress.authoring import coverage, glyph_problems
-    from fichepress.load import load_series, load_sheet
-    from fichepress.themes import load_theme
+    from fichepress.checks.authoring import coverage, glyph_problems
+    from fichepress.html.themes import load_theme
+    from fichepress.source.load import load_series, load_sheet
 
     theme = load_theme(project, load_series(project).theme)
     have = coverage(theme)

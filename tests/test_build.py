@@ -12,10 +12,10 @@ import pikepdf
 import pytest
 from click.testing import CliRunner
 
-from fichepress.build import build
 from fichepress.cli import main
-from fichepress.errors import InvalidSource
-from fichepress.project import Project
+from fichepress.core.errors import InvalidSource
+from fichepress.core.project import Project
+from fichepress.series.builder import build
 
 from .conftest import copy_project
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from fichepress import __version__
 from fichepress.cli import ProgressBar, main
-from fichepress.project import Project
+from fichepress.core.project import Project
 
 REFERENCE = "03-strategie-globale"
 

@@ -15,19 +15,19 @@ import pikepdf
 import pytest
 from click.testing import CliRunner
 
-from fichepress import collection as collection_module
-from fichepress.accessible import expected_tree
-from fichepress.build import Builder, Report, build
+from fichepress.checks.accessibility import Source, _walk, check_accessible, reading_text, source_of
+from fichepress.checks.printing import check_print
 from fichepress.cli import main
-from fichepress.collection import build_collection
-from fichepress.load import load_series, load_sheet, load_sheets
-from fichepress.markup import plain_text
-from fichepress.model import Sheet
-from fichepress.preflight import check_print
-from fichepress.project import Project
-from fichepress.render import Part, edition_date, render_collection
-from fichepress.typography import typeset, typeset_model
-from fichepress.uacheck import Source, _walk, check_accessible, reading_text, source_of
+from fichepress.core.project import Project
+from fichepress.html.render import Part, edition_date, render_collection
+from fichepress.html.typography import typeset, typeset_model
+from fichepress.pdf.tagging import expected_tree
+from fichepress.series import collection as collection_module
+from fichepress.series.builder import Builder, Report, build
+from fichepress.series.collection import build_collection
+from fichepress.source.load import load_series, load_sheet, load_sheets
+from fichepress.source.markup import plain_text
+from fichepress.source.model import Sheet
 
 from .conftest import copy_project
 from .helpers import pdfua_findings

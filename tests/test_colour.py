@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from fichepress.colour import (
+from fichepress.core.colour import (
     css_cmyk,
     image_to_cmyk,
     print_asset,
@@ -17,7 +17,7 @@ from fichepress.colour import (
     svg_to_cmyk,
     total_area_coverage,
 )
-from fichepress.media import open_picture
+from fichepress.core.media import open_picture
 
 SWATCHES = {(214, 64, 28): (0.0, 0.8, 0.95, 0.0)}
 

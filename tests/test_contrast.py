@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import weasyprint
 
-from fichepress.build import build
-from fichepress.contrast import contrast_problems, ratio, text_pairs
-from fichepress.project import Project
+from fichepress.core.contrast import contrast_problems, ratio, text_pairs
+from fichepress.core.project import Project
+from fichepress.series.builder import build
 
 REFERENCE = "03-strategie-globale"
 

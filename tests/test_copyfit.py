@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import weasyprint
 
-from fichepress.build import build
-from fichepress.copyfit import measure
-from fichepress.project import Project
+from fichepress.core.project import Project
+from fichepress.pdf.copyfit import measure
+from fichepress.series.builder import build
 
 REFERENCE = "03-strategie-globale"
 

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from fichepress.cli import main
-from fichepress.project import Project
+from fichepress.core.project import Project
 
 from .conftest import copy_project
 

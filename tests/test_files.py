@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fichepress.files import write_atomic
+from fichepress.core.files import write_atomic
 
 
 def test_an_interrupted_write_leaves_the_previous_file(
@@ -36,7 +36,7 @@ def test_a_rewritten_file_keeps_its_mode(tmp_path: Path) -> None:
 
 
 def test_leftovers_of_an_interrupted_build_are_removed_and_nothing_else(tmp_path: Path) -> None:
-    from fichepress.files import remove_leftovers
+    from fichepress.core.files import remove_leftovers
 
     keep = [tmp_path / "print" / "x.pdf", tmp_path / ".fragments" / "ab.pdf", tmp_path / ".lock"]
     gone = [tmp_path / "print" / ".x.pdf.0badc0de.tmp", tmp_path / ".fragments" / ".i.1234abcd.tmp"]
@@ -51,7 +51,7 @@ def test_leftovers_of_an_interrupted_build_are_removed_and_nothing_else(tmp_path
 LOCKER = """
 import sys, time
 from pathlib import Path
-from fichepress.files import build_lock
+from fichepress.core.files import build_lock
 with build_lock(Path(sys.argv[1]), lambda: print("waited", flush=True)):
     print("in", time.monotonic(), flush=True)
     time.sleep(float(sys.argv[2]))

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from fichepress.build import Builder
-from fichepress.load import load_sheets
-from fichepress.project import Project
-from fichepress.render import Part, Variant, edition_date, render_collection
+from fichepress.core.project import Project
+from fichepress.html.render import Part, Variant, edition_date, render_collection
+from fichepress.series.builder import Builder
+from fichepress.source.load import load_sheets
 
 from .golden import ROOT, VARIANTS, golden_html, golden_path
 

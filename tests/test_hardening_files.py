@@ -35,7 +35,7 @@ from click.testing import CliRunner
 
 import fichepress
 from fichepress.cli import main
-from fichepress.project import Project
+from fichepress.core.project import Project
 
 from .conftest import copy_project
 
@@ -665,7 +665,7 @@ def _fetch_apart(fetch: Callable[[], Any]) -> BaseException | None:
 def test_the_sandbox_never_opens_what_is_not_a_regular_file(project: Project, kind: str) -> None:
     """The last gate, for what no check names in advance (a picture of an imported stylesheet):
     WeasyPrint is handed a refusal, never a pipe to wait on or a device to read without end."""
-    from fichepress.pdf import Refused, SandboxFetcher
+    from fichepress.pdf.write import Refused, SandboxFetcher
 
     path = project.root / "styles/sobre/thing.svg"
     words = make_special(path, kind)
@@ -678,7 +678,7 @@ def test_the_sandbox_never_opens_what_is_not_a_regular_file(project: Project, ki
 def test_the_sandbox_tells_a_file_without_read_permission(
     project: Project, deny: Callable[[Path], None]
 ) -> None:
-    from fichepress.pdf import Refused, SandboxFetcher
+    from fichepress.pdf.write import Refused, SandboxFetcher
 
     path = project.root / "styles/fiches/leader.svg"
     deny(path)
@@ -692,7 +692,7 @@ def test_the_sandbox_tells_a_file_without_read_permission(
 
 def test_the_sandbox_refuses_a_readable_folder_linked_out(project: Project, outside: Path) -> None:
     """The allowed folders are not resolved: `fonts/` linked elsewhere is outside."""
-    from fichepress.pdf import Refused, SandboxFetcher
+    from fichepress.pdf.write import Refused, SandboxFetcher
 
     fonts = project.root / "fonts"
     shutil.move(fonts, outside / "fonts")

@@ -37,21 +37,21 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from fichepress import stamp
-from fichepress import watch as watch_module
-from fichepress.authoring import check_sources
-from fichepress.build import Manifest
+from fichepress.checks.authoring import check_sources
 from fichepress.cli import main
-from fichepress.collection import Fragments, _known_pages, gather
-from fichepress.errors import FichepressError, InvalidSource
-from fichepress.files import build_lock
-from fichepress.load import load_sheet
-from fichepress.newsheet import new_sheet
-from fichepress.preview import Preview, PreviewServer, Rendered
-from fichepress.project import Project
-from fichepress.render import VARIANTS, Variant
-from fichepress.skeleton import init_project
-from fichepress.workers import InlinePool, WorkerFailed
+from fichepress.core.errors import FichepressError, InvalidSource
+from fichepress.core.files import build_lock
+from fichepress.core.project import Project
+from fichepress.html.render import VARIANTS, Variant
+from fichepress.scaffold.newsheet import new_sheet
+from fichepress.scaffold.skeleton import init_project
+from fichepress.series import stamp
+from fichepress.series.builder import Manifest
+from fichepress.series.collection import Fragments, _known_pages, gather
+from fichepress.series.workers import InlinePool, WorkerFailed
+from fichepress.serve import watch as watch_module
+from fichepress.serve.preview import Preview, PreviewServer, Rendered
+from fichepress.source.load import load_sheet
 
 from .conftest import copy_project
 
@@ -467,7 +467,7 @@ def test_a_full_disk_as_weasyprint_copies_the_fonts_is_not_blamed_on_the_theme(
         def render(self, **_: Any) -> Any:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(font))
 
-    monkeypatch.setattr("fichepress.pdf.HTML", FullDisk)
+    monkeypatch.setattr("fichepress.pdf.write.HTML", FullDisk)
     result = run(copy, "build", "-j", "1", "--variant", "print")
     told = f"build/.fonts-0123/lato.ttf: {os.strerror(errno.ENOSPC)}"
     failed_and_kept(result, before, out, told)

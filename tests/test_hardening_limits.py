@@ -23,8 +23,8 @@ import yaml
 from click.testing import CliRunner, Result
 
 from fichepress.cli import main
-from fichepress.project import Project
-from fichepress.watch import rebuild
+from fichepress.core.project import Project
+from fichepress.serve.watch import rebuild
 
 from .conftest import copy_project
 
@@ -322,8 +322,8 @@ def test_a_build_refuses_a_word_of_thousands_of_letters_before_laying_it_out(
 
 SLOW_PATTERNS = """
 import time
-from fichepress.authoring import _template_syntax
-from fichepress.typography import typeset
+from fichepress.checks.authoring import _template_syntax
+from fichepress.html.typography import typeset
 
 n = 50_000
 texts = {
@@ -372,7 +372,7 @@ def test_typography_and_markup_checks_take_time_in_proportion_to_the_text() -> N
     ],
 )
 def test_the_linear_patterns_typeset_as_before(text: str, french: str) -> None:
-    from fichepress.typography import typeset
+    from fichepress.html.typography import typeset
 
     assert typeset(text, "fr") == french
 
@@ -678,7 +678,8 @@ def test_an_address_longer_than_a_qr_code_holds_is_refused_at_its_place(
 
 
 def test_the_longest_address_allowed_fits_its_qr_code(empty: Project) -> None:
-    from fichepress.qr import MAX_QR_BYTES, qr_svg
+    from fichepress.html.qr import qr_svg
+    from fichepress.source.model import MAX_QR_BYTES
 
     url = "https://example.org/" + "a" * (MAX_QR_BYTES - 20)
     write_sheet(empty, "paragraph: Un texte.", SELECTION.format(url=url))

@@ -26,12 +26,12 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image, ImageCms
 
-from fichepress import colour
+from fichepress.checks.printing import check_print
 from fichepress.cli import main
-from fichepress.media import picture_flaws
-from fichepress.preflight import check_print
-from fichepress.project import Project
-from fichepress.svgread import MAX_SVG_DEPTH, MAX_SVG_ELEMENTS
+from fichepress.core import colour
+from fichepress.core.media import picture_flaws
+from fichepress.core.project import Project
+from fichepress.core.svgread import MAX_SVG_DEPTH, MAX_SVG_ELEMENTS
 
 from .conftest import copy_project
 
@@ -588,7 +588,7 @@ def test_the_element_limit_is_exact(tmp_path: Path) -> None:
 
 def test_the_depth_limit_lets_the_renderer_draw_what_it_allows(tmp_path: Path) -> None:
     """The deepest SVG the gate lets through is drawn, not dropped by the renderer."""
-    from fichepress.pdf import Renderer, SandboxFetcher
+    from fichepress.pdf.write import Renderer, SandboxFetcher
 
     deep = tmp_path / "deep.svg"
     body = (

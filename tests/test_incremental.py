@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from fichepress.checks.accessibility import check_accessible
+from fichepress.checks.printing import check_print
 from fichepress.cli import main
-from fichepress.collection import Fragments, _known_pages, identity, join
-from fichepress.preflight import check_print
-from fichepress.project import Project
-from fichepress.uacheck import check_accessible
+from fichepress.core.project import Project
+from fichepress.series.collection import Fragments, _known_pages, identity, join
 
 from .conftest import copy_project
 
@@ -96,7 +96,7 @@ def test_nothing_changed_weasyprint_not_even_imported(copy: Path) -> None:
         "import sys\n"
         "from fichepress.cli import main\n"
         f"main(['build', '--project', {str(copy)!r}], standalone_mode=False)\n"
-        "print('weasyprint' in sys.modules, 'fichepress.model' in sys.modules)\n"
+        "print('weasyprint' in sys.modules, 'fichepress.source.model' in sys.modules)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
@@ -218,14 +218,14 @@ def test_the_collection_checked_from_its_parts_is_checked_as_in_full(
     # A finding kept for the first sheet's first page is told on its page of the collection.
     first = offsets[1]
     if variant == "print":
-        from fichepress.findings import Finding
-        from fichepress.preflight import PageResult
+        from fichepress.checks.printing import PageResult
+        from fichepress.core.findings import Finding
 
         kept = known[first]
         known[first] = PageResult((Finding(1, "TEST", "error", "kept"),), kept.glyphs)
         assert [(f.page, f.rule) for f in check_print(data, known)] == [(first + 1, "TEST")]
     else:
-        from fichepress.uacheck import PageMarks
+        from fichepress.checks.accessibility import PageMarks
 
         kept = known[first]
         known[first] = PageMarks(kept.order, kept.text, ("fill in page at (0, 0)",))

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from fichepress import stamp
-from fichepress.inputs import common_digest, output_digest
-from fichepress.load import load_series
-from fichepress.project import Project
-from fichepress.themes import load_theme
+from fichepress.core.project import Project
+from fichepress.html.themes import load_theme
+from fichepress.series import stamp
+from fichepress.series.inputs import common_digest, output_digest
+from fichepress.source.load import load_series
 
 from .conftest import copy_project
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from fichepress.libraries import soname_in
+from fichepress.pdf.libraries import soname_in
 
 CACHE = b"""1234 libs found in cache `/etc/ld.so.cache'
 \tlibpango-1.0.so.0 (libc6) => /usr/lib/i386-linux-gnu/libpango-1.0.so.0
@@ -61,7 +61,7 @@ def _probe(imports: str) -> dict[str, object]:
 @pytest.mark.skipif(sys.platform != "linux", reason="the slow lookup is Linux's")
 def test_weasyprint_loads_the_same_libraries_with_one_process_instead_of_dozens() -> None:
     plain = _probe("import weasyprint")
-    ours = _probe("import fichepress.pdf")
+    ours = _probe("import fichepress.pdf.write")
     assert ours["libs"] == plain["libs"] and ours["subset"] is True
     assert ours["started"] == ["/sbin/ldconfig"]
     assert len(plain["started"]) > 10  # type: ignore[arg-type]  # what it saves

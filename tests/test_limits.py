@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 from PIL import Image
 
-from fichepress.project import Project
+from fichepress.core.project import Project
 
 from .conftest import copy_project
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from fichepress.errors import InvalidSource
-from fichepress.load import MAX_BYTES, load_series, load_sheet, load_sheets
-from fichepress.model import Sheet
-from fichepress.project import Project
+from fichepress.core.errors import InvalidSource
+from fichepress.core.project import Project
+from fichepress.source.load import MAX_BYTES, load_series, load_sheet, load_sheets
+from fichepress.source.model import Sheet
 
 GOOD = """\
 number: 7
@@ -278,7 +278,7 @@ def test_a_file_of_an_older_format_is_told_what_changed(
 ) -> None:
     """When the format changes, the version goes up and says what changed: a file written
     for the older version gets that, not a list of unknown keys."""
-    from fichepress import model
+    from fichepress.source import model
 
     monkeypatch.setattr(model, "SCHEMA_VERSION", 2)
     monkeypatch.setattr(model, "SCHEMA_CHANGES", {2: "a resource's kind is now called type"})

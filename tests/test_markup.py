@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fichepress.markup import check_inline, plain_text, render_inline
+from fichepress.source.markup import check_inline, plain_text, render_inline
 
 
 def test_bold_italics_links() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from fichepress import model
+from fichepress.source import model
 
 
 def all_models() -> list[type[BaseModel]]:

@@ -9,18 +9,18 @@ import jsonschema
 import pytest
 import yaml
 
-from fichepress.errors import FichepressError
-from fichepress.load import load_sheet, read_yaml
-from fichepress.model import PLACEHOLDER_MARKERS
-from fichepress.newsheet import (
+from fichepress.core.errors import FichepressError
+from fichepress.core.project import Project
+from fichepress.scaffold.newsheet import (
     SLUG_LENGTH,
     new_sheet,
     next_number,
     sheet_numbers,
     slugify,
 )
-from fichepress.project import Project
-from fichepress.schema import MODELINE, sheet_schema
+from fichepress.source.load import load_sheet, read_yaml
+from fichepress.source.model import PLACEHOLDER_MARKERS
+from fichepress.source.schema import MODELINE, sheet_schema
 
 REFERENCE = "03-strategie-globale.yaml"
 

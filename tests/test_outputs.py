@@ -15,12 +15,12 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from fichepress.build import Report, build
-from fichepress.load import load_series, load_sheet
-from fichepress.pdfscan import scan_page
-from fichepress.preflight import check_print
-from fichepress.project import Project
-from fichepress.uacheck import check_accessible, reading_text
+from fichepress.checks.accessibility import check_accessible, reading_text
+from fichepress.checks.printing import check_print
+from fichepress.core.project import Project
+from fichepress.pdf.scan import scan_page
+from fichepress.series.builder import Report, build
+from fichepress.source.load import load_series, load_sheet
 
 from .conftest import ROOT, copy_project
 from .helpers import missing_in_order, pdf_text, pdffonts, pdfua_findings, sheet_texts

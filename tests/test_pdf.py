@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from fichepress.pdf import Refused, Renderer, RenderError, SandboxFetcher
-from fichepress.pdfscan import foreign_fonts
-from fichepress.project import Project
+from fichepress.core.project import Project
+from fichepress.pdf.scan import foreign_fonts
+from fichepress.pdf.write import Refused, Renderer, RenderError, SandboxFetcher
 
 
 @pytest.fixture

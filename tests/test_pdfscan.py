@@ -12,8 +12,8 @@ import pikepdf
 import pytest
 from pikepdf import Array, Dictionary, Name, String
 
-from fichepress.build import Report
-from fichepress.pdfscan import (
+from fichepress.core.project import Project
+from fichepress.pdf.scan import (
     _path_box,
     _shown_and_adjustment,
     _shown_bytes,
@@ -22,7 +22,7 @@ from fichepress.pdfscan import (
     scan_marks,
     scan_page,
 )
-from fichepress.project import Project
+from fichepress.series.builder import Report
 
 
 def _marks(scan: Any) -> tuple[list[int], dict[int, str], list[str]]:

@@ -19,11 +19,11 @@ import pytest
 from click.testing import CliRunner
 from pikepdf import Array, Dictionary, Name
 
-from fichepress.build import Report
+from fichepress.checks.printing import check_print
 from fichepress.cli import main
-from fichepress.findings import Finding
-from fichepress.preflight import check_print
-from fichepress.project import Project
+from fichepress.core.findings import Finding
+from fichepress.core.project import Project
+from fichepress.series.builder import Report
 
 REFERENCE = "03-strategie-globale"
 MM = 72 / 25.4

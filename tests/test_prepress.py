@@ -9,10 +9,10 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from fichepress.build import Report
-from fichepress.colour import profile_bytes
-from fichepress.prepress import MM, crop_marks, finish_print_pdf
-from fichepress.project import Project
+from fichepress.core.colour import profile_bytes
+from fichepress.core.project import Project
+from fichepress.pdf.prepress import MM, crop_marks, finish_print_pdf
+from fichepress.series.builder import Report
 
 REFERENCE = "03-strategie-globale"
 

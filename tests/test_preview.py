@@ -9,10 +9,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from fichepress.build import build
-from fichepress.errors import FichepressError
-from fichepress.preview import Finding, Preview, PreviewServer
-from fichepress.project import Project
+from fichepress.core.errors import FichepressError
+from fichepress.core.project import Project
+from fichepress.series.builder import build
+from fichepress.serve.preview import Finding, Preview, PreviewServer
 
 from .conftest import copy_project
 

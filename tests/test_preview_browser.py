@@ -25,7 +25,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.support.wait import WebDriverWait
 
-from fichepress.project import Project
+from fichepress.core.project import Project
 
 from .conftest import copy_project
 

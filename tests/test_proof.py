@@ -8,8 +8,8 @@ from click.testing import CliRunner
 from PIL import Image
 
 from fichepress.cli import main
-from fichepress.project import Project
-from fichepress.proof import BLEED_COLOUR, TRIM_COLOUR
+from fichepress.core.project import Project
+from fichepress.serve.proof import BLEED_COLOUR, TRIM_COLOUR
 
 REFERENCE = "03-strategie-globale"
 DPI = 48  # 1 pt = 2/3 px; a quarter inch between pages is 12 px

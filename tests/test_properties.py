@@ -19,14 +19,14 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fichepress.authoring import INVISIBLE, coverage, glyph_problems, markup_problems
-from fichepress.build import Builder, Report
-from fichepress.errors import InvalidSource
-from fichepress.load import load_sheet
-from fichepress.markup import MAX_WORD_LETTERS, plain_text
-from fichepress.project import Project
-from fichepress.typography import typeset
-from fichepress.uacheck import reading_text
+from fichepress.checks.accessibility import reading_text
+from fichepress.checks.authoring import INVISIBLE, coverage, glyph_problems, markup_problems
+from fichepress.core.errors import InvalidSource
+from fichepress.core.project import Project
+from fichepress.html.typography import typeset
+from fichepress.series.builder import Builder, Report
+from fichepress.source.load import load_sheet
+from fichepress.source.markup import MAX_WORD_LETTERS, plain_text
 
 from .conftest import copy_project
 

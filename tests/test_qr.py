@@ -12,11 +12,11 @@ import segno
 import zxingcpp
 from PIL import Image
 
-from fichepress.build import Report
-from fichepress.load import load_sheet
-from fichepress.pdfscan import Paint, Scan, scan_page
-from fichepress.project import Project
-from fichepress.qr import qr_svg, short_url
+from fichepress.core.project import Project
+from fichepress.html.qr import qr_svg, short_url
+from fichepress.pdf.scan import Paint, Scan, scan_page
+from fichepress.series.builder import Report
+from fichepress.source.load import load_sheet
 
 WITH_URLS = "01-partir-du-territoire"
 MM = 72 / 25.4

@@ -8,11 +8,11 @@ from xml.etree.ElementTree import Element
 import pytest
 import tinyhtml5
 
-from fichepress.load import load_series, load_sheet
-from fichepress.model import Series, Sheet
-from fichepress.project import Project
-from fichepress.render import Look, environment, render_sheet
-from fichepress.typography import typeset
+from fichepress.core.project import Project
+from fichepress.html.render import Look, environment, render_sheet
+from fichepress.html.typography import typeset
+from fichepress.source.load import load_series, load_sheet
+from fichepress.source.model import Series, Sheet
 
 REFERENCE = "03-strategie-globale"
 

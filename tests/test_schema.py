@@ -14,10 +14,10 @@ import jsonschema
 import pytest
 import yaml
 
-from fichepress.errors import InvalidSource
-from fichepress.load import load_series, load_sheet
-from fichepress.project import Project
-from fichepress.schema import (
+from fichepress.core.errors import InvalidSource
+from fichepress.core.project import Project
+from fichepress.source.load import load_series, load_sheet
+from fichepress.source.schema import (
     DIALECT,
     MODELINE,
     REGENERATE,
@@ -256,7 +256,8 @@ def test_the_schema_agrees_with_fichepress(project: Project, line: str, valid: b
 def test_the_committed_schemas_are_what_the_model_generates(kind: Kind) -> None:
     path = schema_path(REPO, kind)
     assert path == ROOT / "sheets" / SCHEMA_DIR / f"{kind}.schema.json"
-    stale = f"{REPO.display(path)} is out of date with src/fichepress/model.py: run `{REGENERATE}`"
+    model = "src/fichepress/source/model.py"
+    stale = f"{REPO.display(path)} is out of date with {model}: run `{REGENERATE}`"
     assert path.is_file(), stale
     assert path.read_text(encoding="utf-8") == schema_text(kind), stale
     assert json.loads(path.read_text(encoding="utf-8")) == schema_of(kind)

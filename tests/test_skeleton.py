@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from fichepress.build import build
 from fichepress.cli import main
-from fichepress.collection import build_collection
-from fichepress.project import Project
-from fichepress.schema import MODELINE, SERIES_MODELINE
+from fichepress.core.project import Project
+from fichepress.series.builder import build
+from fichepress.series.collection import build_collection
+from fichepress.source.schema import MODELINE, SERIES_MODELINE
 
 from .conftest import ROOT
 

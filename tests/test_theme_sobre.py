@@ -16,16 +16,23 @@ import yaml
 from click.testing import CliRunner
 from PIL import Image, ImageStat
 
-from fichepress.build import Report
+from fichepress.checks.accessibility import check_accessible
+from fichepress.checks.printing import check_print
 from fichepress.cli import main
-from fichepress.contrast import ratio
-from fichepress.load import load_series, load_sheet
-from fichepress.model import FontFace, LayoutLimits, Margins, PageSettings, Swatch, ThemeConfig
-from fichepress.preflight import check_print
-from fichepress.project import Project
-from fichepress.render import VARIANTS, render_sheet
-from fichepress.themes import Theme, load_theme
-from fichepress.uacheck import check_accessible
+from fichepress.core.contrast import ratio
+from fichepress.core.project import Project
+from fichepress.html.render import VARIANTS, render_sheet
+from fichepress.html.themes import Theme, load_theme
+from fichepress.series.builder import Report
+from fichepress.source.load import load_series, load_sheet
+from fichepress.source.model import (
+    FontFace,
+    LayoutLimits,
+    Margins,
+    PageSettings,
+    Swatch,
+    ThemeConfig,
+)
 
 from .conftest import ROOT, Built
 

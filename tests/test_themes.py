@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from fichepress.errors import InvalidSource
-from fichepress.project import Project
-from fichepress.themes import load_theme
+from fichepress.core.errors import InvalidSource
+from fichepress.core.project import Project
+from fichepress.html.themes import load_theme
 
 
 def theme_problems(project: Project) -> list[str]:
@@ -157,8 +157,8 @@ def test_a_child_inherits_everything_and_overrides_what_it_names(project: Projec
 
 
 def test_a_child_overrides_one_template_block_and_keeps_the_rest(project: Project) -> None:
-    from fichepress.build import Builder
-    from fichepress.load import load_sheet
+    from fichepress.series.builder import Builder
+    from fichepress.source.load import load_sheet
 
     folder = make_child(project)
     (folder / "templates").mkdir()
@@ -182,8 +182,8 @@ def test_a_child_overrides_one_template_block_and_keeps_the_rest(project: Projec
 def test_a_template_cannot_reach_python(project: Project) -> None:
     from jinja2.exceptions import SecurityError
 
-    from fichepress.build import Builder
-    from fichepress.load import load_sheet
+    from fichepress.series.builder import Builder
+    from fichepress.source.load import load_sheet
 
     folder = make_child(project)
     (folder / "templates").mkdir()
@@ -266,7 +266,7 @@ def theme_problems_of(project: Project, name: str) -> list[str]:
 def test_the_theme_gives_margins_and_a_page_size(project: Project, tmp_path: Path) -> None:
     import pikepdf
 
-    from fichepress.build import build
+    from fichepress.series.builder import build
 
     make_child(project, settings="page:\n  size: a5\n  margins: { top: 12mm, sides: 12mm }\n")
     series = project.series_file
@@ -290,11 +290,11 @@ def test_a_theme_picture_reaches_the_templates_and_is_inherited(
     both variants build with it, the picture described and in the swatch's CMYK."""
     import pikepdf
 
-    from fichepress.build import Builder, build
-    from fichepress.load import load_sheet
-    from fichepress.pdfscan import scan_page
-    from fichepress.preflight import check_print
-    from fichepress.uacheck import check_accessible, reading_text
+    from fichepress.checks.accessibility import check_accessible, reading_text
+    from fichepress.checks.printing import check_print
+    from fichepress.pdf.scan import scan_page
+    from fichepress.series.builder import Builder, build
+    from fichepress.source.load import load_sheet
 
     folder = make_child(project, settings="logos:\n  mark: mark.svg\n")
     (folder / "mark.svg").write_text(

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 import weasyprint
 
-from fichepress.load import load_sheet
-from fichepress.model import Sheet
-from fichepress.project import Project
-from fichepress.typography import NBSP, NNBSP, typeset, typeset_model
+from fichepress.core.project import Project
+from fichepress.html.typography import NBSP, NNBSP, typeset, typeset_model
+from fichepress.source.load import load_sheet
+from fichepress.source.model import Sheet
 
 
 @pytest.mark.parametrize(
@@ -112,7 +112,7 @@ def test_a_whole_sheet_gets_typeset_but_not_its_addresses() -> None:
 
 
 def _layout(project: Project, sheet: Sheet, variant: str = "print") -> Any:
-    from fichepress.build import Builder
+    from fichepress.series.builder import Builder
 
     builder = Builder(project, project.root / "unused")
     html = builder.sheet_html(sheet, variant)  # type: ignore[arg-type]
@@ -318,8 +318,8 @@ def test_an_english_sheet_in_a_french_series_gets_english_typography(
     PDF reads curly English quotes, no French spaces before ? and :, and its language."""
     import pikepdf
 
-    from fichepress.build import build
-    from fichepress.uacheck import reading_text
+    from fichepress.checks.accessibility import reading_text
+    from fichepress.series.builder import build
 
     sheet = project.sheets / "03-strategie-globale.yaml"
     text = sheet.read_text("utf-8")

@@ -20,13 +20,13 @@ import pytest
 from click.testing import CliRunner
 from pikepdf import Array, Dictionary, Name, String
 
-from fichepress.build import Builder, Report
+from fichepress.checks.accessibility import Source, check_accessible, reading_text
 from fichepress.cli import main
-from fichepress.findings import Finding
-from fichepress.load import load_sheets
-from fichepress.pdfscan import parse_to_unicode, scan_page
-from fichepress.project import Project
-from fichepress.uacheck import Source, check_accessible, reading_text
+from fichepress.core.findings import Finding
+from fichepress.core.project import Project
+from fichepress.pdf.scan import parse_to_unicode, scan_page
+from fichepress.series.builder import Builder, Report
+from fichepress.source.load import load_sheets
 
 from .conftest import ROOT, Built
 

@@ -11,8 +11,8 @@ import threading
 import time
 from pathlib import Path
 
-from fichepress.project import Project
-from fichepress.watch import sheets_to_rebuild
+from fichepress.core.project import Project
+from fichepress.serve.watch import sheets_to_rebuild
 
 from .conftest import copy_project
 

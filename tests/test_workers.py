@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from fichepress.workers import InlinePool, WorkerFailed, WorkerPool
+from fichepress.series.workers import InlinePool, WorkerFailed, WorkerPool
 
 _prefix = ""
 

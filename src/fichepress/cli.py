@@ -17,14 +17,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from fichepress import __version__, stamp
-from fichepress.errors import BuildFailed, FichepressError, from_here, system_message
-from fichepress.files import resolved
-from fichepress.project import Project
-from fichepress.reading import located
+from fichepress import __version__
+from fichepress.core.errors import BuildFailed, FichepressError, from_here, system_message
+from fichepress.core.files import resolved
+from fichepress.core.project import Project
+from fichepress.core.reading import located
+from fichepress.series import stamp
 
 if TYPE_CHECKING:
-    from fichepress.uacheck import Source
+    from fichepress.checks.accessibility import Source
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -169,7 +170,7 @@ def _project(project_dir: Path | None) -> Project:
     """The project a command works on; kept so that a failure of the system names its paths
     as the project's messages do."""
     project = Project.at(project_dir) if project_dir else Project.find()
-    click.get_current_context().meta["fichepress.project"] = project
+    click.get_current_context().meta["fichepress.core.project"] = project
     return project
 
 
@@ -189,7 +190,7 @@ class Commands(click.Group):
         except OSError as error:
             if error.errno == errno.EPIPE:
                 raise  # standard output closed early (`| head`): click ends quietly
-            project = ctx.meta.get("fichepress.project")
+            project = ctx.meta.get("fichepress.core.project")
             display = project.display if isinstance(project, Project) else from_here
             raise FichepressError(system_message(error, display)) from None
 
@@ -313,7 +314,7 @@ def shard_of(paths: list[Path], index: int, count: int) -> list[Path]:
 def _locked(out_dir: Path) -> Iterator[None]:
     """One build of an output folder at a time; what an interrupted build left is removed
     before, the fonts' copies after."""
-    from fichepress.files import build_lock, remove_font_copies, remove_leftovers
+    from fichepress.core.files import build_lock, remove_font_copies, remove_leftovers
 
     def waiting() -> None:
         click.echo("waiting for another build of this folder to end…", err=True)
@@ -361,12 +362,12 @@ def _build(
         kept = counted(found.built, "PDF")
         click.echo(f"{counted(count, 'sheet')}: everything is up to date ({kept} in {shown}/)")
         return
-    from fichepress import workers
+    from fichepress.series import workers
 
     if (jobs or workers.default_jobs()) > 1:
         workers.warm_up()  # WeasyPrint is imported by the fork server meanwhile
-    from fichepress.build import build as run_build
-    from fichepress.build import worker_pool
+    from fichepress.series.builder import build as run_build
+    from fichepress.series.builder import worker_pool
 
     with ProgressBar(quiet) as bar, worker_pool(project, out_dir, strict, jobs) as pool:
         report = run_build(
@@ -379,7 +380,7 @@ def _build(
             pool=pool,
         )
         if not sheets and not no_collection and not report.problems:
-            from fichepress.collection import build_collection
+            from fichepress.series.collection import build_collection
 
             whole = build_collection(
                 project,
@@ -394,7 +395,7 @@ def _build(
                 built = len(report.outputs) + report.up_to_date
                 stamp.record(out_dir, digest, [str(w) for w in report.warnings], built)
         elif share and not report.problems:
-            from fichepress.collection import build_shard_parts
+            from fichepress.series.collection import build_shard_parts
 
             parts = build_shard_parts(
                 project,
@@ -457,7 +458,7 @@ def collection(
     With --from, the series was built in shares (`build --shard I/N`, one output folder
     each): their sheets' PDFs and collection parts are gathered, checked against their sha256,
     and only the parts no share rendered are rendered here."""
-    from fichepress.collection import build_collection, gather
+    from fichepress.series.collection import build_collection, gather
 
     project = _project(project_dir)
     out_dir = _out(out, project)
@@ -496,7 +497,7 @@ def check(
     """
     import json
 
-    from fichepress.authoring import check_sources
+    from fichepress.checks.authoring import check_sources
 
     project = _project(project_dir)
     report = check_sources(project, [located(path) for path in sheets])
@@ -551,7 +552,7 @@ def watch(
     poll: bool,
 ) -> None:
     """Build, then rebuild what each save changes, until Ctrl-C. Errors do not stop it."""
-    from fichepress.watch import watch as run_watch
+    from fichepress.serve.watch import watch as run_watch
 
     project = _project(project_dir)
     try:
@@ -575,7 +576,7 @@ def watch(
 def schema(project_dir: Path | None, check_only: bool) -> None:
     """Write the JSON Schema of sheets and of the series file into sheets/schema/, and the
     modeline that points editors at it at the top of every YAML file."""
-    from fichepress.schema import (
+    from fichepress.source.schema import (
         ensure_modelines,
         missing_modelines,
         stale_schemas,
@@ -601,9 +602,9 @@ def schema(project_dir: Path | None, check_only: bool) -> None:
 @project_option
 def themes(project_dir: Path | None) -> None:
     """List the project's themes, what each extends, and which one the series uses."""
-    from fichepress.errors import InvalidSource as Invalid
-    from fichepress.load import load_series
-    from fichepress.themes import known_themes, load_theme
+    from fichepress.core.errors import InvalidSource as Invalid
+    from fichepress.html.themes import known_themes, load_theme
+    from fichepress.source.load import load_series
 
     project = _project(project_dir)
     try:
@@ -634,7 +635,7 @@ def init(folder: Path, title: str, organisation: str) -> None:
     """Create a new series project in FOLDER: the series file, an example sheet, the packaged
     theme and one of the organisation's own extending it, a Makefile and a README. Then
     `cd FOLDER && make sheets` builds it."""
-    from fichepress.skeleton import init_project
+    from fichepress.scaffold.skeleton import init_project
 
     written = init_project(folder, title, organisation)
     click.echo(f"created {folder}/ ({len(written)} files); next: cd {folder} && make sheets")
@@ -646,7 +647,7 @@ def init(folder: Path, title: str, organisation: str) -> None:
 @click.option("--number", type=click.IntRange(1, 9999), help="Its number (default: the next).")
 def new(project_dir: Path | None, title: str, number: int | None) -> None:
     """Write a new sheet called TITLE from a commented template, with the next number."""
-    from fichepress.newsheet import new_sheet
+    from fichepress.scaffold.newsheet import new_sheet
 
     project = _project(project_dir)
     path = new_sheet(project, title, number=number)
@@ -685,7 +686,7 @@ def preflight(
 
     Prints one line per finding (rule, page, what, where); exits with 1 if any is an error.
     """
-    from fichepress.pdfcheck import as_json, check_file
+    from fichepress.checks.pdfs import as_json, check_file
 
     source = None
     if sheet is not None:
@@ -709,9 +710,9 @@ def preflight(
 
 def _source(project: Project, path: Path) -> Source:
     """What the accessible PDF of the sheet at `path` must read as."""
-    from fichepress.build import Builder
-    from fichepress.errors import InvalidSource
-    from fichepress.load import load_sheets
+    from fichepress.core.errors import InvalidSource
+    from fichepress.series.builder import Builder
+    from fichepress.source.load import load_sheets
 
     sources, problems = load_sheets(project, [located(path)])
     if problems:
@@ -739,7 +740,7 @@ def _source(project: Project, path: Path) -> Source:
 )
 def proof(project_dir: Path | None, sheet: Path, out: Path | None, variant: str, dpi: int) -> None:
     """Build SHEET, then write a PNG of its pages side by side, for review."""
-    from fichepress.proof import make_proof
+    from fichepress.serve.proof import make_proof
 
     project = _project(project_dir)
     report, written = make_proof(
@@ -781,7 +782,7 @@ def preview(
 ) -> None:
     """Serve every page of every sheet to a browser on 127.0.0.1, with the findings of each
     sheet beside its pages; rebuild on save and refresh the page by itself. Ctrl-C stops it."""
-    from fichepress.preview import serve
+    from fichepress.serve.preview import serve
 
     project = _project(project_dir)
     serve(

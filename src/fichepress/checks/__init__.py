@@ -1,0 +1,1 @@
+"""The rules a finished PDF or a source must meet, as findings."""

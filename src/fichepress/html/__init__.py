@@ -1,0 +1,1 @@
+"""An edition's HTML: the theme chain, its templates and CSS, the renderer."""

@@ -1,0 +1,1 @@
+"""Building a series: sheets, workers, stamps, the collection."""

@@ -1,0 +1,1 @@
+"""Live feedback: watch, preview, proof sheets."""

@@ -1,0 +1,403 @@
+"""`fichepress preview`: every page of every sheet in a browser, refreshed on each save.
+
+A small web server bound to 127.0.0.1 only. It builds everything at start, then rebuilds what
+each save changes with `fichepress.serve.watch.watch` (in a background thread, stopped by an Event),
+renders the pages of every PDF that changed (PDFium, in memory) and bumps a version number.
+The page polls `/state` and swaps in the new images by itself. Routes:
+
+- `/`: the page, with its script and styles inline (it loads nothing from elsewhere);
+- `/state`: JSON: version, status, findings, and per sheet its pages and findings;
+- `/page/<variant>/<slug>/<n>.png`: a page, served from memory (never from a file path).
+
+The build's warnings and errors reach the preview through the watch's `say` (see `say`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import sys
+import threading
+import webbrowser
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
+
+from fichepress.core.errors import FichepressError
+from fichepress.core.project import Project
+from fichepress.html.render import Variant
+from fichepress.serve.proof import PageImage, png_bytes, render_pdf
+from fichepress.serve.watch import Say, watch
+
+HOST = "127.0.0.1"
+DPI = 96
+
+IDLE_TIMEOUT = 10.0
+"""Seconds a connection may stay silent (no request yet, a response not read) before it is
+closed: a browser sends its request at once and reads the answer as it comes."""
+
+MAX_CONNECTIONS = 32
+"""Connections served at once, one thread each: a browser opens six or so. Beyond, a
+connection is answered 503 at once and closed, without a thread."""
+
+BUSY = (
+    b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    b"Content-Length: 5\r\nRetry-After: 1\r\nConnection: close\r\n\r\nbusy\n"
+)
+"""The whole answer to a connection over `MAX_CONNECTIONS`."""
+PAGE_PATH = re.compile(r"/page/(print|accessible)/([^/]+)/([1-9][0-9]{0,3})\.png")
+VARIANT = re.compile(r"\b(print|accessible) PDF\b")
+PAGE = re.compile(r"\bpage (\d+)\b")
+SEVERITY = re.compile(r"\b(?:preflight|check): (error|warning)\b")
+"""A finding of the PDF checks, which the build reports as a warning, says its own severity."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A warning or error of the build, with the variant and page it names, if any."""
+
+    severity: str
+    text: str
+    variant: str | None = None
+    page: int | None = None
+
+    @classmethod
+    def of(cls, level: str, message: str) -> Finding:
+        """A finding from one of the build's messages (`file:line:col: key: message`)."""
+        said = message.split(": ", 1)[-1]  # without the file, line and column
+        variant = VARIANT.search(said)
+        page = PAGE.search(said)
+        checked = SEVERITY.search(said)
+        return cls(
+            severity=checked.group(1) if checked else level,
+            text=message,
+            variant=variant.group(1) if variant else None,
+            page=int(page.group(1)) if page else None,
+        )
+
+
+@dataclass
+class Rendered:
+    """The pages of one PDF as PNG, and the file state they were rendered from."""
+
+    stamp: tuple[int, int, int]
+    version: int
+    pages: list[dict[str, Any]] = field(default_factory=list)
+    """Size (points) and boxes of each page."""
+    pngs: list[bytes] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, pages: list[PageImage], stamp: tuple[int, int, int], version: int) -> Rendered:
+        """Rendered pages, kept as PNG (the pictures themselves are let go)."""
+        return cls(
+            stamp,
+            version,
+            [
+                {"width_pt": p.width_pt, "height_pt": p.height_pt, "trim": p.trim, "bleed": p.bleed}
+                for p in pages
+            ],
+            [png_bytes(page.image, optimize=False) for page in pages],
+        )
+
+    def describe(self, variant: str, slug: str) -> list[dict[str, Any]]:
+        """Its pages as `/state` gives them: number, address (with the version), size, boxes."""
+        return [
+            {
+                "n": n,
+                "src": f"/page/{variant}/{quote(slug, safe='')}/{n}.png?v={self.version}",
+                **page,
+            }
+            for n, page in enumerate(self.pages, start=1)
+        ]
+
+
+class Preview:
+    """What the browser is shown: pages and findings of every sheet, and a version number."""
+
+    def __init__(self, project: Project, out: Path, variants: Sequence[Variant]) -> None:
+        self.project = project
+        self.out = out
+        self.variants = tuple(variants)
+        self.lock = threading.Lock()
+        self.version = 0
+        self.status = "building…"
+        self.rendered: dict[tuple[str, str], Rendered] = {}
+        self.findings: dict[str, list[Finding]] = {}
+        self.general: list[Finding] = []
+        self.pending: list[tuple[str, Finding]] = []
+
+    def _sheet_slug(self, shown: str) -> str | None:
+        """The slug of a sheet named as messages name it, or None for any other file."""
+        path = (self.project.root / shown).resolve()
+        is_sheet = path.parent == self.project.sheets.resolve() and path.suffix == ".yaml"
+        return path.stem if is_sheet and path != self.project.series_file.resolve() else None
+
+    def say(self, level: str, message: str) -> None:
+        """Follow the watch's messages: "changed: …" starts a build, warnings and errors name
+        their file first, and any other information ends a build: the pages are refreshed."""
+        if level == "info" and message.startswith("changed: "):
+            with self.lock:
+                self.pending = []
+                self.general = []
+                self.status = f"rebuilding ({message})"
+                self.version += 1
+        elif level in ("warning", "error"):
+            finding = Finding.of(level, message)
+            slug = self._sheet_slug(message.split(":", 1)[0])
+            with self.lock:
+                if slug is None:
+                    self.general.append(finding)
+                    self.version += 1
+                else:
+                    self.pending.append((slug, finding))
+        else:
+            self.refresh(message)
+
+    def _render(self, path: Path, stamp: tuple[int, int, int], version: int) -> Rendered:
+        """The pages of the PDF at `path`, or none when it cannot be read."""
+        try:
+            pages = render_pdf(path.read_bytes(), DPI)
+        except Exception as error:  # a PDF PDFium cannot read: shown as a finding
+            with self.lock:
+                self.general.append(Finding("error", f"{path}: not rendered: {error}"))
+            return Rendered(stamp, version)
+        return Rendered.of(pages, stamp, version)
+
+    def refresh(self, status: str = "") -> None:
+        """Re-render the PDFs that changed on disk; the findings of this build replace those of
+        the sheets it touched (whose PDFs changed, or that it has something to say about)."""
+        slugs = [path.stem for path in self.project.sheet_files()]
+        touched: set[str] = set()
+        fresh: dict[tuple[str, str], Rendered] = {}
+        version = self.version + 1
+        for slug in slugs:
+            for variant in self.variants:
+                path = self.out / variant / f"{slug}.pdf"
+                try:
+                    info = path.stat()
+                except OSError:
+                    continue
+                stamp = (info.st_mtime_ns, info.st_size, info.st_ino)
+                old = self.rendered.get((variant, slug))
+                if old is not None and old.stamp == stamp:
+                    fresh[(variant, slug)] = old
+                    continue
+                fresh[(variant, slug)] = self._render(path, stamp, version)
+                touched.add(slug)
+        with self.lock:
+            found: dict[str, list[Finding]] = {}
+            for slug, finding in self.pending:
+                found.setdefault(slug, []).append(finding)
+            touched |= set(found)
+            self.findings = {
+                slug: found.get(slug, []) if slug in touched else self.findings.get(slug, [])
+                for slug in slugs
+            }
+            self.pending = []
+            self.rendered = fresh
+            self.status = status or self.status
+            self.version = max(version, self.version + 1)
+
+    def image(self, variant: str, slug: str, number: int) -> bytes | None:
+        """The PNG of a page, or None when there is no such page."""
+        with self.lock:
+            rendered = self.rendered.get((variant, slug))
+        if rendered is None or not 1 <= number <= len(rendered.pngs):
+            return None
+        return rendered.pngs[number - 1]
+
+    def state(self) -> dict[str, Any]:
+        """Everything the page shows, as JSON-ready data."""
+        with self.lock:
+            sheets = []
+            for slug, findings in self.findings.items():
+                variants: dict[str, list[dict[str, Any]]] = {}
+                for variant in self.variants:
+                    rendered = self.rendered.get((variant, slug))
+                    variants[variant] = rendered.describe(variant, slug) if rendered else []
+                sheets.append(
+                    {
+                        "slug": slug,
+                        "source": f"sheets/{slug}.yaml",
+                        "variants": variants,
+                        "findings": [asdict(finding) for finding in findings],
+                    }
+                )
+            return {
+                "version": self.version,
+                "status": self.status,
+                "variants": list(self.variants),
+                "findings": [asdict(finding) for finding in self.general],
+                "sheets": sheets,
+            }
+
+
+class Handler(BaseHTTPRequestHandler):
+    """Answers GET for `/`, `/state` and page images; nothing else."""
+
+    server: PreviewServer
+
+    def setup(self) -> None:
+        """A silent connection is closed after the server's idle timeout: reading the
+        request or sending the answer then ends in TimeoutError, which the base class and
+        `PreviewServer.handle_error` take quietly."""
+        super().setup()
+        self.connection.settimeout(self.server.idle_timeout)
+
+    def _send(self, status: int, body: bytes, content_type: str) -> None:
+        """Send one whole response, never cached, with a policy that forbids any other origin."""
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header(
+            "Content-Security-Policy",
+            "default-src 'none'; img-src 'self'; connect-src 'self'; "
+            "style-src 'unsafe-inline'; script-src 'unsafe-inline'",
+        )
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        """Serve the page, the state or an image; 400 for a foreign Host, 404 for the rest."""
+        port = self.server.server_address[1]
+        if self.headers.get("Host") not in (f"{HOST}:{port}", f"localhost:{port}"):
+            self._send(400, b"unexpected Host\n", "text/plain; charset=utf-8")
+            return
+        path = self.path.split("?", 1)[0]
+        preview = self.server.preview
+        if path == "/":
+            self._send(200, page_html(), "text/html; charset=utf-8")
+        elif path == "/state":
+            body = json.dumps(preview.state(), ensure_ascii=False).encode("utf-8")
+            self._send(200, body, "application/json")
+        elif match := PAGE_PATH.fullmatch(path):
+            image = preview.image(match.group(1), unquote(match.group(2)), int(match.group(3)))
+            if image is None:
+                self._send(404, b"no such page\n", "text/plain; charset=utf-8")
+            else:
+                self._send(200, image, "image/png")
+        else:
+            self._send(404, b"not found\n", "text/plain; charset=utf-8")
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base's name)
+        """Requests are not logged: the console is for the build's messages."""
+
+
+class PreviewServer(ThreadingHTTPServer):
+    """The preview's HTTP server, on 127.0.0.1 only: a thread per connection, at most
+    `max_connections` at once, each closed after `idle_timeout` seconds of silence; a client
+    that goes away mid-answer is no news (nothing is printed)."""
+
+    daemon_threads = True
+    request_queue_size = 64
+
+    def __init__(
+        self,
+        preview: Preview,
+        port: int = 0,
+        host: str = HOST,
+        *,
+        idle_timeout: float = IDLE_TIMEOUT,
+        max_connections: int = MAX_CONNECTIONS,
+    ) -> None:
+        if host != HOST:
+            raise FichepressError(f"the preview serves on {HOST} only, not on {host}")
+        self.preview = preview
+        self.idle_timeout = idle_timeout
+        self.slots = threading.BoundedSemaphore(max_connections)
+        super().__init__((HOST, port), Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve the connection in a thread of its own if a slot is free; else answer 503 at
+        once, from this thread, and close it."""
+        if not self.slots.acquire(blocking=False):
+            with contextlib.suppress(OSError):
+                request.settimeout(1.0)
+                request.sendall(BUSY)
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that closed, reset or fell silent: nothing to tell. Anything else: one
+        line on standard error, not a stack."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        sys.stderr.write(f"preview: a request failed: {type(error).__name__}: {error}\n")
+
+    @property
+    def url(self) -> str:
+        """The address to open."""
+        return f"http://{HOST}:{self.server_address[1]}/"
+
+
+def page_html() -> bytes:
+    """The preview page, its script and styles inline."""
+    return resources.files("fichepress").joinpath("data/preview.html").read_bytes()
+
+
+def serve(
+    project: Project,
+    out: Path,
+    *,
+    variants: Sequence[Variant],
+    port: int,
+    open_browser: bool,
+    poll: bool,
+    say: Say,
+) -> None:
+    """Build, serve the preview and rebuild on save until Ctrl-C."""
+    preview = Preview(project, out, variants)
+    try:
+        server = PreviewServer(preview, port)
+    except OSError as error:
+        raise FichepressError(f"cannot serve on {HOST}:{port}: {error.strerror}") from error
+    stop = threading.Event()
+
+    def tell(level: str, message: str) -> None:
+        preview.say(level, message)
+        say(level, message)
+
+    watcher = threading.Thread(
+        target=watch,
+        args=(project, out),
+        kwargs={
+            "variants": variants,
+            "collection": False,
+            "say": tell,
+            "stop": stop,
+            "poll": poll,
+        },
+        name="fichepress-watch",
+        daemon=True,
+    )
+    watcher.start()
+    say("info", f"serving {server.url} (Ctrl-C to stop)")
+    if open_browser:
+        webbrowser.open(server.url)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        say("info", "stopping")
+    finally:
+        stop.set()
+        server.server_close()
+        watcher.join(timeout=30)

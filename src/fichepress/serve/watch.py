@@ -1,0 +1,138 @@
+"""`fichepress watch`: rebuild what a save changed, say what went wrong, keep watching.
+
+A sheet saved: that sheet is rebuilt. The series file, a theme, a font or a logo saved: every
+sheet is. Then the collection, unless told not to. Errors are reported and watching goes on;
+the previous good PDFs stay in place. File events come from the `watchfiles` package (inotify,
+FSEvents or polling, whatever the system offers).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from threading import Event
+
+import watchfiles
+
+from fichepress.core.errors import InvalidSource, is_system_error, system_message
+from fichepress.core.project import SERIES_FILE, Project
+from fichepress.html.render import Variant
+from fichepress.series.builder import Report, build
+from fichepress.series.collection import build_collection
+
+Say = Callable[[str, str], None]
+"""(level, message): level is "info", "warning" or "error"."""
+
+
+def _watched(path: str) -> bool:
+    name = Path(path).name
+    return not name.startswith(".") and not name.endswith((".tmp", "~"))
+
+
+def sheets_to_rebuild(project: Project, changed: Iterable[Path]) -> list[Path] | None:
+    """The sheets a set of changed files calls for: None means every sheet."""
+    sheets: set[Path] = set()
+    for path in changed:
+        resolved = path.resolve()
+        is_sheet = (
+            resolved.parent == project.sheets.resolve()
+            and resolved.suffix == ".yaml"
+            and resolved.name != SERIES_FILE
+        )
+        if not is_sheet:
+            if resolved.is_relative_to(project.sheets.resolve() / "schema"):
+                continue  # the editors' schema shapes no output
+            return None
+        if resolved.exists():
+            sheets.add(resolved)
+    return sorted(sheets)
+
+
+def _tell(report: Report, say: Say) -> None:
+    for warning in report.warnings:
+        say("warning", str(warning))
+    for problem in report.problems:
+        say("error", str(problem))
+
+
+def rebuild(
+    project: Project,
+    out: Path,
+    sheets: Sequence[Path] | None,
+    *,
+    variants: Sequence[Variant],
+    strict: bool,
+    collection: bool,
+    say: Say,
+) -> None:
+    """Build the given sheets (None: all) and the collection; tell what happened."""
+    start = time.perf_counter()
+    try:
+        report = build(project, out, sheets=sheets, variants=variants, strict=strict)
+    except InvalidSource as invalid:
+        for problem in invalid.problems:
+            say("error", str(problem))
+        return
+    except OSError as error:
+        if not is_system_error(error):
+            raise
+        say("error", system_message(error, project.display))  # a full disk: watching goes on
+        return
+    _tell(report, say)
+    written = len(report.outputs)
+    if collection:
+        try:
+            whole = build_collection(project, out, variants=variants, strict=strict)
+        except InvalidSource as invalid:
+            for problem in invalid.problems:
+                say("error", str(problem))
+        except OSError as error:
+            if not is_system_error(error):
+                raise
+            say("error", system_message(error, project.display))
+        else:
+            _tell(whole, say)
+            written += len(whole.outputs)
+    elapsed = time.perf_counter() - start
+    say("info", f"{written} PDF{'' if written == 1 else 's'} written in {elapsed:.1f} s")
+
+
+def watch(
+    project: Project,
+    out: Path,
+    *,
+    variants: Sequence[Variant],
+    strict: bool = False,
+    collection: bool = True,
+    say: Say,
+    stop: Event | None = None,
+    poll: bool = False,
+) -> None:
+    """Build everything once, then rebuild on every save until `stop` is set (or Ctrl-C)."""
+    rebuild(project, out, None, variants=variants, strict=strict, collection=collection, say=say)
+    folders = [folder for folder in project.readable if folder.is_dir()]
+    watching = "watching " + ", ".join(project.display(f) + "/" for f in folders)
+    ready = False
+    for changes in watchfiles.watch(
+        *folders,
+        watch_filter=lambda change, path: _watched(path),
+        debounce=300,
+        stop_event=stop,
+        force_polling=poll or None,
+        raise_interrupt=False,
+        yield_on_timeout=True,  # a first, empty yield once the watcher is in place
+        rust_timeout=500,
+    ):
+        if not ready:
+            say("info", watching)
+            ready = True
+        if not changes:
+            continue
+        changed = sorted({Path(path) for _, path in changes})
+        shown = ", ".join(project.display(path) for path in changed)
+        sheets = sheets_to_rebuild(project, changed)
+        say("info", f"changed: {shown}")
+        rebuild(
+            project, out, sheets, variants=variants, strict=strict, collection=collection, say=say
+        )

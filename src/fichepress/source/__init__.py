@@ -1,0 +1,1 @@
+"""The sources as data: YAML read with positions, validated into the typed model."""
