@@ -32,12 +32,10 @@ import pikepdf
 from PIL import Image, ImageMath
 
 from fichepress.core.findings import Finding, Severity
+from fichepress.core.geometry import BLEED_PT, SAFETY_PT
 from fichepress.pdf.scan import Box, FontMetrics, Paint, Scan, iter_pages, scan_page
 from fichepress.source.model import MAX_INK
 
-MM = 72 / 25.4
-BLEED = 3 * MM
-SAFETY = 3 * MM
 TOLERANCE = 0.6
 """Points of slack when comparing edges (WeasyPrint rounds to about a hundredth of a point)."""
 GOOD_PPI, MINIMUM_PPI = 300, 150
@@ -155,7 +153,7 @@ def _boxes(number: int, page: pikepdf.Page) -> tuple[list[Finding], Box | None, 
     if bleed is None:
         findings.append(Finding(number, "BOXES", "error", "no BleedBox: backgrounds cannot bleed"))
         return findings, trim, None
-    expected = (trim[0] - BLEED, trim[1] - BLEED, trim[2] + BLEED, trim[3] + BLEED)
+    expected = (trim[0] - BLEED_PT, trim[1] - BLEED_PT, trim[2] + BLEED_PT, trim[3] + BLEED_PT)
     if any(abs(a - b) > 0.05 for a, b in zip(bleed, expected, strict=True)):
         findings.append(
             Finding(
@@ -274,7 +272,7 @@ def _is_paper(paint: Paint) -> bool:
 
 def _geometry(number: int, scan: Scan, trim: Box, bleed: Box) -> list[Finding]:
     findings = []
-    safe = (trim[0] + SAFETY, trim[1] + SAFETY, trim[2] - SAFETY, trim[3] - SAFETY)
+    safe = (trim[0] + SAFETY_PT, trim[1] + SAFETY_PT, trim[2] - SAFETY_PT, trim[3] - SAFETY_PT)
     marks = 0
     for paint in scan.paints:
         if paint.tiled:

@@ -10,9 +10,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fichepress.core.geometry import CSS_PX_PER_PT
+
 NORMAL, LARGE = 4.5, 3.0
 """WCAG 2.1 AA minimum ratios; large text is 18 pt, or 14 pt in bold."""
-PX_PER_PT = 96 / 72
 
 RGB = tuple[int, int, int]
 
@@ -70,7 +71,7 @@ def text_pairs(document: Any) -> dict[tuple[RGB, RGB, bool], Pair]:
         if text and text.strip():
             foreground = _rgb(box.style["color"])
             if foreground is not None:
-                size_pt = box.style["font_size"] / PX_PER_PT
+                size_pt = box.style["font_size"] / CSS_PX_PER_PT
                 bold = box.style["font_weight"] >= 700
                 large = size_pt >= 17.99 or (bold and size_pt >= 13.99)
                 key = (foreground, background, large)

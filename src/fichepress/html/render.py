@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from fichepress import __version__
 from fichepress.core.errors import Problem
+from fichepress.core.geometry import bleed_css
 from fichepress.html.qr import qr_svg, short_url
 from fichepress.html.typography import typeset_model
 from fichepress.source.markup import plain_text, render_inline
@@ -26,7 +27,6 @@ Variant = Literal["print", "accessible"]
 VARIANTS: tuple[Variant, ...] = ("print", "accessible")
 
 PAGE_SIZES = {"letter": "letter", "a4": "A4", "legal": "legal", "a5": "A5"}
-BLEED = "3mm"
 
 
 @dataclass(frozen=True)
@@ -241,7 +241,7 @@ def page_for(series: Series, variant: Variant, theme_size: str | None = None) ->
     """The page of a variant: the series' size (else the theme's, else letter), with bleed in
     print."""
     size = series.page_size or theme_size or "letter"
-    return Page(PAGE_SIZES[size], BLEED if variant == "print" else None)
+    return Page(PAGE_SIZES[size], bleed_css() if variant == "print" else None)
 
 
 def sheet_language(sheet: Sheet, series: Series) -> str:

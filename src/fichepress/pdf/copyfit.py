@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-MM_PER_PX = 25.4 / 96
+from fichepress.core.geometry import MM_PER_CSS_PX
+
 HALF = 0.5
 
 
@@ -99,7 +100,7 @@ def measure(document: Any) -> list[PageFill]:
             PageFill(
                 number=number,
                 filled=used / height if height else 0.0,
-                height_mm=used * MM_PER_PX,
+                height_mm=used * MM_PER_CSS_PX,
                 lines=lines,
                 first_block=_first_block(box),
             )

@@ -23,15 +23,14 @@ from functools import lru_cache
 import pikepdf
 
 from fichepress.core.colour import FOGRA39, OutputCondition, profile_bytes
+from fichepress.core.geometry import (
+    MARK_LENGTH_MM,
+    MARK_OFFSET_MM,
+    MARK_WIDTH_PT,
+    PT_PER_MM,
+    SLUG_MM,
+)
 
-MM = 72 / 25.4
-BLEED_MM = 3.0
-MARK_OFFSET_MM = 4.0
-"""Distance from the trim to where a crop mark starts: 1 mm beyond the bleed."""
-MARK_LENGTH_MM = 5.0
-SLUG_MM = 10.0
-"""How far the MediaBox reaches beyond the trim, to hold the marks."""
-MARK_WIDTH_PT = 0.25
 KEPT_ANNOTATIONS = ("/PrinterMark", "/TrapNet")
 OBJECT_STREAMS = pikepdf.ObjectStreamMode.generate
 """Objects packed in compressed object streams (PDF 1.5, allowed by PDF/X-4 and PDF/UA-1):
@@ -64,7 +63,7 @@ def _output_intent(pdf: pikepdf.Pdf, condition: OutputCondition) -> pikepdf.Dict
 def crop_marks(trim: tuple[float, float, float, float]) -> bytes:
     """Content stream drawing the eight crop marks of a trim box, in registration colour."""
     x0, y0, x1, y1 = trim
-    offset, length = MARK_OFFSET_MM * MM, MARK_LENGTH_MM * MM
+    offset, length = MARK_OFFSET_MM * PT_PER_MM, MARK_LENGTH_MM * PT_PER_MM
     lines = []
     for x, outward_x in ((x0, -1), (x1, 1)):
         for y, outward_y in ((y0, -1), (y1, 1)):
@@ -109,7 +108,7 @@ def finish_print_pdf(data: bytes, condition: OutputCondition = FOGRA39) -> bytes
     """WeasyPrint's PDF/X-4 made ready for the press (see the module's docstring)."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
         pdf.Root.OutputIntents = pikepdf.Array([_output_intent(pdf, condition)])
-        slug = SLUG_MM * MM
+        slug = SLUG_MM * PT_PER_MM
         for page in pdf.pages:
             trim = tuple(float(v) for v in page.obj.get("/TrimBox", page.obj.MediaBox))
             x0, y0, x1, y1 = trim
