@@ -9,8 +9,9 @@ import pytest
 
 from fichepress.core.errors import InvalidSource
 from fichepress.core.project import Project
-from fichepress.source.load import MAX_BYTES, load_series, load_sheet, load_sheets
+from fichepress.source.load import load_series, load_sheet, load_sheets
 from fichepress.source.model import Sheet
+from fichepress.source.yamlfile import MAX_BYTES
 
 GOOD = """\
 number: 7

@@ -18,9 +18,10 @@ from fichepress.scaffold.newsheet import (
     sheet_numbers,
     slugify,
 )
-from fichepress.source.load import load_sheet, read_yaml
+from fichepress.source.load import load_sheet
 from fichepress.source.model import PLACEHOLDER_MARKERS
 from fichepress.source.schema import MODELINE, sheet_schema
+from fichepress.source.yamlfile import read_yaml
 
 REFERENCE = "03-strategie-globale.yaml"
 

@@ -23,9 +23,10 @@ from fichepress.core.errors import InvalidSource, Problem
 from fichepress.core.project import Project
 from fichepress.core.reading import read_regular
 from fichepress.html.themes import Theme, load_theme
-from fichepress.source.load import Loc, SheetSource, key_path, load_series, load_sheets
+from fichepress.source.load import SheetSource, load_series, load_sheets
 from fichepress.source.markup import plain_text
 from fichepress.source.model import PLACEHOLDER_MARKERS, Series
+from fichepress.source.yamlfile import Loc, key_path
 
 PLACEHOLDER_YEAR = "0000"
 

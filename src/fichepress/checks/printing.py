@@ -270,67 +270,56 @@ def _is_paper(paint: Paint) -> bool:
     return paint.space.family == "cmyk" and not any(paint.colour)
 
 
+def _short_of_bleed(box: Box, trim: Box, bleed: Box) -> list[str]:
+    """The sides where a painted box reaches the trim but stops short of the bleed."""
+    return [
+        side
+        for side, reaches_trim, reaches_bleed in (
+            ("left", box[0] <= trim[0] + TOLERANCE, box[0] <= bleed[0] + TOLERANCE),
+            ("bottom", box[1] <= trim[1] + TOLERANCE, box[1] <= bleed[1] + TOLERANCE),
+            ("right", box[2] >= trim[2] - TOLERANCE, box[2] >= bleed[2] - TOLERANCE),
+            ("top", box[3] >= trim[3] - TOLERANCE, box[3] >= bleed[3] - TOLERANCE),
+        )
+        if reaches_trim and not reaches_bleed
+    ]
+
+
+def _inside_the_page(number: int, paint: Paint, trim: Box, bleed: Box, safe: Box) -> list[Finding]:
+    """The bleed and safety rules for one paint that touches the trimmed page."""
+    findings, where = [], f"{paint.where}, at {_box_text(paint.bbox)}"
+    if paint.kind in ("fill", "image", "shading") and not _is_paper(paint):
+        short = _short_of_bleed(paint.bbox, trim, bleed)
+        if short:
+            message = (
+                f"a {paint.kind} reaches the trim on the {', '.join(short)} but stops"
+                " short of the bleed: extend it 3 mm beyond the page"
+            )
+            findings.append(Finding(number, "BLEED", "error", message, where))
+    if paint.kind in ("text", "image") and not _inside(paint.bbox, safe, 0.0):
+        if paint.kind == "image" and not _inside(paint.bbox, trim):
+            return findings  # a picture that bleeds: checked as a background above
+        message = f"{paint.kind} within 3 mm of the trim, where the cut may take it"
+        findings.append(Finding(number, "SAFETY", "error", message, where))
+    return findings
+
+
 def _geometry(number: int, scan: Scan, trim: Box, bleed: Box) -> list[Finding]:
     findings = []
     safe = (trim[0] + SAFETY_PT, trim[1] + SAFETY_PT, trim[2] - SAFETY_PT, trim[3] - SAFETY_PT)
+    around = (trim[0] - 0.01, trim[1] - 0.01, trim[2] + 0.01, trim[3] + 0.01)
     marks = 0
     for paint in scan.paints:
         if paint.tiled:
             continue  # where a pattern's ink goes is the fill that uses it
-        where = f"{paint.where}, at {_box_text(paint.bbox)}"
-        crosses_trim = not _inside(paint.bbox, trim)
-        if not _intersects(
-            paint.bbox, (trim[0] - 0.01, trim[1] - 0.01, trim[2] + 0.01, trim[3] + 0.01)
-        ):
-            # drawn only outside the trim: a printer's mark; it must keep out of the bleed
-            if paint.kind == "stroke":
-                marks += 1
-            if _intersects(paint.bbox, bleed):
-                findings.append(
-                    Finding(
-                        number,
-                        "MARKS",
-                        "error",
-                        f"a {paint.kind} outside the trim reaches into the bleed",
-                        where,
-                    )
-                )
+        if _intersects(paint.bbox, around):
+            findings += _inside_the_page(number, paint, trim, bleed, safe)
             continue
-        if paint.kind in ("fill", "image", "shading") and not _is_paper(paint):
-            box = paint.bbox
-            short = [
-                side
-                for side, reaches_trim, reaches_bleed in (
-                    ("left", box[0] <= trim[0] + TOLERANCE, box[0] <= bleed[0] + TOLERANCE),
-                    ("bottom", box[1] <= trim[1] + TOLERANCE, box[1] <= bleed[1] + TOLERANCE),
-                    ("right", box[2] >= trim[2] - TOLERANCE, box[2] >= bleed[2] - TOLERANCE),
-                    ("top", box[3] >= trim[3] - TOLERANCE, box[3] >= bleed[3] - TOLERANCE),
-                )
-                if reaches_trim and not reaches_bleed
-            ]
-            if short:
-                findings.append(
-                    Finding(
-                        number,
-                        "BLEED",
-                        "error",
-                        f"a {paint.kind} reaches the trim on the {', '.join(short)} but stops"
-                        " short of the bleed: extend it 3 mm beyond the page",
-                        where,
-                    )
-                )
-        if paint.kind in ("text", "image") and not _inside(paint.bbox, safe, 0.0):
-            if paint.kind == "image" and crosses_trim:
-                continue  # a picture that bleeds: checked as a background above
-            findings.append(
-                Finding(
-                    number,
-                    "SAFETY",
-                    "error",
-                    f"{paint.kind} within 3 mm of the trim, where the cut may take it",
-                    where,
-                )
-            )
+        # drawn only outside the trim: a printer's mark; it must keep out of the bleed
+        marks += paint.kind == "stroke"
+        if _intersects(paint.bbox, bleed):
+            where = f"{paint.where}, at {_box_text(paint.bbox)}"
+            message = f"a {paint.kind} outside the trim reaches into the bleed"
+            findings.append(Finding(number, "MARKS", "error", message, where))
     if marks == 0:
         findings.append(Finding(number, "MARKS", "warning", "no crop marks around the trim"))
     return findings

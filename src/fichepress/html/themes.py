@@ -42,8 +42,9 @@ from fichepress.core.reading import (
 from fichepress.html.loader import ProjectLoader, TemplateRefused
 from fichepress.html.render import VARIANTS, Look, Variant, make_environment, template_problem
 from fichepress.html.themecss import theme_css_problems
-from fichepress.source.load import Positions, did_you_mean, read_yaml, validate
+from fichepress.source.load import did_you_mean, validate
 from fichepress.source.model import FontFace, LayoutLimits, Margins, PageSettings, ThemeConfig
+from fichepress.source.yamlfile import Positions, read_yaml
 
 THEME_FILE = "theme.yaml"
 PICTURE_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg")

@@ -17,10 +17,11 @@ from fichepress.core.errors import FichepressError, InvalidSource
 from fichepress.core.files import write_atomic
 from fichepress.core.project import Project
 from fichepress.core.reading import read_inside, roots_of
-from fichepress.source.load import _CONTROL as CONTROL_CHARACTER
-from fichepress.source.load import MAX_BYTES, SheetSource, load_sheet, load_sheets, read_yaml
+from fichepress.source.load import SheetSource, load_sheet, load_sheets
 from fichepress.source.model import Series
 from fichepress.source.schema import MODELINE
+from fichepress.source.yamlfile import CONTROL as CONTROL_CHARACTER
+from fichepress.source.yamlfile import MAX_BYTES, read_yaml
 
 SLUG_LENGTH = 40
 """At most this many characters of the title go into the file name."""

@@ -38,8 +38,9 @@ from fichepress.pdf.copyfit import HALF, PageFill
 from fichepress.series.inputs import common_digest, output_digest
 from fichepress.series.stamp import OUTPUT_PATH
 from fichepress.series.workers import InlinePool, Pool, WorkerFailed, WorkerPool, default_jobs
-from fichepress.source.load import SheetSource, key_path, load_series, load_sheets
+from fichepress.source.load import SheetSource, load_series, load_sheets
 from fichepress.source.model import Series, Sheet
+from fichepress.source.yamlfile import key_path
 
 if TYPE_CHECKING:
     from fichepress.checks.accessibility import Source
