@@ -11,10 +11,12 @@ from typing import Any
 import pikepdf
 import pytest
 
-from fichepress.checks.accessibility import _walk, check_accessible, reading_text
+from fichepress.checks.accessibility import check_accessible
+from fichepress.checks.ua_source import reading_text
 from fichepress.core.project import Project
 from fichepress.pdf import tagging as accessible
 from fichepress.pdf.scan import scan_marks
+from fichepress.pdf.structure import walk
 from fichepress.pdf.tagging import StructureError, expected_tree, finish_accessible_pdf
 from fichepress.series.builder import Builder, Report, build
 from fichepress.series.collection import build_collection
@@ -66,7 +68,7 @@ def test_weasyprint_alone_fails_the_checks_and_the_repair_passes_them(project: P
 def test_one_element_per_html_block_whatever_the_pages_and_columns(
     reference_pdf: pikepdf.Pdf,
 ) -> None:
-    tree = roles(_walk(reference_pdf).elements[0])
+    tree = roles(walk(reference_pdf).elements[0])
     assert tree[:24] == [
         "Document",
         "  Art",
@@ -154,7 +156,7 @@ def test_page_numbers_and_running_footers_are_artifacts(reference_pdf: pikepdf.P
 def test_capitals_set_by_css_read_in_the_source_case(reference_pdf: pikepdf.Pdf) -> None:
     spans = [
         str(element.ActualText)
-        for element in _walk(reference_pdf).elements
+        for element in walk(reference_pdf).elements
         if element.get("/S") == "/Span" and "/ActualText" in element
     ]
     assert "Un élément clé pour des actions structurantes " in spans
@@ -184,7 +186,7 @@ def test_links_are_link_elements_described_by_their_text(
     urls = {r.url: r.title for g in sheet.selection.groups for r in g.resources if r.url}
     assert urls
     with pikepdf.open(out / "accessible" / f"{WITH_LINKS}.pdf") as pdf:
-        tree = _walk(pdf)
+        tree = walk(pdf)
         annotations = [a for page in pdf.pages for a in page.obj.get("/Annots", [])]
         for url, title in urls.items():
             found = [a for a in annotations if str(a.A.URI) == url]
@@ -350,7 +352,7 @@ def test_the_series_words_keep_the_series_language_in_a_sheet_of_another(
     """An English sheet of a French series: its own words are read as English, the series'
     (the running title of the header, the credits, the logos' descriptions, the copyright) as
     French, alone and in the collection, where its contents entry is English too."""
-    from fichepress.checks.accessibility import _found_blocks, _walk
+    from fichepress.checks.ua_source import found_blocks
     from fichepress.series.collection import build_collection
 
     from .conftest import copy_project
@@ -366,9 +368,9 @@ def test_the_series_words_keep_the_series_language_in_a_sheet_of_another(
 
     def languages(path: Path) -> dict[str, str]:
         with pikepdf.open(path) as pdf:
-            tree = _walk(pdf)
+            tree = walk(pdf)
             scans = [scan_marks(page, {}) for page in pdf.pages]
-            return {b.text: b.lang for b in _found_blocks(pdf, tree, scans)}
+            return {b.text: b.lang for b in found_blocks(pdf, tree, scans)}
 
     series_words = [
         "Agir contre la pauvreté et l’exclusion sociale dans les territoires",
@@ -399,7 +401,7 @@ def test_no_link_annotation_lies_within_another_of_its_link(
     seen = 0
     for path in sorted((out / "accessible").glob("*.pdf")):
         with pikepdf.open(path) as pdf:
-            for element in _walk(pdf).elements:
+            for element in walk(pdf).elements:
                 if element.get("/S") != "/Link":
                     continue
                 kids = element.K if isinstance(element.K, pikepdf.Array) else [element.K]

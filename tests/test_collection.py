@@ -15,12 +15,14 @@ import pikepdf
 import pytest
 from click.testing import CliRunner
 
-from fichepress.checks.accessibility import Source, _walk, check_accessible, reading_text, source_of
+from fichepress.checks.accessibility import check_accessible
 from fichepress.checks.printing import check_print
+from fichepress.checks.ua_source import Source, reading_text, source_of
 from fichepress.cli import main
 from fichepress.core.project import Project
 from fichepress.html.render import Part, edition_date, render_collection
 from fichepress.html.typography import typeset, typeset_model
+from fichepress.pdf.structure import walk
 from fichepress.pdf.tagging import expected_tree
 from fichepress.series import collection as collection_module
 from fichepress.series.builder import Builder, Report, build
@@ -458,7 +460,7 @@ def test_the_colophon_holds_the_funders_logos_and_the_copyright(
         last = pdf.pages[-1].objgen
         figures = [
             str(element.get("/Alt", ""))
-            for element in _walk(pdf).elements
+            for element in walk(pdf).elements
             if element.get("/S") == "/Figure"
             and element.get("/Pg") is not None
             and element.Pg.objgen == last
@@ -481,7 +483,7 @@ def test_every_sheet_is_an_article_under_one_document_element(
         document = tops[0]
         parts = ["/Part"] * len(sheets)
         assert [str(kid.S) for kid in document.K] == ["/Div", "/Sect", *parts, "/Sect"]
-        tree = _walk(pdf)
+        tree = walk(pdf)
         arts = [e for e in tree.elements if str(e.get("/S")) == "/Art"]
         assert len(arts) == len(sheets)
         for art, part in zip(arts, list(document.K)[2:-1], strict=True):
@@ -523,7 +525,7 @@ def test_a_sheet_in_another_language_keeps_it_in_the_collection(tmp_path: Path) 
     assert check_accessible(data) == []
     with pikepdf.open(io_bytes(data)) as pdf:
         assert str(pdf.Root.Lang) == "fr-CA"
-        arts = [e for e in _walk(pdf).elements if str(e.get("/S")) == "/Art"]
+        arts = [e for e in walk(pdf).elements if str(e.get("/S")) == "/Art"]
         assert [str(art.get("/Lang", "")) for art in arts] == ["", "en"]
 
 

@@ -15,8 +15,9 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from fichepress.checks.accessibility import check_accessible, reading_text
+from fichepress.checks.accessibility import check_accessible
 from fichepress.checks.printing import check_print
+from fichepress.checks.ua_source import reading_text
 from fichepress.core.project import Project
 from fichepress.pdf.scan import scan_page
 from fichepress.series.builder import Report, build

@@ -19,8 +19,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fichepress.checks.accessibility import reading_text
 from fichepress.checks.authoring import INVISIBLE, coverage, glyph_problems, markup_problems
+from fichepress.checks.ua_source import reading_text
 from fichepress.core.errors import InvalidSource
 from fichepress.core.project import Project
 from fichepress.html.typography import typeset

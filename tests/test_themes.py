@@ -290,8 +290,9 @@ def test_a_theme_picture_reaches_the_templates_and_is_inherited(
     both variants build with it, the picture described and in the swatch's CMYK."""
     import pikepdf
 
-    from fichepress.checks.accessibility import check_accessible, reading_text
+    from fichepress.checks.accessibility import check_accessible
     from fichepress.checks.printing import check_print
+    from fichepress.checks.ua_source import reading_text
     from fichepress.pdf.scan import scan_page
     from fichepress.series.builder import Builder, build
     from fichepress.source.load import load_sheet

@@ -318,7 +318,7 @@ def test_an_english_sheet_in_a_french_series_gets_english_typography(
     PDF reads curly English quotes, no French spaces before ? and :, and its language."""
     import pikepdf
 
-    from fichepress.checks.accessibility import reading_text
+    from fichepress.checks.ua_source import reading_text
     from fichepress.series.builder import build
 
     sheet = project.sheets / "03-strategie-globale.yaml"

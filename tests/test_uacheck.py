@@ -20,7 +20,8 @@ import pytest
 from click.testing import CliRunner
 from pikepdf import Array, Dictionary, Name, String
 
-from fichepress.checks.accessibility import Source, check_accessible, reading_text
+from fichepress.checks.accessibility import check_accessible
+from fichepress.checks.ua_source import Source, reading_text
 from fichepress.cli import main
 from fichepress.core.findings import Finding
 from fichepress.core.project import Project

@@ -25,7 +25,7 @@ from fichepress.core.reading import located
 from fichepress.series import stamp
 
 if TYPE_CHECKING:
-    from fichepress.checks.accessibility import Source
+    from fichepress.checks.ua_source import Source
 
 F = TypeVar("F", bound=Callable[..., Any])
 

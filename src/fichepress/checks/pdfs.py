@@ -14,8 +14,9 @@ from typing import Literal
 
 import pikepdf
 
-from fichepress.checks.accessibility import Source, check_accessible
+from fichepress.checks.accessibility import check_accessible
 from fichepress.checks.printing import check_print
+from fichepress.checks.ua_source import Source
 from fichepress.core.findings import Finding
 
 

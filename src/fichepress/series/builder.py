@@ -43,7 +43,7 @@ from fichepress.source.model import Series, Sheet
 from fichepress.source.yamlfile import key_path
 
 if TYPE_CHECKING:
-    from fichepress.checks.accessibility import Source
+    from fichepress.checks.ua_source import Source
     from fichepress.pdf.write import Rendered, Renderer
 
 MANIFEST = "manifest.json"
@@ -198,7 +198,7 @@ class Builder:
 
     def source(self, sheet: Sheet) -> Source:
         """What the accessible PDF of a sheet must read as, from its HTML."""
-        from fichepress.checks.accessibility import source_of
+        from fichepress.checks.ua_source import source_of
         from fichepress.pdf.tagging import expected_tree
 
         return source_of(expected_tree(self.sheet_html(sheet, "accessible")))
@@ -218,7 +218,8 @@ class Builder:
         if variant == "print":
             data = self.finish_pdf(variant, data, parsed)
             return data, self.check_pdf(variant, data)
-        from fichepress.checks.accessibility import PageMarks, source_of
+        from fichepress.checks.accessibility import PageMarks
+        from fichepress.checks.ua_source import source_of
         from fichepress.pdf.tagging import expected_tree, repair
 
         # The repair knows what it wrote in each page: the check reads the rest of the PDF.

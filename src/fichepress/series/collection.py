@@ -349,7 +349,8 @@ def _source_findings(
 ) -> list[str]:
     """How an accessible part reads against its HTML (the joined collection is checked whole,
     but knows no source); pages as the collection numbers them, from `first_page`."""
-    from fichepress.checks.accessibility import PageMarks, check_source, source_of
+    from fichepress.checks.accessibility import PageMarks, check_source
+    from fichepress.checks.ua_source import source_of
     from fichepress.pdf.tagging import expected_tree
 
     known = {index: PageMarks.from_json(page) for index, page in enumerate(results)}
