@@ -41,11 +41,11 @@ import pikepdf
 
 from fichepress.core.contrast import RGB, Pair
 from fichepress.core.findings import Finding
+from fichepress.pdf.expected import squeeze
 from fichepress.pdf.scan import Box, ColourSpace, FontMetrics, Scan, scan_marks, scan_page
-from fichepress.pdf.tagging import squeeze
 
 if TYPE_CHECKING:
-    from fichepress.pdf.tagging import Expected
+    from fichepress.pdf.expected import Expected
 
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _SPACE = re.compile(r"\s+")

@@ -198,7 +198,7 @@ class Builder:
     def source(self, sheet: Sheet) -> Source:
         """What the accessible PDF of a sheet must read as, from its HTML."""
         from fichepress.checks.accessibility import source_of
-        from fichepress.pdf.tagging import expected_tree
+        from fichepress.pdf.expected import expected_tree
 
         return source_of(expected_tree(self.sheet_html(sheet, "accessible")))
 
@@ -218,7 +218,8 @@ class Builder:
             data = self.finish_pdf(variant, data, parsed)
             return data, self.check_pdf(variant, data)
         from fichepress.checks.accessibility import PageMarks, source_of
-        from fichepress.pdf.tagging import expected_tree, repair
+        from fichepress.pdf.expected import expected_tree
+        from fichepress.pdf.tagging import repair
 
         # The repair knows what it wrote in each page: the check reads the rest of the PDF.
         expected = expected_tree(parsed)
@@ -257,7 +258,7 @@ class Builder:
         inputs: str = "",
     ) -> None:
         """Finish, check and write one output (`data` when it was changed since rendering)."""
-        from fichepress.pdf.tagging import StructureError
+        from fichepress.pdf.matching import StructureError
 
         notes = [Problem(shown, message=f"{variant} PDF: {w}") for w in rendered.warnings]
         all_warnings = [*notes, *warnings]
