@@ -14,10 +14,13 @@ import pytest
 from fichepress.checks.accessibility import check_accessible
 from fichepress.checks.ua_source import reading_text
 from fichepress.core.project import Project
+from fichepress.pdf import artifacts
 from fichepress.pdf import tagging as accessible
+from fichepress.pdf.expected import expected_tree
+from fichepress.pdf.matching import StructureError
 from fichepress.pdf.scan import scan_marks
 from fichepress.pdf.structure import walk
-from fichepress.pdf.tagging import StructureError, expected_tree, finish_accessible_pdf
+from fichepress.pdf.tagging import finish_accessible_pdf
 from fichepress.series.builder import Builder, Report, build
 from fichepress.series.collection import build_collection
 from fichepress.source.load import load_series, load_sheet
@@ -281,7 +284,7 @@ def test_content_edited_in_place_reads_as_content_written_again(
             (scan.mcid_order, scan.mcid_text, scan.untagged) for scan in handed
         ], slug
         with monkeypatch.context() as patch:
-            patch.setattr(accessible, "_rewrite_raw", lambda *args: None)
+            patch.setattr(artifacts, "_rewrite_raw", lambda *args: None)
             rewritten, _ = accessible.repair(raw, html)
         assert _read_marks(edited) == _read_marks(rewritten), slug
         assert any(

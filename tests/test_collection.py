@@ -22,8 +22,8 @@ from fichepress.cli import main
 from fichepress.core.project import Project
 from fichepress.html.render import Part, edition_date, render_collection
 from fichepress.html.typography import typeset, typeset_model
+from fichepress.pdf.expected import expected_tree
 from fichepress.pdf.structure import walk
-from fichepress.pdf.tagging import expected_tree
 from fichepress.series import collection as collection_module
 from fichepress.series.builder import Builder, Report, build
 from fichepress.series.collection import build_collection

@@ -15,12 +15,12 @@ import pikepdf
 
 from fichepress.core.findings import Finding
 from fichepress.pdf import structure
+from fichepress.pdf.expected import squeeze
 from fichepress.pdf.scan import FontMetrics, Scan, scan_marks
 from fichepress.pdf.structure import StructTree
-from fichepress.pdf.tagging import squeeze
 
 if TYPE_CHECKING:
-    from fichepress.pdf.tagging import Expected
+    from fichepress.pdf.expected import Expected
 
 SPACE = re.compile(r"\s+")
 INTERNAL = "a page of the document"

@@ -199,7 +199,7 @@ class Builder:
     def source(self, sheet: Sheet) -> Source:
         """What the accessible PDF of a sheet must read as, from its HTML."""
         from fichepress.checks.ua_source import source_of
-        from fichepress.pdf.tagging import expected_tree
+        from fichepress.pdf.expected import expected_tree
 
         return source_of(expected_tree(self.sheet_html(sheet, "accessible")))
 
@@ -220,7 +220,8 @@ class Builder:
             return data, self.check_pdf(variant, data)
         from fichepress.checks.accessibility import PageMarks
         from fichepress.checks.ua_source import source_of
-        from fichepress.pdf.tagging import expected_tree, repair
+        from fichepress.pdf.expected import expected_tree
+        from fichepress.pdf.tagging import repair
 
         # The repair knows what it wrote in each page: the check reads the rest of the PDF.
         expected = expected_tree(parsed)
@@ -259,7 +260,7 @@ class Builder:
         inputs: str = "",
     ) -> None:
         """Finish, check and write one output (`data` when it was changed since rendering)."""
-        from fichepress.pdf.tagging import StructureError
+        from fichepress.pdf.matching import StructureError
 
         notes = [Problem(shown, message=f"{variant} PDF: {w}") for w in rendered.warnings]
         all_warnings = [*notes, *warnings]

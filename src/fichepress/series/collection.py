@@ -302,7 +302,7 @@ def _digest(*parts: str) -> str:
 
 def render_part(builder: Builder, spec: PartSpec, sheets: Sequence[SheetSource]) -> dict[str, Any]:
     """Render one part, finish it (press or structure) and keep it; its entry for the index."""
-    from fichepress.pdf.tagging import StructureError
+    from fichepress.pdf.matching import StructureError
 
     chosen = [s.sheet for s in sheets if spec.sheet is None or str(s.path) == spec.sheet]
     try:
@@ -351,7 +351,7 @@ def _source_findings(
     but knows no source); pages as the collection numbers them, from `first_page`."""
     from fichepress.checks.accessibility import PageMarks, check_source
     from fichepress.checks.ua_source import source_of
-    from fichepress.pdf.tagging import expected_tree
+    from fichepress.pdf.expected import expected_tree
 
     known = {index: PageMarks.from_json(page) for index, page in enumerate(results)}
     findings = check_source(data, source_of(expected_tree(html)), known)
