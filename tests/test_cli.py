@@ -9,11 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from fichepress import __version__
-from fichepress.cli import ProgressBar, main
+from fichepress.cli import main
+from fichepress.cli.output import progress_bar
 from fichepress.core.project import Project
 
 REFERENCE = "03-strategie-globale"
@@ -103,33 +105,62 @@ class _Terminal(io.StringIO):
         return True
 
 
+def _drawn(stream: io.StringIO) -> list[str]:
+    """The lines click's bar drew in turn over each other, without the cursor's codes."""
+    return [click.unstyle(line) for line in stream.getvalue().split("\r")[1:]]
+
+
 def test_the_progress_bar_is_silent_when_not_on_a_terminal(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     stream = io.StringIO()
     monkeypatch.setattr(sys, "stderr", stream)
-    with ProgressBar(quiet=False) as bar:
-        bar.update(1, 4, "sheets/01.yaml")
+    with progress_bar(quiet=False) as progress:
+        progress(1, 4, "sheets/01.yaml")
     assert stream.getvalue() == ""
 
 
 def test_the_progress_bar_shows_sheets_done_and_the_current_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
     stream = _Terminal()
     monkeypatch.setattr(sys, "stderr", stream)
-    with ProgressBar(quiet=False) as bar:
-        bar.update(0, 4, "sheets/01.yaml")
-        bar.update(2, 4, "sheets/03.yaml")
-    drawn = stream.getvalue().split("\r\x1b[K")
-    assert drawn[1] == "[------------------------] 0/4 sheets/01.yaml"
-    assert drawn[2] == "[############------------] 2/4 sheets/03.yaml"
-    assert drawn[-1] == ""  # the line is cleared at the end
+    with progress_bar(quiet=False) as progress:
+        assert stream.getvalue() == ""  # nothing is drawn before the first news
+        progress(0, 4, "sheets/01.yaml")
+        progress(2, 4, "sheets/03.yaml")
+        progress(4, 4, "sheets/04.yaml")
+        progress(0, 2, "collection: cover (print)")  # the next stage starts from empty
+    assert _drawn(stream) == [
+        "[------------------------] 0/4 sheets/01.yaml",
+        "[############------------] 2/4 sheets/03.yaml",
+        "[########################] 4/4 sheets/04.yaml",
+        "[------------------------] 0/2 collection: cover (print)\n",  # left, the line ended
+    ]
     quiet = _Terminal()
     monkeypatch.setattr(sys, "stderr", quiet)
-    with ProgressBar(quiet=True) as bar:
-        bar.update(2, 4, "sheets/03.yaml")
+    with progress_bar(quiet=True) as progress:
+        progress(2, 4, "sheets/03.yaml")
     assert quiet.getvalue() == ""
+    idle = _Terminal()
+    monkeypatch.setattr(sys, "stderr", idle)
+    with progress_bar(quiet=False):
+        pass  # nothing to build: no bar at all
+    assert idle.getvalue() == ""
+
+
+def test_the_progress_bar_cuts_the_current_name_to_fit_the_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "40")
+    stream = _Terminal()
+    monkeypatch.setattr(sys, "stderr", stream)
+    with progress_bar(quiet=False) as progress:
+        progress(1, 12, "sheets/03-strategie-globale.yaml")
+    [line] = _drawn(stream)
+    assert line == "[##----------------------] 1/12 sheets/\n"
+    assert len(line.rstrip("\n")) == 40 - 1
 
 
 def test_no_color_is_respected(project: Project) -> None:
@@ -186,7 +217,7 @@ def test_build_reports_in_json_for_machines(project: Project) -> None:
 
 
 def test_shards_split_the_sheets_in_stable_disjoint_shares(tmp_path: Path) -> None:
-    from fichepress.cli import shard_of
+    from fichepress.cli.options import shard_of
 
     from .conftest import copy_project
 

@@ -1,0 +1,348 @@
+"""The commands that build: `build`, `collection`, `watch`, `preview` and `proof`; one build of
+an output folder at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from fichepress.cli.options import (
+    VARIANT_NAMES,
+    format_option,
+    jobs_option,
+    one_variant,
+    out_from,
+    output_options,
+    poll_option,
+    project_from,
+    project_option,
+    quiet_option,
+    shard_of,
+    shard_option,
+    sheets_argument,
+    variants_option,
+)
+from fichepress.cli.output import counted, progress_bar, say, summarise, summarise_up_to_date
+from fichepress.core.errors import BuildFailed
+from fichepress.core.files import resolved
+from fichepress.core.project import Project
+from fichepress.core.reading import located
+from fichepress.series import stamp
+
+if TYPE_CHECKING:
+    from fichepress.html.render import Variant
+    from fichepress.series.builder import Progress, Report
+    from fichepress.series.workers import Pool
+
+
+@click.command()
+@project_option
+@sheets_argument
+@output_options(
+    "Fail a sheet on any warning: preflight findings, page budget, CSS WeasyPrint ignored."
+)
+@jobs_option
+@click.option(
+    "--no-collection",
+    is_flag=True,
+    help="Do not build the collection (it is built when no SHEETS are given).",
+)
+@shard_option
+@quiet_option
+@click.option("--verbose", "-v", is_flag=True, help="List the PDFs kept as well as those written.")
+@format_option
+def build(
+    project_dir: Path | None,
+    sheets: tuple[Path, ...],
+    out: Path | None,
+    variants: tuple[Variant, ...],
+    strict: bool,
+    jobs: int | None,
+    no_collection: bool,
+    quiet: bool,
+    verbose: bool,
+    output_format: str,
+    shard: tuple[int, int] | None,
+) -> None:
+    """Build every sheet (or the SHEETS given) as print and accessible PDF into build/, and the
+    collection of the whole series. Only what changed is rebuilt."""
+    project = project_from(project_dir)
+    out_dir = out_from(out, project)
+    if shard is not None:
+        if sheets:
+            raise click.UsageError("give SHEETS or --shard, not both")
+        sheets = tuple(shard_of(project.sheet_files(), *shard))
+        if output_format == "text":
+            click.echo(f"shard {shard[0]}/{shard[1]}: {len(sheets)} of the series' sheets")
+        if not sheets:
+            return  # a share may hold none: nothing to build
+    with _locked(out_dir):
+        _build(
+            project,
+            out_dir,
+            sheets,
+            variants,
+            strict,
+            jobs,
+            no_collection,
+            quiet and not verbose,
+            output_format,
+            verbose=verbose,
+            share=shard is not None and not no_collection,
+        )
+
+
+@contextmanager
+def _locked(out_dir: Path) -> Iterator[None]:
+    """One build of an output folder at a time; what an interrupted build left is removed
+    before, the fonts' copies after."""
+    from fichepress.core.files import build_lock, remove_font_copies, remove_leftovers
+
+    def waiting() -> None:
+        click.echo("waiting for another build of this folder to end…", err=True)
+
+    with build_lock(out_dir, waiting):
+        remove_leftovers(out_dir)
+        try:
+            yield
+        finally:
+            remove_font_copies(out_dir)
+
+
+def _build(
+    project: Project,
+    out_dir: Path,
+    sheets: tuple[Path, ...],
+    variants: tuple[Variant, ...],
+    strict: bool,
+    jobs: int | None,
+    no_collection: bool,
+    quiet: bool,
+    output_format: str = "text",
+    *,
+    verbose: bool = False,
+    share: bool = False,
+) -> None:
+    """`share`: the sheets are a share of the series; render their parts of the collection."""
+    complete = not sheets and not no_collection
+    digest = stamp.project_digest(project, out_dir, variants) if complete else ""
+    found = stamp.up_to_date(out_dir, digest) if complete else None
+    if found is not None and not (strict and found.warnings):
+        # Nothing changed since the last complete build: no need to load anything else.
+        summarise_up_to_date(project, out_dir, found, output_format, verbose=verbose)
+        return
+    from fichepress.series import workers
+
+    if (jobs or workers.default_jobs()) > 1:
+        workers.warm_up()  # WeasyPrint is imported by the fork server meanwhile
+    from fichepress.series.builder import build as run_build
+    from fichepress.series.builder import worker_pool
+
+    with progress_bar(quiet) as progress, worker_pool(project, out_dir, strict, jobs) as pool:
+        report = run_build(
+            project,
+            out_dir,
+            sheets=[located(path) for path in sheets] or None,
+            variants=variants,
+            strict=strict,
+            progress=progress,
+            pool=pool,
+        )
+        if complete and not report.problems:
+            _whole_series(project, out_dir, report, variants, strict, digest, progress, pool)
+        elif share and not report.problems:
+            from fichepress.series.collection import build_shard_parts
+
+            parts = build_shard_parts(
+                project, out_dir, sheets, variants=variants, progress=progress, pool=pool
+            )
+            report.problems += parts.problems
+            report.failed |= parts.failed
+    what = counted(report.sheets, "sheet")
+    summarise(project, out_dir, report, quiet, what, output_format, verbose=verbose)
+
+
+def _whole_series(
+    project: Project,
+    out_dir: Path,
+    report: Report,
+    variants: tuple[Variant, ...],
+    strict: bool,
+    digest: str,
+    progress: Progress,
+    pool: Pool,
+) -> None:
+    """After every sheet: the collection, into `report`; a build of it all without a problem
+    is stamped with the project's `digest` (the next build with nothing changed loads nothing)."""
+    from fichepress.series.collection import build_collection
+
+    whole = build_collection(
+        project, out_dir, variants=variants, strict=strict, progress=progress, pool=pool
+    )
+    report.merge(whole)
+    if not report.failed and not report.problems:
+        built = len(report.outputs) + report.up_to_date
+        stamp.record(out_dir, digest, [str(w) for w in report.warnings], built)
+
+
+@click.command()
+@project_option
+@output_options("Fail on any warning, as `build --strict` does.")
+@jobs_option
+@click.option(
+    "--from",
+    "shares",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    multiple=True,
+    metavar="FOLDER",
+    help="The output folder of a `build --shard` (repeat for each share): its PDFs and "
+    "collection parts are gathered into the output folder first.",
+)
+@quiet_option
+@format_option
+def collection(
+    project_dir: Path | None,
+    out: Path | None,
+    variants: tuple[Variant, ...],
+    strict: bool,
+    jobs: int | None,
+    shares: tuple[Path, ...],
+    quiet: bool,
+    output_format: str,
+) -> None:
+    """Build the whole series as one PDF per variant: cover, contents, sheets, colophon.
+
+    With --from, the series was built in shares (`build --shard I/N`, one output folder
+    each): their sheets' PDFs and collection parts are gathered, checked against their sha256,
+    and only the parts no share rendered are rendered here."""
+    from fichepress.series.collection import build_collection, gather
+
+    project = project_from(project_dir)
+    out_dir = out_from(out, project)
+    with _locked(out_dir), progress_bar(quiet) as progress:
+        gathered = gather(project, out_dir, [folder.resolve() for folder in shares])
+        if shares and output_format == "text" and not quiet:
+            click.echo(
+                f"gathered {gathered.pdfs} PDFs and {gathered.parts} collection parts"
+                f" from {gathered.shares} shares"
+            )
+        report = build_collection(
+            project,
+            out_dir,
+            variants=variants,
+            strict=strict,
+            jobs=jobs,
+            progress=progress,
+        )
+        report.warnings[:0] = gathered.problems
+    what = f"collection of {counted(report.sheets, 'sheet')}"
+    summarise(project, out_dir, report, quiet, what, output_format)
+
+
+@click.command()
+@project_option
+@output_options("Fail a sheet on any warning.")
+@click.option("--no-collection", is_flag=True, help="Do not rebuild the collection.")
+@poll_option
+def watch(
+    project_dir: Path | None,
+    out: Path | None,
+    variants: tuple[Variant, ...],
+    strict: bool,
+    no_collection: bool,
+    poll: bool,
+) -> None:
+    """Build, then rebuild what each save changes, until Ctrl-C. Errors do not stop it."""
+    from fichepress.serve.watch import watch as run_watch
+
+    project = project_from(project_dir)
+    try:
+        run_watch(
+            project,
+            out_from(out, project),
+            variants=variants,
+            strict=strict,
+            collection=not no_collection,
+            say=say,
+            poll=poll,
+        )
+    except KeyboardInterrupt:
+        # Ctrl-C in the middle of a build: outputs are written atomically, nothing is half done
+        say("info", "stopped")
+
+
+@click.command()
+@project_option
+@click.argument("sheet", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="PNG file to write (default: build/proof/<sheet>-<variant>.png).",
+)
+@click.option(
+    "--variant",
+    type=click.Choice(list(VARIANT_NAMES)),
+    default="print",
+    show_default=True,
+    callback=one_variant,
+    help="Which PDF to show; print pages show their marks, trim and bleed boxes.",
+)
+@click.option(
+    "--dpi", type=click.IntRange(10, 600), default=100, show_default=True, help="Resolution."
+)
+def proof(
+    project_dir: Path | None, sheet: Path, out: Path | None, variant: Variant, dpi: int
+) -> None:
+    """Build SHEET, then write a PNG of its pages side by side, for review."""
+    from fichepress.serve.proof import make_proof
+
+    project = project_from(project_dir)
+    report, written = make_proof(
+        project,
+        sheet,
+        variant=variant,
+        dpi=dpi,
+        target=resolved(out) if out else None,
+    )
+    try:
+        summarise(project, project.root / "build", report, False, "1 sheet")
+    except BuildFailed as failed:
+        raise BuildFailed(f"{failed.message}; no proof written") from None
+    if written is None:
+        raise BuildFailed("no proof written")
+    click.echo(f"wrote {project.display(written)}")
+
+
+@click.command()
+@project_option
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="Port on 127.0.0.1 (0: any free port).",
+)
+@variants_option("Show only this variant (repeat for both; default: both).")
+@click.option("--no-open", is_flag=True, help="Do not open the page in a browser.")
+@poll_option
+def preview(
+    project_dir: Path | None, port: int, variants: tuple[Variant, ...], no_open: bool, poll: bool
+) -> None:
+    """Serve every page of every sheet to a browser on 127.0.0.1, with the findings of each
+    sheet beside its pages; rebuild on save and refresh the page by itself. Ctrl-C stops it."""
+    from fichepress.serve.preview import serve
+
+    project = project_from(project_dir)
+    serve(
+        project,
+        project.root / "build",
+        variants=variants,
+        port=port,
+        open_browser=not no_open,
+        poll=poll,
+        say=say,
+    )

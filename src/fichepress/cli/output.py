@@ -1,0 +1,168 @@
+"""What the commands print: counts, a build's summary and its JSON report, the timestamped
+lines of long-running commands, and click's progress bar."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from fichepress.core.errors import BuildFailed
+from fichepress.core.project import Project
+
+if TYPE_CHECKING:
+    from fichepress.series.builder import Progress
+    from fichepress.series.stamp import Stamp
+
+BAR_WIDTH = 24
+
+
+def counted(number: int, word: str) -> str:
+    """ "1 PDF", "2 PDFs": a number and the word it counts."""
+    return f"{number} {word}{'' if number == 1 else 's'}"
+
+
+def json_report(
+    summary: str, written: list[Any], up_to_date: int, failed: Any, problems: Any, warnings: Any
+) -> None:
+    """A build's report for machines (`--format json`): one object on standard output."""
+    document = {
+        "summary": summary,
+        "written": [
+            {k: v for k, v in asdict(o).items() if k in ("variant", "sheet", "path", "pages")}
+            for o in written
+        ],
+        "up_to_date": up_to_date,
+        "failed": sorted(failed),
+        "problems": [asdict(p) for p in problems],
+        "warnings": [str(w) for w in warnings],
+    }
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def summarise(
+    project: Project,
+    out_dir: Path,
+    report: Any,
+    quiet: bool,
+    what: str,
+    output_format: str = "text",
+    *,
+    verbose: bool = False,
+) -> None:
+    """Print the warnings, problems, outputs and a one-line summary; fail if anything failed.
+    `verbose` lists the outputs kept as they were too."""
+    shown_out = project.display(out_dir)
+    summary = (
+        f"{what}: {counted(len(report.outputs), 'PDF')} written to {shown_out}/, "
+        f"{len(report.failed)} failed, {counted(len(report.warnings), 'warning')}"
+    )
+    if not report.outputs and not report.failed and report.up_to_date:
+        kept = counted(report.up_to_date, "PDF")
+        summary = f"{what}: everything is up to date ({kept} in {shown_out}/)"
+    if output_format == "json":
+        json_report(
+            summary,
+            report.outputs,
+            report.up_to_date,
+            report.failed,
+            report.problems,
+            report.warnings,
+        )
+        if report.failed:
+            sys.exit(1)
+        return
+    for warning in report.warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+    for problem in report.problems:
+        click.secho(f"error: {problem}", fg="red", err=True)
+    for output in report.outputs if not quiet else ():
+        click.echo(f"  wrote {shown_out}/{output.path} ({output.pages} pages)")
+    for path in report.kept if verbose else ():
+        click.echo(f"  kept {shown_out}/{path} (up to date)")
+    if report.failed:
+        raise BuildFailed(summary)
+    click.echo(summary)
+
+
+def summarise_up_to_date(
+    project: Project, out_dir: Path, found: Stamp, output_format: str, *, verbose: bool
+) -> None:
+    """What a complete build prints when nothing changed since the last one: its warnings
+    again, the outputs kept (`verbose`) and one line; or its JSON report."""
+    if output_format == "json":
+        count = len(project.sheet_files())
+        summary = f"{counted(count, 'sheet')}: everything is up to date"
+        json_report(summary, [], found.built, [], [], found.warnings)
+        return
+    for warning in found.warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+    for path in sorted(found.outputs) if verbose else ():
+        click.echo(f"  kept {project.display(out_dir)}/{path} (up to date)")
+    count = len(project.sheet_files())
+    shown = project.display(out_dir)
+    kept = counted(found.built, "PDF")
+    click.echo(f"{counted(count, 'sheet')}: everything is up to date ({kept} in {shown}/)")
+
+
+_COLOURS = {"info": None, "warning": "yellow", "error": "red"}
+
+
+def say(level: str, message: str) -> None:
+    """A timestamped line for long-running commands: information on stdout, the rest on
+    stderr in colour."""
+    prefix = "" if level == "info" else f"{level}: "
+    stamp = time.strftime("%H:%M:%S")
+    click.secho(f"{stamp} {prefix}{message}", fg=_COLOURS[level], err=level != "info")
+
+
+@contextmanager
+def progress_bar(quiet: bool) -> Iterator[Progress]:
+    """Items done / total and the current one, in click's progress bar on standard error,
+    drawn at the first news and redrawn in place; nothing at all when standard error is not
+    a terminal (CI logs, pipes) or when `quiet`."""
+    if quiet or not sys.stderr.isatty():
+        yield _unseen
+        return
+    bar = click.progressbar(
+        length=0,
+        show_eta=False,
+        show_pos=True,
+        item_show_func=_as_told,
+        bar_template="[%(bar)s] %(info)s",
+        info_sep=" ",
+        width=BAR_WIDTH,
+        file=sys.stderr,
+    )
+    with ExitStack() as shown:
+
+        def update(done: int, total: int, current: str) -> None:
+            if total <= 0:
+                return
+            # "[bar] done/total current" fits the terminal's width less one: the current one cut.
+            used = len(f"[{'-' * BAR_WIDTH}] {done}/{total} ")
+            room = shutil.get_terminal_size().columns - 1 - used
+            bar.length, bar.pos, bar.finished = total, done, done >= total
+            bar.current_item = current[: max(room, 0)]
+            if bar.entered:
+                bar.render_progress()
+            else:
+                shown.enter_context(bar)  # draws it
+
+        yield update
+
+
+def _unseen(done: int, total: int, current: str) -> None:
+    """No progress bar."""
+
+
+def _as_told(current: str | None) -> str | None:
+    return current

@@ -1,0 +1,219 @@
+"""The commands on the sources and on finished PDFs, which render nothing: `check`, `schema`,
+`themes`, `init`, `new` and `preflight`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from fichepress.cli.options import (
+    format_option,
+    project_from,
+    project_option,
+    sheets_argument,
+    strict_option,
+)
+from fichepress.cli.output import counted
+from fichepress.core.errors import FichepressError
+from fichepress.core.project import Project
+from fichepress.core.reading import located
+
+if TYPE_CHECKING:
+    from fichepress.checks.ua_source import Source
+
+
+@click.command()
+@project_option
+@sheets_argument
+@format_option
+@strict_option("Fail on warnings too.")
+def check(
+    project_dir: Path | None, sheets: tuple[Path, ...], output_format: str, strict: bool
+) -> None:
+    """Validate the series file, the theme and the sheets without rendering anything.
+
+    Reports every problem at once: schema errors, duplicate numbers or names, text still
+    holding the template's placeholders, titles and kickers too long for the theme.
+    """
+    import json
+
+    from fichepress.checks.authoring import check_sources
+
+    project = project_from(project_dir)
+    report = check_sources(project, [located(path) for path in sheets])
+    if output_format == "json":
+        problems = [
+            {**asdict(problem), "severity": severity}
+            for severity, found in (("error", report.errors), ("warning", report.warnings))
+            for problem in found
+        ]
+        click.echo(
+            json.dumps(
+                {"sheets": report.sheets, "problems": problems}, indent=2, ensure_ascii=False
+            )
+        )
+    else:
+        for problem in report.warnings:
+            click.secho(f"warning: {problem}", fg="yellow", err=True)
+        for problem in report.errors:
+            click.secho(f"error: {problem}", fg="red", err=True)
+    failed = report.errors or (strict and report.warnings)
+    if failed:
+        count = len(report.errors) + (len(report.warnings) if strict else 0)
+        raise FichepressError(f"{count} problem{'s' if count > 1 else ''} found")
+    if output_format == "text":
+        warned = f" ({counted(len(report.warnings), 'warning')})" if report.warnings else ""
+        click.echo(f"{counted(report.sheets, 'sheet')} and the series file are valid{warned}")
+
+
+@click.command()
+@project_option
+@click.option("--check", "check_only", is_flag=True, help="Only say whether they are stale.")
+def schema(project_dir: Path | None, check_only: bool) -> None:
+    """Write the JSON Schema of sheets and of the series file into sheets/schema/, and the
+    modeline that points editors at it at the top of every YAML file."""
+    from fichepress.source.schema import (
+        ensure_modelines,
+        missing_modelines,
+        stale_schemas,
+        write_schemas,
+    )
+
+    project = project_from(project_dir)
+    if check_only:
+        stale = [project.display(path) for path in stale_schemas(project)]
+        stale += [f"{project.display(p)} (no modeline)" for p in missing_modelines(project)]
+        if stale:
+            shown = ", ".join(stale)
+            raise FichepressError(f"stale: {shown}; run `fichepress schema` to regenerate")
+        click.echo("the schema files and the modelines are up to date")
+        return
+    for path in write_schemas(project):
+        click.echo(f"wrote {project.display(path)}")
+    for path in ensure_modelines(project):
+        click.echo(f"added the schema modeline to {project.display(path)}")
+
+
+@click.command()
+@project_option
+def themes(project_dir: Path | None) -> None:
+    """List the project's themes, what each extends, and which one the series uses."""
+    from fichepress.core.errors import InvalidSource as Invalid
+    from fichepress.html.themes import known_themes, load_theme
+    from fichepress.source.load import load_series
+
+    project = project_from(project_dir)
+    try:
+        used = load_series(project).theme
+    except Invalid:
+        used = None
+    for name in known_themes(project):
+        try:
+            theme = load_theme(project, name)
+        except Invalid as invalid:
+            click.secho(f"{name}: invalid ({invalid.problems[0]})", fg="red")
+            continue
+        chain = " → ".join(t.name for t in theme.chain)
+        if theme.config.name:
+            chain = f"{chain} “{theme.config.name}”"
+        mark = " (used by the series)" if name == used else ""
+        description = f": {theme.config.description}" if theme.config.description else ""
+        click.echo(f"{chain}{mark}{description}")
+
+
+@click.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", default="Une série de fiches", help="The series' title.")
+@click.option(
+    "--organisation", default="Mon organisation", help="The publisher, named on every sheet."
+)
+def init(folder: Path, title: str, organisation: str) -> None:
+    """Create a new series project in FOLDER: the series file, an example sheet, the packaged
+    theme and one of the organisation's own extending it, a Makefile and a README. Then
+    `cd FOLDER && make sheets` builds it."""
+    from fichepress.scaffold.skeleton import init_project
+
+    written = init_project(folder, title, organisation)
+    click.echo(f"created {folder}/ ({len(written)} files); next: cd {folder} && make sheets")
+
+
+@click.command()
+@project_option
+@click.argument("title")
+@click.option("--number", type=click.IntRange(1, 9999), help="Its number (default: the next).")
+def new(project_dir: Path | None, title: str, number: int | None) -> None:
+    """Write a new sheet called TITLE from a commented template, with the next number."""
+    from fichepress.scaffold.newsheet import new_sheet
+
+    project = project_from(project_dir)
+    path = new_sheet(project, title, number=number)
+    click.echo(f"wrote {project.display(path)}: fill in every [À COMPLÉTER] / [TO COMPLETE]")
+
+
+@click.command()
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@format_option
+@click.option(
+    "--profile",
+    type=click.Choice(["auto", "print", "accessible"]),
+    default="auto",
+    help="Rules to apply: print (PDF/X-4), accessible (PDF/UA-1), or auto from the file.",
+)
+@click.option(
+    "--source",
+    "sheet",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The sheet (YAML) the accessible PDF was built from: its blocks, their order, roles"
+    " and text are compared with the PDF's. One FILE only.",
+)
+@project_option
+def preflight(
+    files: tuple[Path, ...],
+    output_format: str,
+    profile: str,
+    sheet: Path | None,
+    project_dir: Path | None,
+) -> None:
+    """Check PDFs: print ones as a print shop would (PDF/X-4, CMYK, ink, bleed, marks, fonts,
+    images), accessible ones as PDF/UA-1 requires (tags, tree, headings, lists, figures, links,
+    language, bookmarks, text, reading order, contrast as painted).
+
+    Prints one line per finding (rule, page, what, where); exits with 1 if any is an error.
+    """
+    from fichepress.checks.pdfs import as_json, check_file
+
+    source = None
+    if sheet is not None:
+        if len(files) != 1:
+            raise click.UsageError("--source goes with one PDF only")
+        source = _source(project_from(project_dir), sheet)
+    results = {str(path): check_file(path, profile, source) for path in files}
+    if output_format == "json":
+        click.echo(as_json(results))
+    else:
+        for file, findings in results.items():
+            for finding in findings:
+                colour = "red" if finding.severity == "error" else "yellow"
+                click.secho(finding.line(file), fg=colour)
+            if not findings:
+                click.echo(f"{file}: no findings")
+    errors = sum(f.severity == "error" for findings in results.values() for f in findings)
+    if errors:
+        raise FichepressError(f"{errors} error{'s' if errors > 1 else ''} in {len(files)} file(s)")
+
+
+def _source(project: Project, path: Path) -> Source:
+    """What the accessible PDF of the sheet at `path` must read as."""
+    from fichepress.core.errors import InvalidSource
+    from fichepress.series.builder import Builder
+    from fichepress.source.load import load_sheets
+
+    sources, problems = load_sheets(project, [located(path)])
+    if problems:
+        raise InvalidSource(problems)
+    return Builder(project, project.root / "build").source(sources[0].sheet)
