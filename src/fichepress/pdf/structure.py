@@ -59,6 +59,11 @@ class StructTree:
         return kids(element) if found is None else found
 
 
+MAX_STRUCTURE_DEPTH = 100
+"""Elements inside one another in a structure tree, at most: a document's tree is a dozen
+deep; a deeper one (a damaged or hostile file) is read down to here and told."""
+
+
 def walk(pdf: pikepdf.Pdf) -> StructTree:
     """The tree as reached from the root, with what goes wrong on the way."""
     tree = StructTree()
@@ -68,12 +73,15 @@ def walk(pdf: pikepdf.Pdf) -> StructTree:
         return tree
     seen: set[tuple[int, int]] = set()
 
-    def visit(element: Any, page: int | None) -> None:
+    def visit(element: Any, page: int | None, depth: int = 1) -> None:
         if element.objgen != (0, 0):
             if element.objgen in seen:
                 tree.problems.append(f"the element {element.objgen} appears twice in the tree")
                 return
             seen.add(element.objgen)
+        if depth > MAX_STRUCTURE_DEPTH:
+            tree.problems.append(f"the tree is nested more than {MAX_STRUCTURE_DEPTH} deep")
+            return
         tree.elements.append(element)
         own = element.get("/Pg")
         page = pages.get(own.objgen, page) if own is not None else page
@@ -94,7 +102,7 @@ def walk(pdf: pikepdf.Pdf) -> StructTree:
                 tree.annotations[kid.Obj.objgen] = element
             elif is_element(kid):
                 tree.parents[kid.objgen] = element
-                visit(kid, page)
+                visit(kid, page, depth + 1)
 
     for top in kids(root):
         if is_element(top):
@@ -109,18 +117,20 @@ def parent_tree(root: Any) -> dict[int, Any]:
     where this keeps the last, skips a node's /Nums beside its /Kids and reads a key that is not
     a number as 0: a damaged tree is checked as it stands."""
     entries: dict[int, Any] = {}
-
-    def collect(node: Any) -> None:
-        nums = node.get("/Nums")
-        if nums is not None:
-            for i in range(0, len(nums) - 1, 2):
-                entries[int(nums[i])] = nums[i + 1]
-        for kid in node.get("/Kids", []):
-            collect(kid)
-
     tree = root.get("/ParentTree")
-    if tree is not None:
-        collect(tree)
+    todo, seen = ([] if tree is None else [tree]), set()
+    while todo:  # depth first, in order; each node once (a damaged tree may loop)
+        node = todo.pop()
+        if not isinstance(node, pikepdf.Dictionary) or node.objgen in seen - {(0, 0)}:
+            continue
+        seen.add(node.objgen)
+        nums = node.get("/Nums")
+        if isinstance(nums, pikepdf.Array):
+            for i in range(0, len(nums) - 1, 2):
+                if isinstance(nums[i], int):  # a key that is not a number names no entry
+                    entries[int(nums[i])] = nums[i + 1]
+        kids = node.get("/Kids")
+        todo += reversed(list(kids)) if isinstance(kids, pikepdf.Array) else []
     return entries
 
 
@@ -130,10 +140,13 @@ def text_of(
     pages: dict[Any, int],
     page: int,
     tree: StructTree | None = None,
+    depth: int = 1,
 ) -> str:
     """The text an element reads as: its ActualText, or the text of what it holds."""
     if "/ActualText" in element:
         return str(element.ActualText)
+    if depth > MAX_STRUCTURE_DEPTH:  # told by `walk`
+        return ""
     own = element.get("/Pg")
     page = pages.get(own.objgen, page) if own is not None else page
     parts = []
@@ -143,5 +156,5 @@ def text_of(
         elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
             parts.append(texts.get((pages.get(kid.Pg.objgen, page), int(kid.MCID)), ""))
         elif is_element(kid):
-            parts.append(text_of(kid, texts, pages, page, tree))
+            parts.append(text_of(kid, texts, pages, page, tree, depth + 1))
     return "".join(parts)
