@@ -16,8 +16,9 @@ from fichepress.core.project import Project
 from fichepress.pdf import tagging as accessible
 from fichepress.pdf.scan import scan_marks
 from fichepress.pdf.tagging import StructureError, expected_tree, finish_accessible_pdf
-from fichepress.series.builder import Builder, Report, build
+from fichepress.series.builder import Builder, build
 from fichepress.series.collection import build_collection
+from fichepress.series.report import Report
 from fichepress.source.load import load_series, load_sheet
 
 from .conftest import ROOT

@@ -19,7 +19,8 @@ from fichepress.checks.accessibility import check_accessible, reading_text
 from fichepress.checks.printing import check_print
 from fichepress.core.project import Project
 from fichepress.pdf.scan import scan_page
-from fichepress.series.builder import Report, build
+from fichepress.series.builder import build
+from fichepress.series.report import Report
 from fichepress.source.load import load_series, load_sheet
 
 from .conftest import ROOT, copy_project

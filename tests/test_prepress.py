@@ -12,7 +12,7 @@ import pytest
 from fichepress.core.colour import profile_bytes
 from fichepress.core.project import Project
 from fichepress.pdf.prepress import MM, crop_marks, finish_print_pdf
-from fichepress.series.builder import Report
+from fichepress.series.report import Report
 
 REFERENCE = "03-strategie-globale"
 

@@ -395,7 +395,7 @@ def _build(
                 built = len(report.outputs) + report.up_to_date
                 stamp.record(out_dir, digest, [str(w) for w in report.warnings], built)
         elif share and not report.problems:
-            from fichepress.series.collection import build_shard_parts
+            from fichepress.series.shards import build_shard_parts
 
             parts = build_shard_parts(
                 project,
@@ -458,7 +458,8 @@ def collection(
     With --from, the series was built in shares (`build --shard I/N`, one output folder
     each): their sheets' PDFs and collection parts are gathered, checked against their sha256,
     and only the parts no share rendered are rendered here."""
-    from fichepress.series.collection import build_collection, gather
+    from fichepress.series.collection import build_collection
+    from fichepress.series.shards import gather
 
     project = _project(project_dir)
     out_dir = _out(out, project)
