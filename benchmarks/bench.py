@@ -241,7 +241,8 @@ def p1_overhead(work: Path, repeats: int) -> list[Result]:
     from fichepress.core.project import Project
     from fichepress.html.render import Variant
     from fichepress.pdf.write import PDF_VARIANTS
-    from fichepress.series.builder import Builder, Report
+    from fichepress.series.builder import Builder
+    from fichepress.series.report import Report
     from fichepress.source.load import load_sheet
 
     project = Project.at(ROOT)

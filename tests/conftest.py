@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from fichepress.core.project import Project
-from fichepress.series.builder import Report, build
+from fichepress.series.builder import build
 from fichepress.series.collection import build_collection
+from fichepress.series.report import Report
 
 ROOT = Path(__file__).resolve().parent.parent
 

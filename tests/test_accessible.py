@@ -21,8 +21,9 @@ from fichepress.pdf.matching import StructureError
 from fichepress.pdf.scan import scan_marks
 from fichepress.pdf.structure import walk
 from fichepress.pdf.tagging import finish_accessible_pdf
-from fichepress.series.builder import Builder, Report, build
+from fichepress.series.builder import Builder, build
 from fichepress.series.collection import build_collection
+from fichepress.series.report import Report
 from fichepress.source.load import load_series, load_sheet
 
 from .conftest import ROOT

@@ -24,9 +24,11 @@ from fichepress.html.render import Part, edition_date, render_collection
 from fichepress.html.typography import typeset, typeset_model
 from fichepress.pdf.expected import expected_tree
 from fichepress.pdf.structure import walk
-from fichepress.series import collection as collection_module
-from fichepress.series.builder import Builder, Report, build
+from fichepress.series import parts as parts_module
+from fichepress.series import shards as shards_module
+from fichepress.series.builder import Builder, build
 from fichepress.series.collection import build_collection
+from fichepress.series.report import Report
 from fichepress.source.load import load_series, load_sheet, load_sheets
 from fichepress.source.markup import plain_text
 from fichepress.source.model import Sheet
@@ -357,13 +359,13 @@ def test_a_series_built_in_shares_is_joined_by_collection_from(
         assert not (out / "print" / "collection.pdf").exists()
         shares.append(out)
     rendered: list[str] = []
-    render_all = collection_module._render_all
+    render_all = parts_module._render_all
 
     def counted(pool: Any, specs: Any, progress: Any) -> Any:
         rendered.extend(spec.kind for spec in specs)
         return render_all(pool, specs, progress)
 
-    monkeypatch.setattr(collection_module, "_render_all", counted)
+    monkeypatch.setattr(parts_module, "_render_all", counted)
     final = tmp_path / "final"
     args = ["collection", "-j", "1", "--out", str(final), "--project", str(project.root)]
     for share in shares:
@@ -417,7 +419,7 @@ def test_gathering_leaves_out_what_does_not_match_or_leaves_its_folder(tmp_path:
     index = {"parts": {part: {"sha256": hashlib.sha256(b"original").hexdigest(), "pages": 2}}}
     (fragments / "index.json").write_text(json.dumps(index), "utf-8")
     out = tmp_path / "final"
-    gathered = collection_module.gather(project, out, [share])
+    gathered = shards_module.gather(project, out, [share])
     assert (gathered.pdfs, gathered.parts, gathered.shares) == (1, 0, 1)
     assert (out / "print" / "good.pdf").read_bytes() == good
     assert sorted(p.name for p in out.rglob("*.pdf")) == ["good.pdf"]

@@ -46,8 +46,10 @@ from fichepress.html.render import VARIANTS, Variant
 from fichepress.scaffold.newsheet import new_sheet
 from fichepress.scaffold.skeleton import init_project
 from fichepress.series import stamp
-from fichepress.series.builder import Manifest
-from fichepress.series.collection import Fragments, _known_pages, gather
+from fichepress.series.collection import _known_pages
+from fichepress.series.manifest import Manifest
+from fichepress.series.parts import Fragments
+from fichepress.series.shards import gather
 from fichepress.series.workers import InlinePool, WorkerFailed
 from fichepress.serve import watch as watch_module
 from fichepress.serve.preview import Preview, PreviewServer, Rendered

@@ -17,7 +17,9 @@ from fichepress.checks.accessibility import check_accessible
 from fichepress.checks.printing import check_print
 from fichepress.cli import main
 from fichepress.core.project import Project
-from fichepress.series.collection import Fragments, _known_pages, identity, join
+from fichepress.pdf.join import identity
+from fichepress.series.collection import _known_pages, join_parts
+from fichepress.series.parts import Fragments
 
 from .conftest import copy_project
 
@@ -208,7 +210,7 @@ def test_the_collection_checked_from_its_parts_is_checked_as_in_full(
     fragments = Fragments(out)
     kinds = ["front", "sheet", "sheet", "colophon"]
     files = [(kind, fragments.path(d)) for kind, d in zip(kinds, entry["parts"], strict=True)]
-    data, offsets, _ = join(variant, files, [1, 3], identity(variant, entry["parts"], [1, 3]))  # type: ignore[arg-type]
+    data, offsets, _ = join_parts(variant, files, [1, 3], identity(variant, entry["parts"], [1, 3]))  # type: ignore[arg-type]
     assert data == (out / variant / "collection.pdf").read_bytes()
     known = _known_pages(variant, fragments, entry["parts"], offsets)  # type: ignore[arg-type]
     check = check_print if variant == "print" else check_accessible

@@ -20,7 +20,8 @@ from fichepress.checks.printing import check_print
 from fichepress.checks.ua_source import reading_text
 from fichepress.core.project import Project
 from fichepress.pdf.scan import scan_page
-from fichepress.series.builder import Report, build
+from fichepress.series.builder import build
+from fichepress.series.report import Report
 from fichepress.source.load import load_series, load_sheet
 
 from .conftest import ROOT, copy_project

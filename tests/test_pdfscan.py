@@ -22,7 +22,7 @@ from fichepress.pdf.scan import (
     scan_marks,
     scan_page,
 )
-from fichepress.series.builder import Report
+from fichepress.series.report import Report
 
 
 def _marks(scan: Any) -> tuple[list[int], dict[int, str], list[str]]:

@@ -23,7 +23,7 @@ from fichepress.checks.printing import check_print
 from fichepress.cli import main
 from fichepress.core.findings import Finding
 from fichepress.core.project import Project
-from fichepress.series.builder import Report
+from fichepress.series.report import Report
 
 REFERENCE = "03-strategie-globale"
 MM = 72 / 25.4

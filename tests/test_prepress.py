@@ -13,7 +13,7 @@ from fichepress.core.colour import profile_bytes
 from fichepress.core.geometry import PT_PER_MM as MM
 from fichepress.core.project import Project
 from fichepress.pdf.prepress import crop_marks, finish_print_pdf
-from fichepress.series.builder import Report
+from fichepress.series.report import Report
 
 REFERENCE = "03-strategie-globale"
 

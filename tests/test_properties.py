@@ -24,7 +24,8 @@ from fichepress.checks.ua_source import reading_text
 from fichepress.core.errors import InvalidSource
 from fichepress.core.project import Project
 from fichepress.html.typography import typeset
-from fichepress.series.builder import Builder, Report
+from fichepress.series.builder import Builder
+from fichepress.series.report import Report
 from fichepress.source.load import load_sheet
 from fichepress.source.markup import MAX_WORD_LETTERS, plain_text
 

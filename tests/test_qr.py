@@ -15,7 +15,7 @@ from PIL import Image
 from fichepress.core.project import Project
 from fichepress.html.qr import qr_svg, short_url
 from fichepress.pdf.scan import Paint, Scan, scan_page
-from fichepress.series.builder import Report
+from fichepress.series.report import Report
 from fichepress.source.load import load_sheet
 
 WITH_URLS = "01-partir-du-territoire"

@@ -23,7 +23,7 @@ from fichepress.core.contrast import ratio
 from fichepress.core.project import Project
 from fichepress.html.render import VARIANTS, render_sheet
 from fichepress.html.themes import Theme, load_theme
-from fichepress.series.builder import Report
+from fichepress.series.report import Report
 from fichepress.source.load import load_series, load_sheet
 from fichepress.source.model import (
     FontFace,

@@ -26,7 +26,8 @@ from fichepress.cli import main
 from fichepress.core.findings import Finding
 from fichepress.core.project import Project
 from fichepress.pdf.scan import parse_to_unicode, scan_page
-from fichepress.series.builder import Builder, Report
+from fichepress.series.builder import Builder
+from fichepress.series.report import Report
 from fichepress.source.load import load_sheets
 
 from .conftest import ROOT, Built

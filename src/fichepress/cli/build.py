@@ -35,7 +35,7 @@ from fichepress.series import stamp
 
 if TYPE_CHECKING:
     from fichepress.html.render import Variant
-    from fichepress.series.builder import Progress, Report
+    from fichepress.series.report import Progress, Report
     from fichepress.series.workers import Pool
 
 
@@ -155,7 +155,7 @@ def _build(
         if complete and not report.problems:
             _whole_series(project, out_dir, report, variants, strict, digest, progress, pool)
         elif share and not report.problems:
-            from fichepress.series.collection import build_shard_parts
+            from fichepress.series.shards import build_shard_parts
 
             parts = build_shard_parts(
                 project, out_dir, sheets, variants=variants, progress=progress, pool=pool
@@ -219,7 +219,8 @@ def collection(
     With --from, the series was built in shares (`build --shard I/N`, one output folder
     each): their sheets' PDFs and collection parts are gathered, checked against their sha256,
     and only the parts no share rendered are rendered here."""
-    from fichepress.series.collection import build_collection, gather
+    from fichepress.series.collection import build_collection
+    from fichepress.series.shards import gather
 
     project = project_from(project_dir)
     out_dir = out_from(out, project)

@@ -19,7 +19,7 @@ from fichepress.core.errors import BuildFailed
 from fichepress.core.project import Project
 
 if TYPE_CHECKING:
-    from fichepress.series.builder import Progress
+    from fichepress.series.report import Progress
     from fichepress.series.stamp import Stamp
 
 BAR_WIDTH = 24

@@ -118,7 +118,8 @@ def parent_tree(root: Any) -> dict[int, Any]:
     a number as 0: a damaged tree is checked as it stands."""
     entries: dict[int, Any] = {}
     tree = root.get("/ParentTree")
-    todo, seen = ([] if tree is None else [tree]), set()
+    todo: list[Any] = [] if tree is None else [tree]
+    seen: set[tuple[int, int]] = set()
     while todo:  # depth first, in order; each node once (a damaged tree may loop)
         node = todo.pop()
         if not isinstance(node, pikepdf.Dictionary) or node.objgen in seen - {(0, 0)}:

@@ -8,11 +8,9 @@ up to date only reads the sources and the manifest.
 from __future__ import annotations
 
 import hashlib
-import json
-import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,10 +18,10 @@ from xml.etree.ElementTree import Element
 
 import jinja2
 
-from fichepress import __version__
+from fichepress.checks.copyfit import copyfit_problems
 from fichepress.core.colour import print_asset
 from fichepress.core.errors import Problem, is_system_error, system_message
-from fichepress.core.files import Damaged, Unfit, load_cache, read_kept, write_atomic, write_cache
+from fichepress.core.files import write_atomic
 from fichepress.core.project import Project
 from fichepress.html.render import (
     VARIANTS,
@@ -34,106 +32,16 @@ from fichepress.html.render import (
     template_problem,
 )
 from fichepress.html.themes import Theme, load_theme
-from fichepress.pdf.copyfit import HALF, PageFill
 from fichepress.series.inputs import common_digest, output_digest
-from fichepress.series.stamp import OUTPUT_PATH
+from fichepress.series.manifest import Manifest
+from fichepress.series.report import Output, Progress, Report
 from fichepress.series.workers import InlinePool, Pool, WorkerFailed, WorkerPool, default_jobs
 from fichepress.source.load import SheetSource, load_series, load_sheets
 from fichepress.source.model import Series, Sheet
-from fichepress.source.yamlfile import key_path
 
 if TYPE_CHECKING:
     from fichepress.checks.ua_source import Source
     from fichepress.pdf.write import Rendered, Renderer
-
-MANIFEST = "manifest.json"
-
-
-@dataclass(frozen=True)
-class Output:
-    """One PDF written by the build, as listed in `build/manifest.json`."""
-
-    variant: Variant
-    sheet: str
-    source: str
-    path: str
-    pages: int
-    sha256: str
-    inputs: str = ""
-    """Digest of everything that shaped it (see inputs.py): equal digests, same PDF."""
-    warnings: tuple[str, ...] = ()
-    """What its build warned about, told again while it stays up to date."""
-    parts: tuple[str, ...] = ()
-    """For the collection: the digests of the parts it was joined from (kept for reuse)."""
-
-
-@dataclass
-class Report:
-    """What a build did: outputs written, problems per source, warnings."""
-
-    outputs: list[Output] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    failed: set[str] = field(default_factory=set)
-    """Sources (as shown) whose outputs were not all written."""
-    sheets: int = 0
-    up_to_date: int = 0
-    """Outputs that did not need building."""
-    kept: list[str] = field(default_factory=list)
-    """Their paths in the output folder (for `--verbose`)."""
-
-    def merge(self, other: Report) -> None:
-        """Add what another build (a worker's) did."""
-        self.outputs += other.outputs
-        self.problems += other.problems
-        self.warnings += other.warnings
-        self.failed |= other.failed
-        self.up_to_date += other.up_to_date
-        self.kept += other.kept
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-def copyfit_problems(
-    source: SheetSource, shown: str, variant: Variant, fill: Sequence[PageFill], budget: int
-) -> list[Problem]:
-    """A sheet over its page budget (by how much, from which YAML block), or a page of it
-    left more than half empty."""
-    problems = []
-    locations = {key_path(loc): loc for loc in source.positions.values}
-    if len(fill) > budget:
-        over = fill[budget:]
-        lines = sum(page.lines for page in over)
-        height = sum(page.height_mm for page in over)
-        first = over[0].first_block
-        loc = locations.get(first or "", ("body",))
-        line, column = source.positions.of_key(loc)
-        where = f"page {budget + 1} starts with {first}" if first else f"page {budget + 1} holds"
-        if not first:
-            where += " only the credits"
-        problems.append(
-            Problem(
-                shown,
-                line,
-                column,
-                first or "",
-                f"the {variant} PDF runs {lines} lines ({height:.0f} mm) over its budget of"
-                f" {budget} page{'s' if budget > 1 else ''}: {where}; shorten the text or"
-                " raise page_budget",
-            )
-        )
-    for page in fill[:budget]:
-        if page.filled < HALF:
-            problems.append(
-                Problem(
-                    shown,
-                    message=f"page {page.number} of the {variant} PDF is only"
-                    f" {page.filled:.0%} filled",
-                )
-            )
-    return problems
 
 
 class Builder:
@@ -364,128 +272,6 @@ class Builder:
         )
 
 
-SHA256 = re.compile(r"[0-9a-f]{64}")
-
-_ENTRY_TEXTS = ("variant", "sheet", "source", "path", "sha256")
-"""The keys every output of a manifest has, texts; with `pages`, a number."""
-
-
-def entry_problems(entry: Any, *, paths: bool = True) -> list[tuple[str, str]]:
-    """What is wrong with one output of a manifest, as (key, message) pairs; none when it is
-    as fichepress writes it. Values are never repeated: a manifest may come from elsewhere.
-    `paths`: whether the output's path is checked too (where it may lie)."""
-    if not isinstance(entry, dict):
-        return [("", "is not an object with the keys of an output")]
-    problems = [(key, "is missing") for key in (*_ENTRY_TEXTS, "pages") if key not in entry]
-    problems += [
-        (key, "is not a text")
-        for key in (*_ENTRY_TEXTS, "inputs")
-        if key in entry and not isinstance(entry[key], str)
-    ]
-    pages = entry.get("pages", 0)
-    if not isinstance(pages, int) or isinstance(pages, bool) or pages < 0:
-        problems.append(("pages", "is not a number of pages"))
-    for key in ("warnings", "parts"):
-        value = entry.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            problems.append((key, "is not a list of texts"))
-    variant, path, sha256 = entry.get("variant"), entry.get("path"), entry.get("sha256")
-    if isinstance(variant, str) and variant not in VARIANTS:
-        problems.append(("variant", 'is neither "print" nor "accessible"'))
-    if (
-        paths
-        and isinstance(path, str)
-        and not (OUTPUT_PATH.fullmatch(path) and path.startswith(f"{variant}/"))
-    ):
-        problems.append(("path", "is not a PDF of the folder of its variant (print/, accessible/)"))
-    if isinstance(sha256, str) and not SHA256.fullmatch(sha256):
-        problems.append(("sha256", "is not a SHA-256 digest"))
-    return problems
-
-
-def manifest_problems(document: Any, *, paths: bool = True) -> list[tuple[str, str]]:
-    """What is wrong with a manifest's document, as (key path, message) pairs (`paths`: see
-    `entry_problems`)."""
-    if not isinstance(document, dict):
-        return [("", "is not a JSON object")]
-    outputs = document.get("outputs")
-    if not isinstance(outputs, list):
-        return [("outputs", "is missing" if outputs is None else "is not a list")]
-    return [
-        (f"outputs[{index}]" + (f".{key}" if key else ""), message)
-        for index, entry in enumerate(outputs)
-        for key, message in entry_problems(entry, paths=paths)
-    ]
-
-
-def manifest_outputs(document: Any, *, paths: bool = True) -> list[Output]:
-    """The outputs a manifest lists, or `Damaged` saying where it is not as written."""
-    problems = manifest_problems(document, paths=paths)
-    if problems:
-        key, message = problems[0]
-        raise Damaged(f"{key}: {message}" if key else message)
-    return [
-        Output(
-            variant=entry["variant"],
-            sheet=entry["sheet"],
-            source=entry["source"],
-            path=entry["path"],
-            pages=entry["pages"],
-            sha256=entry["sha256"],
-            inputs=entry.get("inputs", ""),
-            warnings=tuple(entry.get("warnings", ())),
-            parts=tuple(entry.get("parts", ())),
-        )
-        for entry in document["outputs"]
-    ]
-
-
-class Manifest:
-    """`build/manifest.json`: every output, its sha256, and the digest of its inputs.
-
-    A damaged one (see `load_cache`) is discarded: every output is then built again."""
-
-    def __init__(self, out: Path) -> None:
-        self.out = out
-        self.entries: dict[tuple[str, str], dict[str, Any]] = {}
-        shown = f"{out.name}/{MANIFEST}"
-        outputs = load_cache(out / MANIFEST, manifest_outputs, shown, "every PDF is built again")
-        for output in outputs or ():
-            if (out / output.path).is_file():
-                self.entries[(output.sheet, output.variant)] = _entry(output)
-
-    def fresh(self, name: str, variant: str, inputs: str) -> dict[str, Any] | None:
-        """The entry of an output built from the same inputs, still whole on disk, or None."""
-        entry = self.entries.get((name, variant))
-        if entry is None or entry.get("inputs") != inputs:
-            return None
-        try:
-            data = read_kept(self.out / entry["path"], None)
-        except (OSError, Unfit):
-            return None
-        if data is None:
-            return None
-        return entry if hashlib.sha256(data).hexdigest() == entry.get("sha256") else None
-
-    def write(self, outputs: Sequence[Output]) -> None:
-        """Record new outputs, keeping the entries of the others."""
-        for output in outputs:
-            self.entries[(output.sheet, output.variant)] = _entry(output)
-        document = {
-            "generator": f"fichepress {__version__}",
-            "outputs": [self.entries[key] for key in sorted(self.entries)],
-        }
-        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-        write_cache(self.out / MANIFEST, text.encode("utf-8"))
-
-
-def _entry(output: Output) -> dict[str, Any]:
-    """An output as the manifest lists it (lists where the dataclass has tuples)."""
-    entry = asdict(output)
-    entry["warnings"], entry["parts"] = list(output.warnings), list(output.parts)
-    return entry
-
-
 # --- work in worker processes -------------------------------------------------------------
 
 _worker: Builder | None = None
@@ -549,10 +335,6 @@ def worker_pool(
     return WorkerPool(count, start_worker, args) if count > 1 else InlinePool(start_worker, args)
 
 
-Progress = Callable[[int, int, str], None]
-"""(done, total, what is being built): for a progress bar."""
-
-
 def build(
     project: Project,
     out: Path,
@@ -605,7 +387,7 @@ def build(
         if stale:
             todo.append((source, tuple(stale)))
     if todo:
-        with worker_pool(project, out, strict, jobs) if pool is None else _kept(pool) as workers:
+        with worker_pool(project, out, strict, jobs) if pool is None else kept(pool) as workers:
             _run(workers, project, todo, report, progress)
     if report.outputs:
         manifest.write(report.outputs)
@@ -613,7 +395,7 @@ def build(
 
 
 @contextmanager
-def _kept(pool: Pool) -> Iterator[Pool]:
+def kept(pool: Pool) -> Iterator[Pool]:
     """A pool someone else will close."""
     yield pool
 

@@ -21,7 +21,8 @@ from fichepress.core.files import make_folder, write_atomic
 from fichepress.core.project import Project
 from fichepress.core.reading import located
 from fichepress.html.render import Variant
-from fichepress.series.builder import Report, build
+from fichepress.series.builder import build
+from fichepress.series.report import Report
 
 TRIM_COLOUR = (230, 0, 126)
 BLEED_COLOUR = (0, 150, 220)

@@ -18,8 +18,9 @@ import watchfiles
 from fichepress.core.errors import InvalidSource, is_system_error, system_message
 from fichepress.core.project import SERIES_FILE, Project
 from fichepress.html.render import Variant
-from fichepress.series.builder import Report, build
+from fichepress.series.builder import build
 from fichepress.series.collection import build_collection
+from fichepress.series.report import Report
 
 Say = Callable[[str, str], None]
 """(level, message): level is "info", "warning" or "error"."""
