@@ -332,30 +332,27 @@ def css_problems(stylesheets: list[tuple[Path, str]], defined: set[str]) -> list
     hints = _Hints(sorted(names))
     for shown, declarations in parsed:
         for item in declarations:
-            for token in _colour_literals(item.value):
-                problems.append(
-                    Problem(
-                        shown,
-                        token.source_line,
-                        token.source_column,
-                        item.name,
-                        f'the colour "{tinycss2.serialize([token])}" is written in the CSS:'
-                        " define it once as a swatch in theme.yaml and use var(--name)",
-                    )
+            told = [
+                (
+                    token,
+                    f'the colour "{tinycss2.serialize([token])}" is written in the CSS:'
+                    " define it once as a swatch in theme.yaml and use var(--name)",
                 )
-            for token in _var_names(item.value):
-                if token.value not in names:
-                    hint = hints.of(token.value)
-                    problems.append(
-                        Problem(
-                            shown,
-                            token.source_line,
-                            token.source_column,
-                            item.name,
-                            f"var({token.value}) is not defined: no swatch or custom property of"
-                            f" that name{hint}",
-                        )
-                    )
+                for token in _colour_literals(item.value)
+            ]
+            told += [
+                (
+                    token,
+                    f"var({token.value}) is not defined: no swatch or custom property of"
+                    f" that name{hints.of(token.value)}",
+                )
+                for token in _var_names(item.value)
+                if token.value not in names
+            ]
+            problems += [
+                Problem(shown, token.source_line, token.source_column, item.name, message)
+                for token, message in told
+            ]
     return problems
 
 

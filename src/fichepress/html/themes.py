@@ -32,17 +32,14 @@ from fichepress.core.media import (
 from fichepress.core.project import Project
 from fichepress.core.reading import (
     Unreadable,
-    outside,
     read_inside,
-    readable_problem,
     refusal,
-    resolved,
     roots_of,
 )
 from fichepress.html.loader import ProjectLoader, TemplateRefused
 from fichepress.html.render import VARIANTS, Look, Variant, make_environment, template_problem
 from fichepress.html.themecss import theme_css_problems
-from fichepress.source.load import did_you_mean, validate
+from fichepress.source.load import did_you_mean, file_problem, validate
 from fichepress.source.model import FontFace, LayoutLimits, Margins, PageSettings, ThemeConfig
 from fichepress.source.yamlfile import Positions, read_yaml
 
@@ -207,33 +204,6 @@ class Theme:
         )
 
 
-def _file_problem(
-    text: str, folder: Path, suffixes: tuple[str, ...], project: Project
-) -> str | None:
-    shown = project.display(folder) + "/"
-    if "://" in text or text.lower().startswith("data:"):
-        return f"must be a file of {shown}, not a web address"
-    if Path(text).is_absolute() or text.startswith("~"):
-        return f"must be a path relative to {shown}, not an absolute path"
-    try:
-        target = resolved(folder / text)
-    except Unreadable as error:
-        return f"{project.display(folder / text)} {error.reason}"
-    if not target.is_relative_to(folder.resolve()):
-        return f'"{text}" points outside {shown}; keep the file inside it'
-    far = outside(folder / text, roots_of(project.root))
-    if far:  # the folder itself links elsewhere: what is there is not looked at
-        return f"{project.display(folder / text)} {far}"
-    if not os.path.lexists(folder / text):
-        return f"file not found: {project.display(target)}"
-    unreadable = readable_problem(folder / text, roots_of(project.root))
-    if unreadable:
-        return f"{project.display(folder / text)} {unreadable}"
-    if target.suffix.lower() not in suffixes:
-        return f"must be a {', '.join(s.lstrip('.').upper() for s in suffixes)} file"
-    return None
-
-
 def _read(project: Project, name: str) -> ThemeFolder:
     folder = project.styles / name
     settings = folder / THEME_FILE
@@ -246,13 +216,13 @@ def _read(project: Project, name: str) -> ThemeFolder:
     config = validate(ThemeConfig, data, positions, shown)
     problems = []
     for index, face in enumerate(config.fonts):
-        problem = _file_problem(face.file, project.fonts, FONT_SUFFIXES, project)
+        problem = file_problem(face.file, project.fonts, project.fonts, FONT_SUFFIXES, project)
         problem = problem or font_flaw((project.fonts / face.file).resolve())
         if problem:
             line, column = positions.of_value(("fonts", index, "file"))
             problems.append(Problem(shown, line, column, f"fonts[{index}].file", problem))
     for logo, file in config.logos.items():
-        problem = _file_problem(file, folder, PICTURE_SUFFIXES, project)
+        problem = file_problem(file, folder, folder, PICTURE_SUFFIXES, project)
         line, column = positions.of_value(("logos", logo))
         reference = Problem(shown, line, column, f"logos.{logo}")
         if problem:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pikepdf
 
+from fichepress.pdf import structure
 from fichepress.pdf.prepress import crop_marks, save_identified, set_identity
 
 LINK = "fichepress:sheet-"
@@ -23,30 +24,6 @@ def identity(label: str, digests: Sequence[str], numbers: Sequence[int]) -> byte
     made them (sources, theme, code), so the same parts give the same bytes (`label` tells
     apart the documents joined from the same parts)."""
     return hashlib.sha256("\0".join([label, *digests, *map(str, numbers)]).encode()).digest()
-
-
-def _kids(element: Any) -> list[Any]:
-    kids = element.get("/K")
-    if kids is None:
-        return []
-    return list(kids) if isinstance(kids, pikepdf.Array) else [kids]
-
-
-def _parent_tree(pdf: pikepdf.Pdf) -> dict[int, Any]:
-    entries: dict[int, Any] = {}
-
-    def collect(node: Any) -> None:
-        nums = node.get("/Nums")
-        if nums is not None:
-            for i in range(0, len(nums) - 1, 2):
-                entries[int(nums[i])] = nums[i + 1]
-        for kid in node.get("/Kids", []):
-            collect(kid)
-
-    root = pdf.Root.get("/StructTreeRoot")
-    if root is not None and "/ParentTree" in root:
-        collect(root.ParentTree)
-    return entries
 
 
 @dataclass
@@ -134,12 +111,14 @@ def _join(
     blank_left_pages: bool,
     tagged: bool,
 ) -> None:
-    trees = [_parent_tree(document) for document in documents]
+    trees = [
+        structure.parent_tree(document.Root.get("/StructTreeRoot", {})) for document in documents
+    ]
     language = str(base.Root.get("/Lang", ""))
     bookmarks: list[_Bookmark] = _bookmarks(base, 0)
     starts: dict[int, int] = {}
     page_sources: list[tuple[int, Any]] = [(0, page.obj) for page in base.pages]
-    children = list(_kids(base.Root.StructTreeRoot.K[0])) if tagged else []
+    children = list(structure.kids(base.Root.StructTreeRoot.K[0])) if tagged else []
     sheet_index = 0
     offsets.append(0)
     for number, (document, kind) in enumerate(zip(documents, kinds, strict=True)):
@@ -159,7 +138,7 @@ def _join(
         if tagged:
             document_element = document.Root.StructTreeRoot.K[0]
             other_language = str(document.Root.get("/Lang", ""))
-            for kid in _kids(document_element):
+            for kid in structure.kids(document_element):
                 copied = base.copy_foreign(kid)
                 if other_language and other_language != language and copied.get("/S") == "/Art":
                     copied.Lang = pikepdf.String(other_language)

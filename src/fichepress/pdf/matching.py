@@ -10,27 +10,15 @@ from typing import Any
 import pikepdf
 
 from fichepress.pdf.expected import BLOCK_TYPES, LEAF_TYPES, Expected, squeeze
+from fichepress.pdf.structure import is_element, kids
 
 
 class StructureError(Exception):
     """The PDF's content does not match the HTML: the tree cannot be rebuilt safely."""
 
 
-def kids_of(element: Any) -> list[Any]:
-    """The kids of a structure element (its /K), as a list."""
-    kids = element.get("/K")
-    if kids is None:
-        return []
-    return list(kids) if isinstance(kids, pikepdf.Array) else [kids]
-
-
 def _type(element: Any) -> str:
     return str(element.get("/S", "")).lstrip("/") if isinstance(element, pikepdf.Dictionary) else ""
-
-
-def is_element(kid: Any) -> bool:
-    """Whether a kid is a structure element (not marked content nor an object reference)."""
-    return isinstance(kid, pikepdf.Dictionary) and "/S" in kid
 
 
 @dataclass
@@ -72,7 +60,7 @@ class Reader:
 
     def content(self, element: Any, page: int) -> Iterator[Content]:
         page = self.page_of(element, page)
-        for kid in kids_of(element):
+        for kid in kids(element):
             if isinstance(kid, int):
                 yield Content(page, mcid=kid, text=self.mcid_text[page].get(kid, ""))
             elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
@@ -88,7 +76,7 @@ class Reader:
     def blocks(self, element: Any, page: int = 0) -> Iterator[Found]:
         """WeasyPrint's leaf blocks under `element`, in tree order."""
         page = self.page_of(element, page)
-        for kid in kids_of(element):
+        for kid in kids(element):
             if not is_element(kid):
                 continue
             kind = _type(kid)
@@ -109,7 +97,7 @@ class Reader:
             return self.holding[key]
         holds = any(
             is_element(kid) and (_type(kid) in BLOCK_TYPES or self._holds_blocks(kid))
-            for kid in kids_of(element)
+            for kid in kids(element)
         )
         if key is not None:
             self.holding[key] = holds

@@ -27,9 +27,10 @@ from xml.etree.ElementTree import Element
 
 import pikepdf
 
+from fichepress.pdf import structure
 from fichepress.pdf.artifacts import rewrite_content
 from fichepress.pdf.expected import SPACE, UNPRINTED, Expected, expected_tree, squeeze
-from fichepress.pdf.matching import Content, Match, Reader, is_element, kids_of, match
+from fichepress.pdf.matching import Content, Match, Reader, match
 from fichepress.pdf.prepress import OBJECT_STREAMS
 from fichepress.pdf.scan import FontMetrics, Scan, scan_marks
 
@@ -116,14 +117,14 @@ def _link_parts(link: Any, page: int, reader_pages: dict[Any, int]) -> Iterator[
     WeasyPrint nests the pieces of a link cut by a line break in NonStruct wrappers."""
     pg = link.get("/Pg")
     page = reader_pages.get(pg.objgen, page) if pg is not None else page
-    for kid in kids_of(link):
+    for kid in structure.kids(link):
         if isinstance(kid, int):
             yield (page, kid)
         elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
             yield (reader_pages.get(kid.Pg.objgen, page), int(kid.MCID))
         elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR":
             yield kid
-        elif is_element(kid):
+        elif structure.is_element(kid):
             yield from _link_parts(kid, page, reader_pages)
 
 
@@ -259,7 +260,7 @@ def repair(data: bytes, html: str | Element | Expected) -> tuple[bytes, list[Sca
         mcid_text = [scan.mcid_text for scan in scans]
         root = pdf.Root.StructTreeRoot
         reader = Reader(pdf, mcid_text)
-        found = [block for top in kids_of(root) for block in reader.blocks(top)]
+        found = [block for top in structure.kids(root) for block in reader.blocks(top)]
         expected = html if isinstance(html, Expected) else expected_tree(html)
         matches = match(expected, found)
         matched = {id(m.expected): m for m in matches}
@@ -317,8 +318,8 @@ def _drop_nested_annotations(pdf: pikepdf.Pdf, document: Any) -> None:
     stack = [document]
     while stack:
         element = stack.pop()
-        kids = kids_of(element)
-        stack.extend(kid for kid in kids if is_element(kid))
+        kids = structure.kids(element)
+        stack.extend(kid for kid in kids if structure.is_element(kid))
         if element.get("/S") != "/Link":
             continue
         objrs = [
@@ -383,13 +384,13 @@ def _owner(annotation: Any, document: Any) -> Any:
     stack = [document]
     while stack:
         element = stack.pop()
-        for kid in kids_of(element):
+        for kid in structure.kids(element):
             if (
                 isinstance(kid, pikepdf.Dictionary)
                 and kid.get("/Type") == "/OBJR"
                 and kid.Obj.objgen == annotation.objgen
             ):
                 return element
-            if is_element(kid):
+            if structure.is_element(kid):
                 stack.append(kid)
     return None

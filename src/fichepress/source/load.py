@@ -33,6 +33,7 @@ from fichepress.source.model import BLOCK_KINDS, TAG, Series, Sheet
 from fichepress.source.yamlfile import MAX_BYTES, Loc, Positions, key_path, read_yaml
 
 LOGO_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg")
+LOGOS = "an SVG, PNG or JPEG"
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -204,10 +205,11 @@ def _misspellings_once(problems: list[Problem]) -> list[Problem]:
     ]
 
 
-def _check_file(
-    text: str, base: Path, root: Path, suffixes: tuple[str, ...], project: Project
+def file_problem(
+    text: str, base: Path, root: Path, suffixes: tuple[str, ...], project: Project, kinds: str = ""
 ) -> str | None:
-    """Why the file `text` (relative to `base`, inside `root`) may not be used, or None."""
+    """Why the file `text` (relative to `base`, inside `root`, ending in one of `suffixes`: "a
+    PNG or JPEG file", says `kinds`) may not be used, or None."""
     folder = project.display(root) + "/"
     if "://" in text or text.lower().startswith("data:"):
         return f"must be a file of {folder}, not a web address"
@@ -228,7 +230,7 @@ def _check_file(
     if unreadable:
         return f"{project.display(base / text)} {unreadable}"
     if target.suffix.lower() not in suffixes:
-        return "must be an SVG, PNG or JPEG file"
+        return f"must be {kinds or 'a ' + ', '.join(s.lstrip('.').upper() for s in suffixes)} file"
     return None
 
 
@@ -267,7 +269,7 @@ def load_series(project: Project) -> Series:
             for index, funder in enumerate(series.funders.organisations)
         ]
     for loc, logo in logos:
-        problem = _check_file(logo, project.sheets, project.sheets, LOGO_SUFFIXES, project)
+        problem = file_problem(logo, project.sheets, project.sheets, LOGO_SUFFIXES, project, LOGOS)
         line, column = positions.of_value(loc)
         if problem:
             problems.append(Problem(shown, line, column, key_path(loc), problem))
