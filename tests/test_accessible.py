@@ -14,7 +14,7 @@ import pytest
 from fichepress.checks.accessibility import _walk, check_accessible, reading_text
 from fichepress.core.project import Project
 from fichepress.pdf import tagging as accessible
-from fichepress.pdf.scan import scan_marks
+from fichepress.pdf.marks import scan_marks
 from fichepress.pdf.tagging import StructureError, expected_tree, finish_accessible_pdf
 from fichepress.series.builder import Builder, Report, build
 from fichepress.series.collection import build_collection

@@ -41,7 +41,11 @@ import pikepdf
 
 from fichepress.core.contrast import RGB, Pair
 from fichepress.core.findings import Finding
-from fichepress.pdf.scan import Box, ColourSpace, FontMetrics, Scan, scan_marks, scan_page
+from fichepress.pdf.colours import ColourSpace
+from fichepress.pdf.fonts import FontMetrics
+from fichepress.pdf.marks import scan_marks
+from fichepress.pdf.paints import Box, Scan
+from fichepress.pdf.scan import scan_page
 from fichepress.pdf.tagging import squeeze
 
 if TYPE_CHECKING:

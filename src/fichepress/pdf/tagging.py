@@ -28,8 +28,10 @@ from xml.etree.ElementTree import Element
 import pikepdf
 import tinyhtml5
 
+from fichepress.pdf.fonts import FontMetrics, metrics_of
+from fichepress.pdf.marks import scan_marks
+from fichepress.pdf.paints import Scan
 from fichepress.pdf.prepress import OBJECT_STREAMS
-from fichepress.pdf.scan import FontMetrics, Scan, metrics_of, scan_marks
 
 LEAF_TYPES = {"P", "H1", "H2", "H3", "H4", "H5", "H6", "Lbl", "LBody", "Figure", "Caption"}
 BLOCK_TYPES = LEAF_TYPES | {
