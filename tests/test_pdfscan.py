@@ -13,7 +13,7 @@ import pytest
 from pikepdf import Array, Dictionary, Name, String
 
 from fichepress.core.project import Project
-from fichepress.pdf.interpreter import apply, path_box, shown_and_adjustment, shown_bytes
+from fichepress.pdf.interpreter import path_box, shown_and_adjustment, shown_bytes
 from fichepress.pdf.marks import scan_marks
 from fichepress.pdf.paints import bbox_of
 from fichepress.pdf.scan import scan_page
@@ -155,8 +155,10 @@ def test_path_box_is_the_box_of_every_transformed_point() -> None:
                 for _ in range(2 * rng.randint(1, 12))
             ]
             points = [
-                apply(matrix, float(x), float(y))
+                pikepdf.Matrix(*matrix).transform((float(x), float(y)))
                 for x, y in zip(coordinates[0::2], coordinates[1::2], strict=True)
             ]
             expected = bbox_of(points)
-            assert path_box(coordinates, matrix) == pytest.approx(expected, abs=1e-9)
+            assert path_box(coordinates, pikepdf.Matrix(*matrix)) == pytest.approx(
+                expected, abs=1e-9
+            )

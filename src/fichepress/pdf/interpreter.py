@@ -13,6 +13,7 @@ from itertools import repeat
 from typing import Any, ClassVar
 
 import pikepdf
+from pikepdf import Matrix
 
 from fichepress.pdf.colours import (
     DEFAULT_GRAY,
@@ -25,27 +26,7 @@ from fichepress.pdf.colours import (
 from fichepress.pdf.fonts import FontMetrics, metrics_of
 from fichepress.pdf.paints import Box, ColourUse, Paint, Scan, bbox_of
 
-Matrix = tuple[float, float, float, float, float, float]
-IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
-
-
-def multiply(m: Matrix, n: Matrix) -> Matrix:
-    """m × n: apply m, then n."""
-    a, b, c, d, e, f = m
-    a2, b2, c2, d2, e2, f2 = n
-    return (
-        a * a2 + b * c2,
-        a * b2 + b * d2,
-        c * a2 + d * c2,
-        c * b2 + d * d2,
-        e * a2 + f * c2 + e2,
-        e * b2 + f * d2 + f2,
-    )
-
-
-def apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
-    a, b, c, d, e, f = m
-    return (a * x + c * y + e, b * x + d * y + f)
+IDENTITY = Matrix()
 
 
 def path_box(path: list[Any], ctm: Matrix) -> Box:
@@ -57,14 +38,15 @@ def path_box(path: list[Any], ctm: Matrix) -> Box:
     if len(xs) != len(ys):
         xs = xs[: len(ys)]
     if not ys:
-        return (ctm[4], ctm[5], ctm[4], ctm[5])
-    if ctm[1] == 0 and ctm[2] == 0:
+        return (ctm.e, ctm.f, ctm.e, ctm.f)
+    if ctm.b == 0 and ctm.c == 0:
         corners = [
-            apply(ctm, float(min(xs)), float(min(ys))),
-            apply(ctm, float(max(xs)), float(max(ys))),
+            ctm.transform((float(min(xs)), float(min(ys)))),
+            ctm.transform((float(max(xs)), float(max(ys)))),
         ]
         return bbox_of(corners)
-    return bbox_of([apply(ctm, float(x), float(y)) for x, y in zip(xs, ys, strict=True)])
+    transform = ctm.transform
+    return bbox_of([transform((float(x), float(y))) for x, y in zip(xs, ys, strict=True)])
 
 
 def innermost_mcid(marked: list[tuple[str, int | None]]) -> int | None:
@@ -227,7 +209,7 @@ class Interpreter:
             frame.state = frame.stack.pop()
 
     def _concatenate(self, frame: Frame, operands: Any, op: str) -> None:  # cm
-        frame.state.ctm = multiply(tuple(float(v) for v in operands), frame.state.ctm)  # type: ignore[arg-type]
+        frame.state.ctm = Matrix(operands) @ frame.state.ctm
 
     def _line_width(self, frame: Frame, operands: Any, op: str) -> None:  # w
         frame.state.line_width = float(operands[0])
@@ -296,7 +278,7 @@ class Interpreter:
                 solid = frame.subpaths <= 1
                 self._paint(Paint("fill", box, space, colour, where, solid=solid))
             if op in ("S", "s", "B", "B*", "b", "b*"):
-                half = state.line_width * math.hypot(state.ctm[0], state.ctm[1]) / 2
+                half = state.line_width * math.hypot(state.ctm.a, state.ctm.b) / 2
                 grown = (box[0] - half, box[1] - half, box[2] + half, box[3] + half)
                 self._paint(Paint("stroke", grown, state.stroke_space, state.stroke, where))
         self._end_path(frame, operands, op)
@@ -373,19 +355,17 @@ class Interpreter:
         frame.state.render_mode = int(operands[0])
 
     def _text_matrix(self, frame: Frame, operands: Any, op: str) -> None:  # Tm
-        frame.text_matrix = frame.line_matrix = tuple(float(v) for v in operands)  # type: ignore[assignment]
+        frame.text_matrix = frame.line_matrix = Matrix(operands)
 
     def _move_text(self, frame: Frame, operands: Any, op: str) -> None:  # Td TD
         tx, ty = float(operands[0]), float(operands[1])
         if op == "TD":
             frame.state.leading = -ty
-        frame.line_matrix = frame.text_matrix = multiply((1, 0, 0, 1, tx, ty), frame.line_matrix)
+        frame.line_matrix = frame.text_matrix = frame.line_matrix.translated(tx, ty)
 
     def _next_line(self, frame: Frame, operands: Any, op: str) -> None:  # T*
         leading = frame.state.leading
-        frame.line_matrix = frame.text_matrix = multiply(
-            (1, 0, 0, 1, 0, -leading), frame.line_matrix
-        )
+        frame.line_matrix = frame.text_matrix = frame.line_matrix.translated(0, -leading)
 
     def _show_text(self, frame: Frame, operands: Any, op: str) -> None:  # Tj TJ ' "
         state = frame.state
@@ -414,10 +394,10 @@ class Interpreter:
             width += codes.count(32) * state.word_spacing
         advance = (width - adjustment / 1000 * size) * scale
         if glyphs and state.render_mode != 3:
-            matrix = multiply(text_matrix, state.ctm)
+            matrix = text_matrix @ state.ctm
             low, high = metrics.descent * size + state.rise, metrics.ascent * size + state.rise
-            corners = [apply(matrix, x, y) for x in (0.0, advance) for y in (low, high)]
-            printed_size = size * math.hypot(matrix[2], matrix[3])
+            corners = [matrix.transform((x, y)) for x in (0.0, advance) for y in (low, high)]
+            printed_size = size * math.hypot(matrix.c, matrix.d)
             if state.render_mode in (0, 2, 4, 6):
                 self._paint(
                     Paint(
@@ -446,7 +426,7 @@ class Interpreter:
                         text=shown,
                     )
                 )
-        return multiply((1, 0, 0, 1, advance, 0), text_matrix)
+        return text_matrix.translated(advance, 0)
 
     # --- images and forms ---
 
@@ -465,7 +445,7 @@ class Interpreter:
         elif subtype == "/Form":
             form_state = state.copy()
             if "/Matrix" in xobject:
-                form_state.ctm = multiply(tuple(float(v) for v in xobject.Matrix), state.ctm)  # type: ignore[arg-type]
+                form_state.ctm = Matrix(xobject.Matrix) @ state.ctm
             group = xobject.get("/Group")
             if group is not None and "/CS" in group:
                 self.colour_use(
@@ -483,10 +463,10 @@ class Interpreter:
         if int(pattern.get("/PatternType", 0)) == 1:
             # The cell is drawn in pattern space, which its /Matrix maps to the page's default
             # space (not the current transformation).
-            matrix = tuple(float(v) for v in pattern.get("/Matrix", IDENTITY))
+            matrix = Matrix(pattern.get("/Matrix", IDENTITY))
             self.tiling += 1
             try:
-                self.run(pattern, pattern.get("/Resources"), State(ctm=matrix), f"pattern {name}")  # type: ignore[arg-type]
+                self.run(pattern, pattern.get("/Resources"), State(ctm=matrix), f"pattern {name}")
             finally:
                 self.tiling -= 1
         elif "/Shading" in pattern:
@@ -498,7 +478,7 @@ class Interpreter:
     def _image(self, image: Any, state: State, where: str, resources: Any, *, inline: bool) -> None:
         get = image.obj.get if inline else image.get
         mask = bool(get("/ImageMask", False)) or bool(get("/IM", False))
-        corners = [apply(state.ctm, x, y) for x in (0.0, 1.0) for y in (0.0, 1.0)]
+        corners = [state.ctm.transform((x, y)) for x in (0.0, 1.0) for y in (0.0, 1.0)]
         width = int(get("/Width", get("/W", 0)))
         height = int(get("/Height", get("/H", 0)))
         if mask:
@@ -507,7 +487,7 @@ class Interpreter:
             cs = get("/ColorSpace", get("/CS", None))
             known = colour_space(cs, resources) if cs is not None else None
             space, colour = known or ColourSpace("unknown", 0, "none"), ()
-        a, b, c, d, _, _ = state.ctm
+        a, b, c, d, _, _ = state.ctm.shorthand
         self._paint(
             Paint(
                 "image",
