@@ -17,8 +17,8 @@ from fichepress.core.project import Project
 from fichepress.pdf import artifacts
 from fichepress.pdf import tagging as accessible
 from fichepress.pdf.expected import expected_tree
+from fichepress.pdf.marks import scan_marks
 from fichepress.pdf.matching import StructureError
-from fichepress.pdf.scan import scan_marks
 from fichepress.pdf.structure import walk
 from fichepress.pdf.tagging import finish_accessible_pdf
 from fichepress.series.builder import Builder, build

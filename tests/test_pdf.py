@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from fichepress.core.project import Project
-from fichepress.pdf.scan import foreign_fonts
+from fichepress.pdf.fonts import foreign_fonts
 from fichepress.pdf.write import Refused, Renderer, RenderError, SandboxFetcher
 
 

@@ -13,15 +13,10 @@ import pytest
 from pikepdf import Array, Dictionary, Name, String
 
 from fichepress.core.project import Project
-from fichepress.pdf.scan import (
-    _path_box,
-    _shown_and_adjustment,
-    _shown_bytes,
-    apply,
-    bbox_of,
-    scan_marks,
-    scan_page,
-)
+from fichepress.pdf.interpreter import path_box, shown_and_adjustment, shown_bytes
+from fichepress.pdf.marks import scan_marks
+from fichepress.pdf.paints import bbox_of
+from fichepress.pdf.scan import scan_page
 from fichepress.series.report import Report
 
 
@@ -136,8 +131,8 @@ def test_tj_strings_and_adjustments_read_from_the_array_syntax(items: list[Any])
     array = Array(items)
     strings = b"".join(bytes(i) for i in array if isinstance(i, String))
     adjustment = sum(float(i) for i in array if not isinstance(i, String))
-    assert _shown_bytes(array) == strings
-    shown, read = _shown_and_adjustment(array)
+    assert shown_bytes(array) == strings
+    shown, read = shown_and_adjustment(array)
     assert shown == strings
     assert read == pytest.approx(adjustment)
 
@@ -160,8 +155,10 @@ def test_path_box_is_the_box_of_every_transformed_point() -> None:
                 for _ in range(2 * rng.randint(1, 12))
             ]
             points = [
-                apply(matrix, float(x), float(y))
+                pikepdf.Matrix(*matrix).transform((float(x), float(y)))
                 for x, y in zip(coordinates[0::2], coordinates[1::2], strict=True)
             ]
             expected = bbox_of(points)
-            assert _path_box(coordinates, matrix) == pytest.approx(expected, abs=1e-9)
+            assert path_box(coordinates, pikepdf.Matrix(*matrix)) == pytest.approx(
+                expected, abs=1e-9
+            )

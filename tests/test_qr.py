@@ -14,7 +14,8 @@ from PIL import Image
 
 from fichepress.core.project import Project
 from fichepress.html.qr import qr_svg, short_url
-from fichepress.pdf.scan import Paint, Scan, scan_page
+from fichepress.pdf.paints import Paint, Scan
+from fichepress.pdf.scan import scan_page
 from fichepress.series.report import Report
 from fichepress.source.load import load_sheet
 

@@ -25,7 +25,8 @@ from fichepress.checks.ua_source import Source, reading_text
 from fichepress.cli import main
 from fichepress.core.findings import Finding
 from fichepress.core.project import Project
-from fichepress.pdf.scan import parse_to_unicode, scan_page
+from fichepress.pdf.fonts import parse_to_unicode
+from fichepress.pdf.scan import scan_page
 from fichepress.series.builder import Builder
 from fichepress.series.report import Report
 from fichepress.source.load import load_sheets

@@ -51,7 +51,10 @@ from fichepress.checks.ua_source import (
 )
 from fichepress.checks.ua_tree import identification, integrity, semantics
 from fichepress.core.findings import Finding
-from fichepress.pdf.scan import FontMetrics, Scan, scan_marks, scan_page
+from fichepress.pdf.fonts import FontMetrics
+from fichepress.pdf.marks import scan_marks
+from fichepress.pdf.paints import Scan
+from fichepress.pdf.scan import scan_page
 from fichepress.pdf.structure import walk
 
 

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 from fichepress.core.contrast import RGB, Pair
 from fichepress.core.findings import Finding
-from fichepress.pdf.scan import Box, ColourSpace, Scan
+from fichepress.pdf.colours import ColourSpace
+from fichepress.pdf.paints import Box, Scan
 
 WHITE: RGB = (255, 255, 255)
 

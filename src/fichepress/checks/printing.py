@@ -33,7 +33,9 @@ from PIL import Image, ImageMath
 
 from fichepress.core.findings import Finding, Severity
 from fichepress.core.geometry import BLEED_PT, SAFETY_PT
-from fichepress.pdf.scan import Box, FontMetrics, Paint, Scan, iter_pages, scan_page
+from fichepress.pdf.fonts import FontMetrics
+from fichepress.pdf.paints import Box, Paint, Scan
+from fichepress.pdf.scan import iter_pages, scan_page
 from fichepress.source.model import MAX_INK
 
 TOLERANCE = 0.6

@@ -13,7 +13,7 @@ from fichepress.checks.ua_source import BREAKS, SPACE
 from fichepress.checks.ua_tree import error
 from fichepress.core.findings import Finding
 from fichepress.pdf import structure
-from fichepress.pdf.scan import Scan
+from fichepress.pdf.paints import Scan
 from fichepress.pdf.structure import StructTree
 
 if TYPE_CHECKING:

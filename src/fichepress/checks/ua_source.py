@@ -16,7 +16,9 @@ import pikepdf
 from fichepress.core.findings import Finding
 from fichepress.pdf import structure
 from fichepress.pdf.expected import squeeze
-from fichepress.pdf.scan import FontMetrics, Scan, scan_marks
+from fichepress.pdf.fonts import FontMetrics
+from fichepress.pdf.marks import scan_marks
+from fichepress.pdf.paints import Scan
 from fichepress.pdf.structure import StructTree
 
 if TYPE_CHECKING:

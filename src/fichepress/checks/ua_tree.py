@@ -12,7 +12,7 @@ import pikepdf
 
 from fichepress.core.findings import Finding
 from fichepress.pdf import structure
-from fichepress.pdf.scan import Scan
+from fichepress.pdf.paints import Scan
 from fichepress.pdf.structure import StructTree
 
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")

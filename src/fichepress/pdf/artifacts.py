@@ -10,7 +10,9 @@ from typing import Any, Generic, TypeVar
 
 import pikepdf
 
-from fichepress.pdf.scan import FontMetrics, Scan, metrics_of, scan_marks
+from fichepress.pdf.fonts import FontMetrics, metrics_of
+from fichepress.pdf.marks import scan_marks
+from fichepress.pdf.paints import Scan
 
 _OPERATOR = re.compile(rb"BDC|BMC|EMC|TJ|Tj|Tf|q|Q")
 """The operators that open and close marked content, show text, choose a font, or save and

@@ -30,9 +30,11 @@ import pikepdf
 from fichepress.pdf import structure
 from fichepress.pdf.artifacts import rewrite_content
 from fichepress.pdf.expected import SPACE, UNPRINTED, Expected, expected_tree, squeeze
+from fichepress.pdf.fonts import FontMetrics
+from fichepress.pdf.marks import scan_marks
 from fichepress.pdf.matching import Content, Match, Reader, match
+from fichepress.pdf.paints import Scan
 from fichepress.pdf.prepress import OBJECT_STREAMS
-from fichepress.pdf.scan import FontMetrics, Scan, scan_marks
 
 
 class _Writer:

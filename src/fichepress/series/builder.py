@@ -201,7 +201,7 @@ class Builder:
         """Check the fonts (unless `fonts` gives the check's result), apply --strict, write
         the PDF atomically and record it."""
         if fonts is None:
-            from fichepress.pdf.scan import foreign_fonts
+            from fichepress.pdf.fonts import foreign_fonts
 
             fonts = foreign_fonts(finished, self.theme.families)
         if fonts:

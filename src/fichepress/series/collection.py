@@ -104,7 +104,7 @@ def _join_in_worker(
 ) -> tuple[str, int, list[str], list[str]]:
     """Join a variant's parts and check the result: (file written, pages, findings, fonts not
     of the theme)."""
-    from fichepress.pdf.scan import foreign_fonts
+    from fichepress.pdf.fonts import foreign_fonts
 
     builder = worker_builder()
     fragments = Fragments(builder.out, empty_index())
