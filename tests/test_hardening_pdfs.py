@@ -108,3 +108,43 @@ def test_the_parent_tree_is_read_each_node_once_and_in_order() -> None:
 def _bad_keys(pdf: pikepdf.Pdf) -> pikepdf.Object:
     nums = pikepdf.Array([pikepdf.Name.X, 1, pikepdf.String("2"), 2, 3, 30])
     return pdf.make_indirect(pikepdf.Dictionary(Nums=nums))
+
+
+BAD_CONTENT = [
+    b"1 2 cm 0 0 m 10 10 l S",  # a matrix of two numbers
+    b"BT 1 2 Tm /F1 12 Tf (a) Tj ET",
+    b"q q q Q Q Q Q Q",  # more restores than saves
+    b"/Nope Do 5 Do",  # no such picture; a number for a name
+    b"/P BDC (x) Tj EMC BDC EMC /Span 5 BDC EMC",  # marked content without its operands
+    b"BT /Name Tr (a) Tj Tf (b) Tj /F1 12 Tf 5 TJ /F1 Tf ET",  # text state of the wrong kinds
+    b"0 0 10 10 re /P1 scn f 1 sc 0 0 1 1 re f",  # colours with no colour space
+]
+
+
+def _content(stream: bytes) -> Callable[[pikepdf.Pdf, pikepdf.Dictionary], None]:
+    def build(pdf: pikepdf.Pdf, root: pikepdf.Dictionary) -> None:
+        font = pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+        )
+        page = pdf.pages[0].obj
+        page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+        page.Contents = pdf.make_stream(stream)
+
+    return build
+
+
+@pytest.mark.parametrize("stream", BAD_CONTENT, ids=range(len(BAD_CONTENT)))
+@pytest.mark.parametrize("profile", ["print", "accessible"])
+def test_a_damaged_content_stream_is_told(tmp_path: Path, stream: bytes, profile: str) -> None:
+    path = tmp_path / "damaged.pdf"
+    _tagged(_content(stream)).save(path)
+    result = CliRunner().invoke(main, ["preflight", "--profile", profile, str(path)])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+
+
+def test_an_operator_with_the_wrong_operands_is_skipped_and_told(tmp_path: Path) -> None:
+    path = tmp_path / "damaged.pdf"
+    _tagged(_content(BAD_CONTENT[0])).save(path)
+    told = [(f.rule, f.what) for f in check_file(path, "print")]
+    assert ("CONTENT", "1 operator with the wrong operands (cm): skipped, as readers do") in told

@@ -455,6 +455,11 @@ def _page_result(number: int, page: pikepdf.Page, scan: Scan) -> PageResult:
     findings += _fonts(number, scan)
     findings += _images(number, scan)
     findings += _annotations(number, page, bleed)
+    if scan.skipped:
+        said = ", ".join(sorted(set(scan.skipped)))
+        count = len(scan.skipped)
+        message = f"{count} operator{'s' * (count > 1)} with the wrong operands ({said})"
+        findings.append(Finding(number, "CONTENT", "error", message + ": skipped, as readers do"))
     counts = tuple((size, colour, count) for (size, colour), count in glyphs.items())
     return PageResult(tuple(findings), counts)
 

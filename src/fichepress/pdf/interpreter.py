@@ -145,6 +145,10 @@ Handler = Callable[["Interpreter", Frame, Any, str], None]
 """What an operator does: given the interpreter, the frame, the operands and the operator."""
 
 
+MALFORMED = (ValueError, TypeError, IndexError, KeyError, AttributeError, pikepdf.PdfError)
+"""What an operator given the wrong operands raises (`1 2 cm`, a name where a number goes)."""
+
+
 class Interpreter:
     """Reads content streams into a `Scan`, one instruction at a time: each operator by its
     method in `HANDLERS`."""
@@ -197,7 +201,10 @@ class Interpreter:
             op = str(instruction.operator)
             handler = handlers.get(op)
             if handler is not None:
-                handler(self, frame, instruction.operands, op)
+                try:
+                    handler(self, frame, instruction.operands, op)
+                except MALFORMED:
+                    self.scan.skipped.append(op)
 
     # --- graphics state ---
 

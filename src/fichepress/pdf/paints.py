@@ -77,3 +77,5 @@ class Scan:
     picture (read by `scan_marks` only)."""
     untagged: list[str] = field(default_factory=list)
     """Painting outside any marked content (neither tagged nor an artifact)."""
+    skipped: list[str] = field(default_factory=list)
+    """Operators given operands they cannot take (a damaged file): skipped, as readers do."""
