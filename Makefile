@@ -42,6 +42,7 @@ lint: venv
 	$(BIN)/ruff check src tests tools benchmarks
 	$(BIN)/ruff format --check src tests tools benchmarks
 	$(BIN)/mypy
+	$(BIN)/python tools/stages.py src/fichepress --strict-size
 
 format: venv
 	$(BIN)/ruff format src tests tools benchmarks
