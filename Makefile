@@ -7,13 +7,14 @@ BIN    := $(VENV)/bin
 GOLDEN_DIR ?=
 STAMP  := $(VENV)/.fichepress-installed
 
-.PHONY: all help venv sheets check test lint format golden dist clean
+.PHONY: all help venv sheets check test test-fast lint format golden dist clean
 
 all: sheets
 
 help:
 	@echo "make sheets   create $(VENV), install fichepress, build every sheet and the collection"
 	@echo "make test     lint (ruff, mypy) and run the test suite"
+	@echo "make test-fast  only the tests that build no PDF and start no process (not e2e, not process)"
 	@echo "make check    validate the sheets without rendering"
 	@echo "make format   format the code with ruff"
 	@echo "make golden   regenerate the golden HTML of the reference sheet (after a template change;\n              GOLDEN_DIR=FOLDER writes it there instead of tests/golden/)"
@@ -50,6 +51,11 @@ format: venv
 
 test: lint
 	$(BIN)/python -m pytest
+
+# The tests marked neither e2e (a real WeasyPrint build) nor process (a subprocess); a test of
+# this run that would write a PDF or start a process fails as an unmarked one (tests/conftest.py).
+test-fast: venv
+	$(BIN)/python -m pytest -m "not e2e and not process"
 
 golden: venv
 	$(BIN)/python -m tests.golden $(GOLDEN_DIR)

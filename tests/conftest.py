@@ -1,11 +1,16 @@
-"""Shared fixtures: a disposable copy of the project, and one real build of the series."""
+"""Shared fixtures: a disposable copy of the project, one real build of the series, and the
+committed PDFs of the reference sheets; the marks of the two test layers, and the guard that
+keeps the fast one honest."""
 
 from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,6 +20,74 @@ from fichepress.series.collection import build_collection
 from fichepress.series.report import Report
 
 ROOT = Path(__file__).resolve().parent.parent
+PDFS = ROOT / "tests" / "data" / "pdf"
+"""The committed PDFs, as a build lays them out (print/, accessible/); written by
+`python -m tests.golden --pdfs`."""
+
+BUILDING_FIXTURES = frozenset({"series_build", "sobre_build", "each_theme"})
+"""A test using one of these (itself or through another fixture) needs a real build: e2e."""
+
+# --- the two layers --------------------------------------------------------------------------
+# e2e: needs a real WeasyPrint build (or layout) of sheets or of the collection; process: runs a
+# subprocess (fichepress or another program) or worker processes. `make test-fast` runs the
+# others. In a run that leaves a mark out (`-m "not e2e and not process"`), the guard below fails
+# a test that does what the mark is for: a test marked wrong is caught, not silently slow.
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if BUILDING_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
+
+
+def left_out(config: pytest.Config, mark: str) -> bool:
+    """Whether this run leaves the tests marked `mark` out (`-m "not e2e ..."`)."""
+    return re.search(rf"\bnot\s+{mark}\b", config.getoption("markexpr") or "") is not None
+
+
+_TRIPPED: list[str] = []
+"""What the guard stopped during the current phase of a test (told even if the code under
+test, or a thread of it, caught the failure)."""
+
+
+def _forbidden(mark: str, what: str, advice: str = "") -> Callable[..., Any]:
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        message = f"unmarked {mark} test: {what} (mark it @pytest.mark.{mark}{advice})"
+        _TRIPPED.append(message)
+        pytest.fail(message, pytrace=False)
+
+    return refuse
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    guard = pytest.MonkeyPatch()
+    config.add_cleanup(guard.undo)
+    if left_out(config, "e2e"):
+        from weasyprint.document import Document
+
+        from fichepress.pdf.write import Renderer
+
+        guard.setattr(Renderer, "render", _forbidden("e2e", "it renders a PDF with WeasyPrint"))
+        guard.setattr(Document, "write_pdf", _forbidden("e2e", "it writes a PDF with WeasyPrint"))
+    if left_out(config, "process"):
+        guard.setattr(subprocess.Popen, "__init__", _forbidden("process", "it runs a subprocess"))
+    if left_out(config, "e2e") and left_out(config, "process"):
+        from fichepress.series.workers import WorkerPool
+
+        advice = ", or process if it builds nothing"
+        guard.setattr(WorkerPool, "start", _forbidden("e2e", "it starts worker processes", advice))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A test passes no phase in whose time the guard stopped something, whoever caught it."""
+    report = yield
+    if _TRIPPED:
+        if report.passed:
+            report.outcome = "failed"
+            report.longrepr = _TRIPPED[0]
+        _TRIPPED.clear()
+    return report
 
 
 def copy_project(target: Path, sheets: list[str] | None = None) -> Project:
@@ -36,6 +109,13 @@ def copy_project(target: Path, sheets: list[str] | None = None) -> Project:
 def project(tmp_path: Path) -> Project:
     """A writable copy of the project holding only the reference sheet."""
     return copy_project(tmp_path / "project", ["03-strategie-globale.yaml"])
+
+
+@pytest.fixture(scope="session")
+def reference_pdfs() -> Path:
+    """The folder of the committed PDFs: print/ and accessible/ of the reference sheet,
+    accessible/ of sheet 01 (with links); for the rules that need a good PDF, not a build."""
+    return PDFS
 
 
 @pytest.fixture(scope="session")

@@ -45,9 +45,8 @@ def raw_render(project: Project, slug: str) -> tuple[bytes, str]:
 
 
 @pytest.fixture(scope="module")
-def reference_pdf(series_build: tuple[Project, Path, Report]) -> pikepdf.Pdf:
-    _, out, _ = series_build
-    return pikepdf.open(out / "accessible" / f"{REFERENCE}.pdf")
+def reference_pdf(reference_pdfs: Path) -> pikepdf.Pdf:
+    return pikepdf.open(reference_pdfs / "accessible" / f"{REFERENCE}.pdf")
 
 
 def roles(element: Any, depth: int = 0) -> list[str]:
@@ -60,6 +59,7 @@ def roles(element: Any, depth: int = 0) -> list[str]:
     return lines
 
 
+@pytest.mark.e2e
 def test_weasyprint_alone_fails_the_checks_and_the_repair_passes_them(project: Project) -> None:
     raw, html = raw_render(project, REFERENCE)
     before = {finding.rule for finding in check_accessible(raw)}
@@ -200,6 +200,7 @@ def test_links_are_link_elements_described_by_their_text(
                 assert tree.annotations[annotation.objgen].S == "/Link"
 
 
+@pytest.mark.e2e
 def test_text_drawn_by_css_stops_the_repair_with_a_clear_message(project: Project) -> None:
     css = project.styles / "fiches" / "theme.css"
     css.write_text(css.read_text("utf-8") + '\nh1::after { content: " !"; }\n', "utf-8")
@@ -233,6 +234,7 @@ def test_the_expected_tree_follows_the_template() -> None:
     assert [(leaf.type, leaf.alt) for leaf in art.children[3].leaves()] == [("Figure", "Logo")]
 
 
+@pytest.mark.e2e
 def test_a_sheet_in_english_says_so(project: Project, tmp_path: Path) -> None:
     sheet = project.sheets / f"{REFERENCE}.yaml"
     sheet.write_text(sheet.read_text("utf-8").replace("kicker:", "language: en\nkicker:"), "utf-8")
@@ -273,6 +275,7 @@ def raw_sheets() -> list[tuple[str, bytes, str]]:
     return [(path.stem, *raw_render(project, path.stem)) for path in project.sheet_files()]
 
 
+@pytest.mark.e2e
 def test_content_edited_in_place_reads_as_content_written_again(
     raw_sheets: list[tuple[str, bytes, str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -294,6 +297,7 @@ def test_content_edited_in_place_reads_as_content_written_again(
         assert check_accessible(edited) == [], slug
 
 
+@pytest.mark.e2e
 def test_content_unlike_weasyprints_is_parsed_and_written_again(project: Project) -> None:
     raw, html = raw_render(project, REFERENCE)
     with pikepdf.open(io.BytesIO(raw)) as pdf:
@@ -307,6 +311,7 @@ def test_content_unlike_weasyprints_is_parsed_and_written_again(project: Project
     assert check_accessible(data) == []
 
 
+@pytest.mark.e2e
 def test_the_build_compares_each_accessible_pdf_with_its_source(
     project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -350,6 +355,7 @@ def test_the_build_compares_each_accessible_pdf_with_its_source(
     assert not (tmp_path / "strict" / "accessible" / f"{REFERENCE}.pdf").exists()
 
 
+@pytest.mark.e2e
 def test_the_series_words_keep_the_series_language_in_a_sheet_of_another(
     tmp_path: Path,
 ) -> None:

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 
 from fichepress.cli import main
@@ -80,6 +81,7 @@ def test_check_in_json_for_editors(project: Project) -> None:
     assert problem["line"] > 0 and problem["column"] == 17
 
 
+@pytest.mark.process
 def test_check_of_the_series_passes_in_a_new_process() -> None:
     """How fast: `benchmarks/bench.py P6` (well under a second, Python's start included)."""
     result = subprocess.run(
@@ -91,6 +93,7 @@ def test_check_of_the_series_passes_in_a_new_process() -> None:
     assert "weasyprint" not in result.stderr
 
 
+@pytest.mark.process
 def test_check_does_not_import_the_renderer() -> None:
     code = (
         "import sys; from fichepress.cli import main; "

@@ -42,6 +42,7 @@ def snapshot(out: Path) -> dict[str, bytes]:
     }
 
 
+@pytest.mark.e2e
 def test_a_bad_sheet_is_reported_and_the_others_are_built(
     two_sheets: Project, tmp_path: Path
 ) -> None:
@@ -91,6 +92,7 @@ def test_an_invalid_series_file_stops_everything_before_writing(
     assert not out.exists()
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("css", "message"),
     [
@@ -132,6 +134,7 @@ def test_a_theme_reaching_out_is_refused_at_its_place_and_keeps_the_old_pdfs(
     assert snapshot(out) == before
 
 
+@pytest.mark.e2e
 def test_a_theme_that_crashes_weasyprint_fails_its_sheets_without_a_traceback(
     project: Project, tmp_path: Path
 ) -> None:
@@ -172,6 +175,7 @@ def built_once(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return root, project.root
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("case", sorted(BAD_SHEETS))
 def test_bad_input_exits_1_names_the_place_and_keeps_the_previous_pdfs(
     built_once: tuple[Path, Path], tmp_path: Path, case: str
@@ -205,6 +209,7 @@ def _break_the_bleed(project: Project) -> None:
     theme.write_text(text.replace(old, "margin: calc(-1 * var(--page-margin-top))", 1), "utf-8")
 
 
+@pytest.mark.e2e
 def test_preflight_findings_are_warnings_and_strict_fails_the_sheet(
     project: Project, tmp_path: Path
 ) -> None:
@@ -229,6 +234,7 @@ def test_preflight_findings_are_warnings_and_strict_fails_the_sheet(
     assert snapshot(out) != before
 
 
+@pytest.mark.e2e
 def test_a_raster_logo_is_converted_to_cmyk_and_its_resolution_checked(
     project: Project, tmp_path: Path
 ) -> None:

@@ -26,6 +26,7 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+@pytest.mark.e2e
 def test_build_writes_both_variants_and_a_summary(project: Project) -> None:
     code, out, err = run("build", "--project", str(project.root))
     assert code == 0, err
@@ -37,6 +38,7 @@ def test_build_writes_both_variants_and_a_summary(project: Project) -> None:
     assert (project.root / "build" / "manifest.json").is_file()
 
 
+@pytest.mark.e2e
 def test_invalid_sources_exit_1_with_every_problem_and_no_traceback(project: Project) -> None:
     sheet = project.sheets / f"{REFERENCE}.yaml"
     text = sheet.read_text(encoding="utf-8")
@@ -82,6 +84,7 @@ def test_outside_a_project_the_message_says_so(
     assert "Traceback" not in result.output
 
 
+@pytest.mark.process
 def test_python_dash_m_runs_the_command_line() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "fichepress", "--version"],
@@ -175,6 +178,7 @@ def test_no_color_is_respected(project: Project) -> None:
     assert "\x1b[" not in plain.stderr
 
 
+@pytest.mark.process
 def test_shell_completion_is_offered_for_bash_zsh_and_fish() -> None:
     for shell in ("bash", "zsh", "fish"):
         done = subprocess.run(
@@ -186,6 +190,7 @@ def test_shell_completion_is_offered_for_bash_zsh_and_fish() -> None:
         assert done.returncode == 0 and "_FICHEPRESS_COMPLETE" in done.stdout, shell
 
 
+@pytest.mark.e2e
 def test_build_reports_in_json_for_machines(project: Project) -> None:
     args = ["build", "-j", "1", "--format", "json", "--project", str(project.root)]
     first = CliRunner().invoke(main, args)
@@ -216,6 +221,7 @@ def test_build_reports_in_json_for_machines(project: Project) -> None:
     assert (problem["line"], problem["column"], problem["key"]) == (3, 9, "number")
 
 
+@pytest.mark.e2e
 def test_shards_split_the_sheets_in_stable_disjoint_shares(tmp_path: Path) -> None:
     from fichepress.cli.options import shard_of
 
@@ -242,6 +248,7 @@ def test_shards_split_the_sheets_in_stable_disjoint_shares(tmp_path: Path) -> No
     assert wrong.exit_code == 2 and "is not a share I/N" in wrong.stderr
 
 
+@pytest.mark.e2e
 def test_verbose_lists_the_pdfs_kept_as_well(project: Project) -> None:
     args = ["build", "-j", "1", "--project", str(project.root)]
     assert CliRunner().invoke(main, args).exit_code == 0

@@ -95,6 +95,7 @@ def test_both_variants_are_built_and_listed(
     }
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("variant", ["print", "accessible"])
 def test_page_count_recto_starts_and_blank_pages(
     collection: tuple[Project, Path, Report, dict[str, int]], variant: str
@@ -120,6 +121,7 @@ def test_page_count_recto_starts_and_blank_pages(
     assert sorted(first.values()) == [first[s.number] for s in sheets]  # number order
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("variant", ["print", "accessible"])
 def test_contents_give_the_page_where_each_sheet_starts(
     collection: tuple[Project, Path, Report, dict[str, int]], variant: str
@@ -141,6 +143,7 @@ def test_contents_give_the_page_where_each_sheet_starts(
         assert sheet.title[:20] in line
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("variant", ["print", "accessible"])
 def test_contents_draw_nothing_outside_their_lines(
     collection: tuple[Project, Path, Report, dict[str, int]], variant: str, tmp_path: Path
@@ -195,6 +198,7 @@ def test_page_labels_roman_front_matter_then_one(
     assert labels[first:] == [str(n) for n in range(1, len(labels) - first + 1)]
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("variant", ["print", "accessible"])
 def test_running_footers_carry_the_page_number_and_the_sheet(
     collection: tuple[Project, Path, Report, dict[str, int]], variant: str
@@ -283,6 +287,7 @@ def test_every_sheet_is_in_the_collection_in_order(
     assert "© 2019 Communagir - Tous droits réservés" in colophon
 
 
+@pytest.mark.process
 def test_contents_entries_are_links_in_the_accessible_variant_only(
     collection: tuple[Project, Path, Report, dict[str, int]],
 ) -> None:
@@ -324,6 +329,7 @@ def test_the_print_collection_passes_preflight(
     assert check_print((out / "print" / "collection.pdf").read_bytes()) == []
 
 
+@pytest.mark.e2e
 def test_a_bad_sheet_stops_the_collection_and_keeps_the_previous_one(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "project", ["03-strategie-globale.yaml"])
     runner = CliRunner()
@@ -431,6 +437,7 @@ def test_gathering_leaves_out_what_does_not_match_or_leaves_its_folder(tmp_path:
     ]
 
 
+@pytest.mark.process
 def test_the_cover_names_the_series_its_publisher_and_year(
     collection: tuple[Project, Path, Report, dict[str, int]],
 ) -> None:
@@ -444,6 +451,7 @@ def test_the_cover_names_the_series_its_publisher_and_year(
         assert str(series.date.year if series.date else "") in cover, variant
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("variant", ["print", "accessible"])
 def test_the_colophon_holds_the_funders_logos_and_the_copyright(
     collection: tuple[Project, Path, Report, dict[str, int]], variant: str
@@ -514,6 +522,7 @@ def _ancestors(tree: Any, element: Any) -> list[Any]:
     return found
 
 
+@pytest.mark.e2e
 def test_a_sheet_in_another_language_keeps_it_in_the_collection(tmp_path: Path) -> None:
     project = copy_project(
         tmp_path / "project", ["03-strategie-globale.yaml", "04-evaluer-pour-apprendre.yaml"]
@@ -576,6 +585,8 @@ def test_the_accessible_collection_reads_as_its_parts_sources(
     assert {f.rule for f in check_accessible(data, source=fewer)} == {"UA-SOURCE"}
 
 
+@pytest.mark.e2e
+@pytest.mark.process
 def test_sheets_start_on_right_hand_pages_whatever_their_length(tmp_path: Path) -> None:
     """A one-page sheet, numbered first but named last: the collection follows the numbers,
     and a blank left page comes after it in print so that the next sheet starts on a right-hand
@@ -616,6 +627,7 @@ def test_sheets_start_on_right_hand_pages_whatever_their_length(tmp_path: Path) 
     assert all(text.strip() for text in page_texts(accessible))
 
 
+@pytest.mark.e2e
 def test_an_up_to_date_collection_repeats_its_warnings_as_they_were_said(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "project", ["03-strategie-globale.yaml"])
     css = project.styles / "fiches" / "collection.css"

@@ -52,6 +52,7 @@ def test_pairs_come_from_the_layout_with_the_nearest_background() -> None:
     ]
 
 
+@pytest.mark.e2e
 def test_a_weak_swatch_is_named_by_the_build(project: Project, tmp_path: Path) -> None:
     settings = project.styles / "fiches" / "theme.yaml"
     settings.write_text(

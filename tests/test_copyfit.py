@@ -21,6 +21,7 @@ def line_of(path: Path, text: str) -> int:
     return source[: source.index(text)].count("\n") + 1
 
 
+@pytest.mark.e2e
 def test_over_budget_says_how_much_and_where(project: Project, tmp_path: Path) -> None:
     sheet = project.sheets / f"{REFERENCE}.yaml"
     sheet.write_text(
@@ -42,6 +43,7 @@ def test_over_budget_says_how_much_and_where(project: Project, tmp_path: Path) -
     assert strict.failed == {f"sheets/{REFERENCE}.yaml"}
 
 
+@pytest.mark.e2e
 def test_the_block_that_crosses_the_limit_is_named(project: Project, tmp_path: Path) -> None:
     """A longer text pushes the last resources of the selection onto a third page."""
     sheet = project.sheets / f"{REFERENCE}.yaml"
@@ -62,6 +64,7 @@ def test_the_block_that_crosses_the_limit_is_named(project: Project, tmp_path: P
     assert warning.line > line_of(sheet, "selection:")
 
 
+@pytest.mark.e2e
 def test_a_page_less_than_half_filled_is_named(project: Project, tmp_path: Path) -> None:
     sheet = project.sheets / "07-courte.yaml"
     sheet.write_text(

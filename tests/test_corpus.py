@@ -159,6 +159,7 @@ def digests(out: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.e2e
 def test_all_bad_sheets_at_once_leave_the_outputs_and_the_good_sheets_build(
     tmp_path: Path,
 ) -> None:

@@ -59,6 +59,7 @@ with build_lock(Path(sys.argv[1]), lambda: print("waited", flush=True)):
 """
 
 
+@pytest.mark.process
 def test_a_second_build_waits_for_the_first(tmp_path: Path) -> None:
     import subprocess
     import sys

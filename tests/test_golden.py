@@ -150,6 +150,7 @@ def test_the_example_in_the_contract_uses_only_documented_classes() -> None:
     assert used <= _pairs(_every_html(Project(ROOT)))
 
 
+@pytest.mark.process
 def test_make_golden_writes_the_golden_files(tmp_path: Path) -> None:
     """`make golden` (after an intended template change) writes what the test compares with;
     GOLDEN_DIR sends it elsewhere, here, so that the test changes nothing in the repository."""

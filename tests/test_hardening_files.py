@@ -53,6 +53,10 @@ ANCHOR = '<div class="credits-inner">'
 """Where the cases put their include, inside a block the sheet's page prints."""
 
 
+# Every test works on a copy of a built project (the module fixture `built`).
+pytestmark = pytest.mark.e2e
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project of one sheet with the theme sobre (which has templates), built whole."""
@@ -292,6 +296,7 @@ def test_a_template_named_at_run_time_is_refused_at_its_line(
     )
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("kind", ["pipe", "dangling", "loop"])
 def test_a_template_that_is_not_a_regular_file_is_refused(project: Project, kind: str) -> None:
     spare = project.root / "styles/sobre/templates/_spare.html.j2"
@@ -337,6 +342,7 @@ def test_the_styles_folder_linked_out_is_refused(project: Project, outside: Path
     check_and_build(project, re.escape("styles/sobre/theme.yaml") + ":1:1", "links outside")
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("kind", ["pipe", "folder", "dangling"])
 def test_a_stylesheet_or_a_picture_that_is_not_a_regular_file_is_refused(
     project: Project, kind: str
@@ -347,6 +353,7 @@ def test_a_stylesheet_or_a_picture_that_is_not_a_regular_file_is_refused(
     check_and_build(project, re.escape("styles/sobre/print.css"), words, isolated=kind == "pipe")
 
 
+@pytest.mark.process
 def test_a_picture_of_the_css_that_is_a_pipe_is_refused_at_its_url(project: Project) -> None:
     css = project.root / "styles/sobre/theme.css"
     os.mkfifo(project.root / "styles/sobre/pipe.svg")
@@ -376,6 +383,7 @@ def test_the_fonts_folder_linked_out_is_refused(project: Project, outside: Path)
     )
 
 
+@pytest.mark.process
 def test_the_fonts_folder_linked_to_the_root_is_refused_without_walking_the_machine(
     project: Project,
 ) -> None:
@@ -403,6 +411,7 @@ def test_a_font_linked_out_is_refused(project: Project, outside: Path) -> None:
     )
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("kind", ["pipe", "folder", "dangling", "loop"])
 def test_a_font_that_is_not_a_regular_file_is_refused(project: Project, kind: str) -> None:
     font = project.root / "fonts/lato/Lato-Black.ttf"
@@ -451,6 +460,7 @@ def test_a_theme_folder_linked_out_is_refused(project: Project, outside: Path) -
     )
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("kind", ["pipe", "folder", "dangling"])
 def test_theme_settings_that_are_not_a_regular_file_are_refused(
     project: Project, kind: str
@@ -461,6 +471,7 @@ def test_theme_settings_that_are_not_a_regular_file_are_refused(
     check_and_build(project, re.escape("styles/sobre/theme.yaml"), words, isolated=kind == "pipe")
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("kind", ["pipe", "folder", "dangling"])
 def test_a_logo_of_the_series_that_is_not_a_regular_file_is_refused(
     project: Project, kind: str
@@ -513,6 +524,7 @@ def make_special(path: Path, kind: str) -> str:
 KINDS = ["pipe", "folder", "dangling", "loop", "device", "device-link"]
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_sheet_that_is_not_a_regular_file_is_an_error_in_check_and_build(
     project: Project, kind: str
@@ -528,6 +540,7 @@ def test_a_sheet_that_is_not_a_regular_file_is_an_error_in_check_and_build(
     )
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("kind", ["pipe", "device"])
 def test_a_sheet_that_would_block_is_an_error_with_an_empty_build_folder(
     project: Project, kind: str

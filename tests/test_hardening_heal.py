@@ -197,6 +197,7 @@ def mended(path: Path) -> None:
         assert isinstance(json.loads(path.read_text("utf-8")), dict)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("kind", DAMAGES)
 def test_a_damaged_manifest_is_discarded_with_one_notice(
     copy: Project, kind: str, capsys: pytest.CaptureFixture[str]
@@ -215,6 +216,7 @@ def test_a_damaged_manifest_is_discarded_with_one_notice(
     assert capsys.readouterr().err == ""  # mended: nothing more to say
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("kind", DAMAGES)
 def test_a_damaged_index_of_parts_is_discarded_with_one_notice(
     copy: Project, kind: str, capsys: pytest.CaptureFixture[str]
@@ -231,6 +233,7 @@ def test_a_damaged_index_of_parts_is_discarded_with_one_notice(
     assert capsys.readouterr().err == ""
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("kind", ["file", "fifo", "link"])
 def test_something_else_than_a_folder_of_parts_is_discarded(copy: Project, kind: str) -> None:
     out = copy.root / "build"
@@ -247,6 +250,7 @@ def test_something_else_than_a_folder_of_parts_is_discarded(copy: Project, kind:
     mended(out / ".fragments" / "index.json")
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("kind", DAMAGES)
 def test_damaged_check_results_of_a_part_are_not_used(copy: Project, kind: str) -> None:
     out = copy.root / "build"
@@ -264,6 +268,7 @@ def test_damaged_check_results_of_a_part_are_not_used(copy: Project, kind: str) 
     assert not os.path.lexists(results) or (results.is_file() and not results.is_symlink())
 
 
+@pytest.mark.e2e
 def test_a_part_with_a_folder_in_its_place_is_made_again(copy: Project) -> None:
     out = copy.root / "build"
     fragments = Fragments(out)
@@ -274,6 +279,7 @@ def test_a_part_with_a_folder_in_its_place_is_made_again(copy: Project) -> None:
     assert not fragments.path(digest).exists()  # discarded: the part is rendered there again
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("kind", ["folder", "fifo", "link"])
 def test_the_lock_mends_itself(copy: Project, kind: str) -> None:
     out = copy.root / "build"
@@ -296,6 +302,7 @@ def test_the_lock_mends_itself(copy: Project, kind: str) -> None:
     assert not (copy.root / "elsewhere").exists()  # the link was not followed
 
 
+@pytest.mark.e2e
 def test_an_index_holding_an_empty_list_heals_in_the_next_build(copy: Project) -> None:
     """The example of the issue: `[]` in the index gave a traceback on every build."""
     out = copy.root / "build"
@@ -313,6 +320,7 @@ def test_an_index_holding_an_empty_list_heals_in_the_next_build(copy: Project) -
     assert notices(again) == []
 
 
+@pytest.mark.e2e
 def test_a_folder_in_place_of_the_manifest_heals_in_the_next_build(copy: Project) -> None:
     out = copy.root / "build"
     before = pdfs(out)
@@ -338,6 +346,7 @@ def share_of(built: Project, folder: Path) -> Path:
     return folder
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("kind", "key"),
     [
@@ -380,6 +389,7 @@ def test_a_damaged_share_manifest_is_an_error_at_its_place(
     assert os.path.lexists(manifest)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("kind", ["empty-list", "wrong-types", "binary", "folder", "fifo"])
 def test_a_damaged_share_index_is_an_error_at_its_place(
     built: Project, tmp_path: Path, kind: str
@@ -393,6 +403,7 @@ def test_a_damaged_share_index_is_an_error_at_its_place(
     assert os.path.lexists(index)
 
 
+@pytest.mark.e2e
 def test_collection_from_a_share_with_an_entry_without_source(
     built: Project, tmp_path: Path
 ) -> None:
@@ -440,6 +451,7 @@ def failed_and_kept(result: Result, before: dict[str, bytes], out: Path, told: s
     assert not [p for p in out.rglob("*.tmp")]
 
 
+@pytest.mark.e2e
 def test_a_full_disk_as_the_pdf_is_written(copy: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     out = copy.root / "build"
     before = pdfs(out)
@@ -454,6 +466,7 @@ def test_a_full_disk_as_the_pdf_is_written(copy: Project, monkeypatch: pytest.Mo
     failed_and_kept(result, before, out, told)
 
 
+@pytest.mark.e2e
 def test_a_full_disk_as_weasyprint_copies_the_fonts_is_not_blamed_on_the_theme(
     copy: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -475,6 +488,7 @@ def test_a_full_disk_as_weasyprint_copies_the_fonts_is_not_blamed_on_the_theme(
     failed_and_kept(result, before, out, told)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("code", [errno.EACCES, errno.EROFS])
 def test_an_output_folder_that_may_not_be_written(
     copy: Project, monkeypatch: pytest.MonkeyPatch, code: int
@@ -496,6 +510,7 @@ def test_an_output_folder_that_may_not_be_written(
     failed_and_kept(result, before, out, f"build/print/{REFERENCE}.pdf: {os.strerror(code)}")
 
 
+@pytest.mark.e2e
 def test_a_lock_that_may_not_be_made(copy: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     real_open = Path.open
 
@@ -508,6 +523,7 @@ def test_a_lock_that_may_not_be_made(copy: Project, monkeypatch: pytest.MonkeyPa
     one_line(run(copy, "build", "-j", "1"), "build/.lock", os.strerror(errno.EACCES))
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     "command",
     [
@@ -530,6 +546,7 @@ def test_an_output_under_a_file(built: Project, tmp_path: Path, command: list[st
     assert file.read_text("utf-8") == "mine"
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("command", ["build", "collection", "proof"])
 def test_an_output_through_a_loop_of_links(built: Project, tmp_path: Path, command: str) -> None:
     (tmp_path / "one").symlink_to(tmp_path / "two")
@@ -543,6 +560,7 @@ def test_an_output_through_a_loop_of_links(built: Project, tmp_path: Path, comma
     one_line(result, str(tmp_path / "one"), os.strerror(errno.ELOOP))
 
 
+@pytest.mark.e2e
 def test_watch_tells_a_failure_of_the_system_and_goes_on(
     built: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:

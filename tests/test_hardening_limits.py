@@ -137,6 +137,7 @@ DEEP_FILES: dict[str, Callable[[Project, str], Path]] = {
 }
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("shape", list(DEEP_VALUES), ids=list(DEEP_VALUES))
 @pytest.mark.parametrize("where", list(DEEP_FILES), ids=list(DEEP_FILES))
 def test_yaml_nested_too_deep_is_one_error_at_its_place(
@@ -191,6 +192,7 @@ def test_libyaml_and_the_python_parser_tell_the_same_place(empty: Project) -> No
     assert places == {("error: sheets/60-x.yaml:6:57: nests deeper than 50 levels",)}
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(
     "rest,count",
     [
@@ -246,6 +248,7 @@ def test_emphasis_nested_ten_levels_is_allowed(empty: Project, shape: str) -> No
     assert result.exit_code == 0, result.stderr
 
 
+@pytest.mark.process
 def test_a_build_refuses_emphasis_nested_hundreds_deep_before_laying_it_out(
     tmp_path: Path,
 ) -> None:
@@ -306,6 +309,7 @@ def test_long_runs_that_lay_out_quickly_are_allowed(empty: Project, text: str) -
     assert result.exit_code == 0, result.stderr
 
 
+@pytest.mark.process
 def test_a_build_refuses_a_word_of_thousands_of_letters_before_laying_it_out(
     tmp_path: Path,
 ) -> None:
@@ -346,6 +350,7 @@ for name, text in {"unclosed {{": "{{" * n, "unclosed {%": "a{%" * n}.items():
 """
 
 
+@pytest.mark.process
 def test_typography_and_markup_checks_take_time_in_proportion_to_the_text() -> None:
     """Each pattern over 50,000 repetitions: a French quotation mark followed by 5,000 spaces
     took 85 s, 100 kB of unclosed {{ took a minute."""
@@ -427,6 +432,7 @@ def test_a_sheet_too_long_is_refused_whatever_its_budget(
     assert errors(result) == [f"error: sheets/60-x.yaml:6:1: body: {message}"]
 
 
+@pytest.mark.process
 def test_a_build_refuses_a_sheet_of_sixty_pages_before_laying_it_out(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "p", [])
     sheet: dict[str, object] = {"number": 60, "title": "Une fiche", "kicker": "Une accroche."}
@@ -597,6 +603,7 @@ CSS_CASES: dict[str, Callable[[Path], str]] = {
 }
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("make", list(CSS_CASES.values()), ids=list(CSS_CASES))
 def test_each_css_mistake_is_one_error_at_its_place_in_check_and_build(
     empty: Project, make: Callable[[Path], str]
@@ -617,6 +624,7 @@ def test_imports_within_the_limits_are_read_and_checked(empty: Project) -> None:
     assert result.exit_code == 0, result.stderr
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(
     "css",
     [
@@ -654,6 +662,7 @@ selection:
 """
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     "url,size",
     [
@@ -703,6 +712,7 @@ def test_the_addresses_of_a_sheet_hold_twenty_thousand_characters_in_all(empty: 
     ]
 
 
+@pytest.mark.e2e
 def test_a_theme_template_making_a_qr_code_of_a_long_text_is_told_at_its_line(
     tmp_path: Path,
 ) -> None:
@@ -735,6 +745,7 @@ def test_a_theme_template_making_a_qr_code_of_a_long_text_is_told_at_its_line(
         ), (command, result.stderr)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     "url",
     ["https://exemple.québec/guide", 'https://example.org/été?q="deux"&r=%C3%A9'],

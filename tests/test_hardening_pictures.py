@@ -397,6 +397,7 @@ def project(tmp_path: Path) -> Project:
     return copy_project(tmp_path / "project", [REFERENCE])
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("case", list(REFUSED.values()), ids=list(REFUSED))
 def test_check_and_build_refuse_each_bad_picture_or_font_at_its_place(
     project: Project, case: Case
@@ -467,6 +468,8 @@ def device_rgb(found: Iterator[tuple[str, Any]]) -> tuple[list[Any], int]:
     return rgb, images
 
 
+@pytest.mark.e2e
+@pytest.mark.process
 def test_every_picture_path_reaches_the_print_pdf_in_cmyk(project: Project) -> None:
     """A logo as PNG, an SVG logo holding a PNG, a WebP background of the theme's CSS, a
     picture of theme.yaml drawn by a template: each is in the print PDF, and in CMYK."""
@@ -497,6 +500,8 @@ def test_every_picture_path_reaches_the_print_pdf_in_cmyk(project: Project) -> N
         assert colour_findings == [], name
 
 
+@pytest.mark.e2e
+@pytest.mark.process
 @pytest.mark.parametrize(
     "encoding", ["latin-1-declared", "utf-16", "utf-8-bom", "windows-1252-declared"]
 )
@@ -532,6 +537,8 @@ def digests(out: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in out.glob("*/*.pdf")}
 
 
+@pytest.mark.e2e
+@pytest.mark.process
 def test_a_damaged_picture_only_a_template_names_fails_the_build_and_keeps_the_pdfs(
     project: Project,
 ) -> None:
@@ -586,6 +593,7 @@ def test_the_element_limit_is_exact(tmp_path: Path) -> None:
     assert flaws[0].message.startswith(f"has more than {MAX_SVG_ELEMENTS:,} elements")
 
 
+@pytest.mark.e2e
 def test_the_depth_limit_lets_the_renderer_draw_what_it_allows(tmp_path: Path) -> None:
     """The deepest SVG the gate lets through is drawn, not dropped by the renderer."""
     from fichepress.pdf.write import Renderer, SandboxFetcher
@@ -615,6 +623,8 @@ def test_an_external_entity_is_never_read(tmp_path: Path) -> None:
     assert flaws[0].message.startswith('uses the entity "x", defined nowhere in it')
 
 
+@pytest.mark.e2e
+@pytest.mark.process
 def test_a_new_picture_inside_an_svg_logo_makes_new_pdfs(project: Project) -> None:
     """The PNG an SVG logo names is drawn with it: changing it is not "up to date"."""
     (project.sheets / "logos" / "inner.png").write_bytes(picture("PNG", (300, 100)))

@@ -34,6 +34,10 @@ PDFS = [
 ]
 
 
+# Every test builds, then builds again.
+pytestmark = pytest.mark.e2e
+
+
 def fichepress(project: Path, *args: str) -> str:
     result = CliRunner().invoke(main, ["build", "--project", str(project), *args])
     assert result.exit_code == 0, result.output
@@ -93,6 +97,7 @@ def test_nothing_changed_nothing_written(copy: Path) -> None:
     assert stamps(copy / "build") == before
 
 
+@pytest.mark.process
 def test_nothing_changed_weasyprint_not_even_imported(copy: Path) -> None:
     script = (
         "import sys\n"

@@ -58,6 +58,7 @@ def _probe(imports: str) -> dict[str, object]:
     return result
 
 
+@pytest.mark.process
 @pytest.mark.skipif(sys.platform != "linux", reason="the slow lookup is Linux's")
 def test_weasyprint_loads_the_same_libraries_with_one_process_instead_of_dozens() -> None:
     plain = _probe("import weasyprint")

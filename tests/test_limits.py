@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 from PIL import Image
 
@@ -16,6 +17,10 @@ from fichepress.core.project import Project
 from .conftest import copy_project
 
 REFERENCE = "03-strategie-globale.yaml"
+
+
+# Every test runs fichepress in a process of its own.
+pytestmark = pytest.mark.process
 
 
 def fichepress(project: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -85,6 +85,7 @@ def test_every_sheet_fits_its_budget_without_any_warning(
     assert report.warnings == []
 
 
+@pytest.mark.process
 def test_only_the_bundled_fonts_are_used_all_embedded_and_subset(
     each_theme: tuple[Project, Path, Report],
 ) -> None:
@@ -138,6 +139,7 @@ def test_accessible_variant_has_title_language_tags_and_bookmarks(
             assert _box(page, "/MediaBox") == [0, 0, 612, 792]
 
 
+@pytest.mark.e2e
 def test_a4_series_gives_a4_pages(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "a4", ["03-strategie-globale.yaml"])
     series = project.series_file
@@ -204,6 +206,7 @@ def test_svg_logos_are_printed_in_cmyk(series_build: tuple[Project, Path, Report
     assert (1.0, 0.7, 0.2, 0.4) in colours
 
 
+@pytest.mark.process
 def test_the_press_sheet_shows_bleed_and_marks(
     series_build: tuple[Project, Path, Report], tmp_path: Path
 ) -> None:
@@ -243,6 +246,8 @@ def test_the_press_sheet_shows_bleed_and_marks(
     assert pixel(-6 * MM, 400) == (255, 255, 255)  # nothing else in the slug
 
 
+@pytest.mark.e2e
+@pytest.mark.process
 def test_two_builds_in_two_processes_are_byte_identical(tmp_path: Path) -> None:
     outputs = []
     for run in ("first", "second"):
@@ -346,6 +351,7 @@ def test_the_readme_lists_the_libraries_ci_installs() -> None:
     assert "five times slower" in readme
 
 
+@pytest.mark.process
 def test_credits_and_copyright_close_the_last_page(
     series_build: tuple[Project, Path, Report],
 ) -> None:

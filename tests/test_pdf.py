@@ -88,6 +88,7 @@ def test_a_missing_file_is_named(fetcher: SandboxFetcher, project: Project) -> N
     assert str(refused.value) == 'file not found: "styles/fiches/absent.css"'
 
 
+@pytest.mark.e2e
 def test_a_refused_resource_stops_the_render(fetcher: SandboxFetcher, project: Project) -> None:
     html = '<html><head><link rel="stylesheet" href="https://example.org/x.css"></head></html>'
     with pytest.raises(RenderError) as error:
@@ -98,6 +99,7 @@ def test_a_refused_resource_stops_the_render(fetcher: SandboxFetcher, project: P
     )
 
 
+@pytest.mark.e2e
 def test_machine_fonts_are_invisible_to_the_renderer(
     fetcher: SandboxFetcher, project: Project
 ) -> None:

@@ -139,10 +139,9 @@ def srgb_profile() -> bytes:
 
 
 @pytest.fixture(scope="module")
-def good(series_build: tuple[Project, Path, Report]) -> bytes:
+def good(reference_pdfs: Path) -> bytes:
     """The print PDF of the reference sheet: two pages, PDF/X-4, with crop marks."""
-    _, out, _ = series_build
-    return (out / "print" / f"{REFERENCE}.pdf").read_bytes()
+    return (reference_pdfs / "print" / f"{REFERENCE}.pdf").read_bytes()
 
 
 # --- the good PDF ----------------------------------------------------------------------------

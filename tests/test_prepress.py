@@ -19,9 +19,8 @@ REFERENCE = "03-strategie-globale"
 
 
 @pytest.fixture(scope="module")
-def printed(series_build: tuple[Project, Path, Report]) -> pikepdf.Pdf:
-    _, out, _ = series_build
-    return pikepdf.open(out / "print" / f"{REFERENCE}.pdf")
+def printed(reference_pdfs: Path) -> pikepdf.Pdf:
+    return pikepdf.open(reference_pdfs / "print" / f"{REFERENCE}.pdf")
 
 
 def test_one_output_intent_with_the_fogra39_profile(printed: pikepdf.Pdf) -> None:

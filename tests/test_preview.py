@@ -58,6 +58,7 @@ def built(built_project: Project) -> Preview:
     return preview_of(built_project)
 
 
+@pytest.mark.e2e
 def test_a_build_is_followed_by_its_messages(built: Preview) -> None:
     state = built.state()
     assert state["variants"] == ["print"] and state["findings"] == []
@@ -120,6 +121,7 @@ def get(server: PreviewServer, path: str, host: str | None = None) -> tuple[int,
         connection.close()
 
 
+@pytest.mark.e2e
 def test_it_serves_the_page_the_state_and_the_images(server: PreviewServer) -> None:
     status, kind, body = get(server, "/")
     assert (status, kind) == (200, "text/html; charset=utf-8")
@@ -132,6 +134,7 @@ def test_it_serves_the_page_the_state_and_the_images(server: PreviewServer) -> N
     assert (status, kind) == (200, "image/png") and body.startswith(b"\x89PNG")
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     "path",
     [
@@ -161,6 +164,7 @@ def test_nothing_but_pages_in_memory_is_served(server: PreviewServer, path: str)
     assert b"root:" not in body and b"%PDF" not in body
 
 
+@pytest.mark.e2e
 def test_it_answers_only_on_127_0_0_1(server: PreviewServer, built: Preview) -> None:
     assert server.server_address[0] == "127.0.0.1"
     assert server.url == f"http://127.0.0.1:{server.server_address[1]}/"

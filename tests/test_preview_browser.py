@@ -64,6 +64,10 @@ return {
 """
 
 
+# A preview server and a browser, each in a process of its own, showing built PDFs.
+pytestmark = [pytest.mark.e2e, pytest.mark.process]
+
+
 class Preview:
     """`fichepress preview` in a child process, its output read line by line."""
 

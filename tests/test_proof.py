@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from PIL import Image
 
@@ -16,6 +17,10 @@ DPI = 48  # 1 pt = 2/3 px; a quarter inch between pages is 12 px
 GAP = 12
 MARKS = 28.346  # the MediaBox is the trim + 10 mm (28.35 pt) on every side
 LETTER = (612, 792)
+
+
+# Every proof is made from a build.
+pytestmark = pytest.mark.e2e
 
 
 def run(*args: str) -> tuple[int, str, str]:

@@ -40,6 +40,10 @@ PROPERTY_SETTINGS = settings(
 )
 
 
+# Every example is built into PDFs.
+pytestmark = pytest.mark.e2e
+
+
 @pytest.fixture(scope="module")
 def builder(tmp_path_factory: pytest.TempPathFactory) -> Builder:
     project = copy_project(tmp_path_factory.mktemp("properties") / "project", [])

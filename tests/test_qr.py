@@ -53,6 +53,7 @@ def decoded(pdf: Path, tmp_path: Path, page: int) -> list[str]:
     return sorted(code.text for code in zxingcpp.read_barcodes(image))
 
 
+@pytest.mark.process
 def test_print_qr_codes_read_back_as_the_resources_addresses(
     series_build: tuple[Project, Path, Report], tmp_path: Path
 ) -> None:
@@ -82,6 +83,7 @@ def test_print_qr_codes_are_vector_black_ink_at_least_12_mm(
         assert square.bbox[2] - square.bbox[0] >= 12 * MM
 
 
+@pytest.mark.process
 def test_the_accessible_variant_has_links_not_qr_codes(
     series_build: tuple[Project, Path, Report], tmp_path: Path
 ) -> None:
@@ -93,6 +95,7 @@ def test_the_accessible_variant_has_links_not_qr_codes(
     assert uris == set(urls_of(project))
 
 
+@pytest.mark.process
 def test_the_short_address_is_printed(series_build: tuple[Project, Path, Report]) -> None:
     _, out, _ = series_build
     text = subprocess.run(
@@ -183,6 +186,7 @@ def _dark_pixels_in_the_zone(
     return dark
 
 
+@pytest.mark.process
 def test_print_qr_codes_keep_their_quiet_zone_on_the_page(
     series_build: tuple[Project, Path, Report], tmp_path: Path
 ) -> None:

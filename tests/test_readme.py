@@ -34,6 +34,8 @@ def test_every_makefile_target_is_phony() -> None:
     assert targets <= phony
 
 
+@pytest.mark.e2e
+@pytest.mark.process
 @pytest.mark.slow
 def test_make_sheets_in_a_clean_clone(tmp_path: Path) -> None:
     if not (ROOT / ".git").exists():

@@ -14,10 +14,15 @@ import time
 from pathlib import Path
 
 import pikepdf
+import pytest
 
 from .conftest import copy_project
 
 SHEETS = ["01-partir-du-territoire.yaml", "03-strategie-globale.yaml"]
+
+
+# Builds in processes of their own, killed or run side by side.
+pytestmark = [pytest.mark.e2e, pytest.mark.process]
 
 
 def fichepress(project: Path, *args: str) -> list[str]:

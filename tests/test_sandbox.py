@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .conftest import ROOT, copy_project
 
 PROBE = """
@@ -31,6 +33,10 @@ except SystemExit as end:
     code = end.code
 print(json.dumps({"opened": opened, "sockets": sockets, "code": code}), file=sys.stderr)
 """
+
+
+# Builds in a process of its own, watched by an audit hook.
+pytestmark = [pytest.mark.e2e, pytest.mark.process]
 
 
 def audited_build(project: Path) -> tuple[int, list[str], list[str], str]:

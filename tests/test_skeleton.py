@@ -21,6 +21,7 @@ from fichepress.source.schema import MODELINE, SERIES_MODELINE
 from .conftest import ROOT
 
 
+@pytest.mark.e2e
 def test_init_makes_a_project_that_builds_strictly(tmp_path: Path) -> None:
     folder = tmp_path / "serie"
     args = ["init", str(folder), "--title", "Fiches du Nord", "--organisation", "Action Nord"]
@@ -52,6 +53,8 @@ def test_init_never_writes_into_a_folder_in_use(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 
 
+@pytest.mark.e2e
+@pytest.mark.process
 @pytest.mark.slow
 def test_from_the_wheel_to_a_built_series_outside_the_repository(tmp_path: Path) -> None:
     """The wheel carries the templates, the default theme, its fonts and the ICC profile: a

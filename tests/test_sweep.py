@@ -33,6 +33,10 @@ LIMIT = 60
 GOOD = ["01-partir-du-territoire.yaml", "03-strategie-globale.yaml"]
 
 
+# Every case builds, and reads the PDFs with pdftotext.
+pytestmark = [pytest.mark.e2e, pytest.mark.process]
+
+
 class TimeLimit(Exception):
     pass
 

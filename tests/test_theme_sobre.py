@@ -158,6 +158,7 @@ def strip_colour(image: Image.Image, dpi: int, top_mm: float, bottom_mm: float) 
     return tuple(round(value) for value in mean)
 
 
+@pytest.mark.process
 def test_the_top_of_the_first_page_is_white_paper_in_sobre_and_blue_in_fiches(
     sobre: Built, series_build: tuple[Project, Path, Report], tmp_path: Path
 ) -> None:
@@ -179,6 +180,7 @@ def test_the_top_of_the_first_page_is_white_paper_in_sobre_and_blue_in_fiches(
     assert rule[1] > rule[0] + 40 and rule[2] > rule[0] + 40, rule
 
 
+@pytest.mark.process
 def test_the_collection_cover_is_white_in_sobre(sobre: Built, tmp_path: Path) -> None:
     cover = render_page(sobre.out / "print" / "collection.pdf", 1, tmp_path)
     assert min(strip_colour(cover, 24, 30, 60)) >= 250
@@ -224,6 +226,7 @@ def test_sobre_overrides_the_credits_block_and_keeps_the_others(sobre: Built) ->
         assert footer.count('class="logo logo-publisher"') == 1
 
 
+@pytest.mark.process
 def test_the_printed_credits_are_sobre_s(sobre: Built) -> None:
     text = subprocess.run(
         ["pdftotext", str(sobre.out / "print" / f"{REFERENCE}.pdf"), "-"],

@@ -263,6 +263,7 @@ def theme_problems_of(project: Project, name: str) -> list[str]:
     return [str(problem) for problem in caught.value.problems]
 
 
+@pytest.mark.e2e
 def test_the_theme_gives_margins_and_a_page_size(project: Project, tmp_path: Path) -> None:
     import pikepdf
 
@@ -282,6 +283,7 @@ def test_the_theme_gives_margins_and_a_page_size(project: Project, tmp_path: Pat
     assert (width, height) == (420, 595)  # A5, in points
 
 
+@pytest.mark.e2e
 def test_a_theme_picture_reaches_the_templates_and_is_inherited(
     project: Project, tmp_path: Path
 ) -> None:
@@ -349,6 +351,7 @@ def test_a_theme_picture_reaches_the_templates_and_is_inherited(
     assert [tuple(round(v, 2) for v in p.colour) for p in marks] == [deep]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("body", "line", "message"),
     [

@@ -164,6 +164,7 @@ def _theme_says(project: Project, css: str) -> None:
     theme.write_text(theme.read_text("utf-8") + "\n" + css + "\n", "utf-8")
 
 
+@pytest.mark.e2e
 def test_print_hyphenates_the_body_by_language_and_never_headings(project: Project) -> None:
     _theme_says(project, "h1, .sheet-header, .sheet-kicker { hyphens: auto; max-width: 60mm; }")
     sheet = load_sheet(project.sheets / "03-strategie-globale.yaml", project).sheet
@@ -180,6 +181,7 @@ def test_print_hyphenates_the_body_by_language_and_never_headings(project: Proje
         assert not text.rstrip().endswith(HYPHENS), text
 
 
+@pytest.mark.e2e
 def test_a_heading_is_never_the_last_line_of_a_page(project: Project) -> None:
     # even when the theme would let it: fichepress' rule beats the theme's declarations
     _theme_says(project, ".sheet-body { columns: 1; } .sheet-body h2 { break-after: auto; }")
@@ -244,6 +246,7 @@ def _long_sheet(paragraphs: int = 40) -> Sheet:
     )
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(("css", "least"), [("", 3), ("p { orphans: 2; widows: 2; }", 2)])
 def test_no_widows_nor_orphans_where_a_paragraph_is_cut(
     project: Project, css: str, least: int
@@ -258,6 +261,7 @@ def test_no_widows_nor_orphans_where_a_paragraph_is_cut(
         assert counts[-1] >= least, counts  # no widow: the last lines after it
 
 
+@pytest.mark.e2e
 def test_the_widow_test_sees_widows_where_the_rules_are_lifted(project: Project) -> None:
     _theme_says(project, "p { orphans: 1 !important; widows: 1 !important; }")
     fragments = _paragraph_fragments(_layout(project, _long_sheet())).values()
@@ -265,6 +269,7 @@ def test_the_widow_test_sees_widows_where_the_rules_are_lifted(project: Project)
     assert any(min(f[0], f[-1]) < 2 for f in cut), cut
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("language", ["fr-CA", "en"])
 def test_body_hyphenation_follows_the_language_and_spares_every_heading(
     project: Project, language: str
@@ -311,6 +316,7 @@ def test_body_hyphenation_follows_the_language_and_spares_every_heading(
         assert not text.rstrip().endswith(HYPHENS), text
 
 
+@pytest.mark.e2e
 def test_an_english_sheet_in_a_french_series_gets_english_typography(
     project: Project, tmp_path: Path
 ) -> None:

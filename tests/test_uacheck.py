@@ -139,17 +139,15 @@ def mcid_text(data: bytes, page_index: int) -> dict[int, str]:
 
 
 @pytest.fixture(scope="module")
-def good(series_build: tuple[Project, Path, Report]) -> bytes:
+def good(reference_pdfs: Path) -> bytes:
     """The accessible PDF of the reference sheet: two pages, PDF/UA-1, no links."""
-    _, out, _ = series_build
-    return (out / "accessible" / f"{REFERENCE}.pdf").read_bytes()
+    return (reference_pdfs / "accessible" / f"{REFERENCE}.pdf").read_bytes()
 
 
 @pytest.fixture(scope="module")
-def linked(series_build: tuple[Project, Path, Report]) -> bytes:
+def linked(reference_pdfs: Path) -> bytes:
     """The accessible PDF of sheet 01, with two link annotations on page 2."""
-    _, out, _ = series_build
-    return (out / "accessible" / f"{LINKED}.pdf").read_bytes()
+    return (reference_pdfs / "accessible" / f"{LINKED}.pdf").read_bytes()
 
 
 # --- the good PDFs ---------------------------------------------------------------------------
@@ -981,9 +979,9 @@ COPYRIGHT = "© 2019 Communagir - Tous droits réservés"
 
 
 @pytest.fixture(scope="module")
-def source(series_build: tuple[Project, Path, Report]) -> Source:
+def source(tmp_path_factory: pytest.TempPathFactory) -> Source:
     """The blocks the reference sheet's accessible PDF must read as, from its HTML."""
-    project, out, _ = series_build
+    project, out = Project(ROOT), tmp_path_factory.mktemp("unused")
     sources, problems = load_sheets(project, [project.sheets / f"{REFERENCE}.yaml"])
     assert problems == []
     return Builder(project, out).source(sources[0].sheet)

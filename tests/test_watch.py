@@ -11,6 +11,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from fichepress.core.project import Project
 from fichepress.serve.watch import sheets_to_rebuild
 
@@ -84,6 +86,8 @@ class Watcher:
         raise AssertionError(f"no {text!r} within {timeout} s: {seen}")
 
 
+@pytest.mark.e2e
+@pytest.mark.process
 def test_watch_rebuilds_reports_and_goes_on(project: Project) -> None:
     watcher = Watcher(project)
     try:
@@ -115,6 +119,8 @@ def test_watch_rebuilds_reports_and_goes_on(project: Project) -> None:
         assert watcher.stop() == 0
 
 
+@pytest.mark.e2e
+@pytest.mark.process
 def test_a_save_rebuilds_that_sheet_only(tmp_path: Path) -> None:
     """Two sheets: saving one rewrites its PDF and leaves the other's file alone."""
     project = copy_project(

@@ -34,6 +34,7 @@ def crashing(value: int) -> int:
     return value
 
 
+@pytest.mark.process
 def test_every_task_gets_its_result_from_a_worker_set_up_once() -> None:
     with WorkerPool(2, setup, ("ready",)) as pool:
         results = dict(pool.run(task, [(n,) for n in range(8)]))
@@ -43,6 +44,7 @@ def test_every_task_gets_its_result_from_a_worker_set_up_once() -> None:
     assert os.getpid() not in {r[2] for r in results.values()}
 
 
+@pytest.mark.process
 def test_workers_are_replaced_after_their_share_of_tasks() -> None:
     # Eleven tasks, three per worker: at least four processes, and never a hang (the trap of
     # ProcessPoolExecutor's max_tasks_per_child on Python 3.11 to 3.14).
@@ -55,6 +57,7 @@ def test_workers_are_replaced_after_their_share_of_tasks() -> None:
         assert sum(1 for r in results.values() if r[2] == pid) <= 3
 
 
+@pytest.mark.process
 def test_an_exception_fails_its_task_only() -> None:
     with WorkerPool(2, setup, ("",)) as pool:
         results = dict(pool.run(failing, [(n,) for n in range(5)]))
@@ -63,6 +66,7 @@ def test_an_exception_fails_its_task_only() -> None:
     assert "two is not allowed" in str(results[2])
 
 
+@pytest.mark.process
 def test_a_worker_that_dies_fails_its_task_and_the_others_go_on() -> None:
     with WorkerPool(2, setup, ("",)) as pool:
         results = dict(pool.run(crashing, [(n,) for n in range(6)]))
@@ -71,6 +75,7 @@ def test_a_worker_that_dies_fails_its_task_and_the_others_go_on() -> None:
     assert "exit code 3" in str(results[2])
 
 
+@pytest.mark.process
 def test_one_pool_runs_several_batches() -> None:
     with WorkerPool(2, setup, ("again",)) as pool:
         first = dict(pool.run(task, [(n,) for n in range(3)]))
@@ -90,6 +95,7 @@ def test_the_inline_pool_runs_in_this_process(function: object) -> None:
         assert isinstance(results[2], WorkerFailed)
 
 
+@pytest.mark.process
 def test_workers_start_in_the_background_before_the_first_task() -> None:
     """The pool starts its workers on entry, while the caller works out the tasks."""
     with WorkerPool(2, setup, ("early",)) as pool:
@@ -101,6 +107,7 @@ def test_workers_start_in_the_background_before_the_first_task() -> None:
     assert {prefix for prefix, _, _ in results.values()} == {"early"}
 
 
+@pytest.mark.process
 def test_a_worker_that_cannot_start_is_told_by_run() -> None:
     pool = WorkerPool(2, setup, ("x",))
     pool._start = lambda: (_ for _ in ()).throw(OSError("no more processes"))  # type: ignore[method-assign]
