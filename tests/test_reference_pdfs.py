@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fichepress.core.project import Project
-from fichepress.series.builder import Report
+from fichepress.series.report import Report
 
 from .golden import PDFS, pdf_path
 
