@@ -54,8 +54,9 @@ test: lint
 
 # The tests marked neither e2e (a real WeasyPrint build) nor process (a subprocess); a test of
 # this run that would write a PDF or start a process fails as an unmarked one (tests/conftest.py).
+# One process of tests per processor (pytest-xdist).
 test-fast: venv
-	$(BIN)/python -m pytest -m "not e2e and not process"
+	$(BIN)/python -m pytest -n auto -m "not e2e and not process"
 
 golden: venv
 	$(BIN)/python -m tests.golden $(GOLDEN_DIR)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,9 +59,12 @@ def _forbidden(mark: str, what: str, advice: str = "") -> Callable[..., Any]:
     return refuse
 
 
-def pytest_configure(config: pytest.Config) -> None:
+@pytest.fixture(scope="session", autouse=True)
+def _layer_guard(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Installed when the tests start (not when pytest does: `pytest -n 2` starts its worker
+    processes first), in each process that runs tests."""
+    config = request.config
     guard = pytest.MonkeyPatch()
-    config.add_cleanup(guard.undo)
     if left_out(config, "e2e"):
         from weasyprint.document import Document
 
@@ -76,6 +79,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
         advice = ", or process if it builds nothing"
         guard.setattr(WorkerPool, "start", _forbidden("e2e", "it starts worker processes", advice))
+    yield
+    guard.undo()
 
 
 @pytest.hookimpl(wrapper=True)
