@@ -27,13 +27,15 @@ from fichepress.html.render import edition_date, logo_urls, render_sheet, templa
 from fichepress.html.themes import Theme, load_theme
 from fichepress.series.inputs import common_digest, output_digest
 from fichepress.series.manifest import Manifest
-from fichepress.series.pipeline import PIPELINES
+from fichepress.series.pipeline import PIPELINES, foreign_fonts_in, open_pdf
 from fichepress.series.report import Output, Progress, Report
 from fichepress.series.workers import InlinePool, Pool, WorkerFailed, WorkerPool, default_jobs
 from fichepress.source.load import SheetSource, load_series, load_sheets
 from fichepress.source.model import Series, Sheet
 
 if TYPE_CHECKING:
+    import pikepdf
+
     from fichepress.checks.ua_source import Source
     from fichepress.pdf.write import Rendered, Renderer
 
@@ -71,15 +73,15 @@ class Builder:
     def check_pdf(
         self,
         variant: VariantName,
-        data: bytes,
+        pdf: pikepdf.Pdf,
         known: Mapping[int, Any] | None = None,
         source: Source | None = None,
     ) -> list[str]:
-        """What the checks of a variant find in a finished PDF, as lines (`known`: the results
-        of pages checked already, see `check_print` and `check_accessible`; `source`: the
-        what an accessible PDF must read as)."""
+        """What the checks of a variant find in a finished PDF, open, as lines (`known`: the
+        results of pages checked already, see `check_print` and `check_accessible`; `source`:
+        the what an accessible PDF must read as)."""
         pipeline = PIPELINES[variant]
-        findings = pipeline.check(data, known or {}, source)
+        findings = pipeline.check(pdf, known or {}, source)
         return [f"{pipeline.tool}: {f.line('')[2:]}" for f in findings]
 
     def source(self, sheet: Sheet) -> Source:
@@ -97,12 +99,13 @@ class Builder:
         return [f"contrast: {m}" for m in contrast_problems(rendered.colour_pairs, names)]
 
     def finish(
-        self, variant: VariantName, data: bytes, rendered: Rendered, html: str
+        self, variant: VariantName, pdf: pikepdf.Pdf, rendered: Rendered, html: str
     ) -> tuple[bytes, list[str]]:
-        """The finished PDF of a variant and what its checks found, as lines."""
+        """The finished PDF of a variant (`pdf`, finished in place) and what its checks found,
+        as lines."""
         parsed = html if rendered.tree is None else rendered.tree
-        finished = PIPELINES[variant].finish(data, parsed)
-        found = self.check_pdf(variant, finished.data, finished.known, finished.source)
+        finished = PIPELINES[variant].finish(pdf, parsed)
+        found = self.check_pdf(variant, pdf, finished.known, finished.source)
         if VARIANTS[variant].contrast:
             found += self.contrast(rendered)
         return finished.data, found
@@ -138,23 +141,24 @@ class Builder:
         warnings: Sequence[Problem] = (),
         inputs: str = "",
     ) -> None:
-        """Finish, check and write one output (`data` when it was changed since rendering)."""
+        """Finish, check and write one output (`data` when it was changed since rendering),
+        parsed once: finished, checked and its fonts read as it stands."""
         from fichepress.pdf.matching import StructureError
 
         notes = [Problem(shown, message=f"{variant} PDF: {w}") for w in rendered.warnings]
         all_warnings = [*notes, *warnings]
-        try:
-            finished, findings = self.finish(
-                variant, rendered.data if data is None else data, rendered, html
-            )
-        except StructureError as error:
-            message = f"{variant} PDF not made: its structure could not be repaired: {error}"
-            report.problems.append(Problem(shown, message=message))
-            report.failed.add(shown)
-            return
+        with open_pdf(rendered.data if data is None else data) as pdf:
+            try:
+                finished, findings = self.finish(variant, pdf, rendered, html)
+            except StructureError as error:
+                message = f"{variant} PDF not made: its structure could not be repaired: {error}"
+                report.problems.append(Problem(shown, message=message))
+                report.failed.add(shown)
+                return
+            fonts = foreign_fonts_in(pdf, self.theme.families)
         all_warnings += [Problem(shown, message=f"{variant} PDF {line}") for line in findings]
         self.write_output(
-            name, shown, variant, finished, rendered.pages, all_warnings, report, inputs
+            name, shown, variant, finished, rendered.pages, all_warnings, report, inputs, fonts
         )
 
     def write_output(
@@ -167,14 +171,10 @@ class Builder:
         warnings: Sequence[Problem],
         report: Report,
         inputs: str,
-        fonts: Sequence[str] | None = None,
+        fonts: Sequence[str],
     ) -> None:
-        """Check the fonts (unless `fonts` gives the check's result), apply --strict, write
-        the PDF atomically and record it."""
-        if fonts is None:
-            from fichepress.pdf.scan import foreign_fonts
-
-            fonts = foreign_fonts(finished, self.theme.families)
+        """Refuse a PDF with `fonts` not of the theme (what `foreign_fonts_in` found), apply
+        --strict, write the PDF atomically and record it."""
         if fonts:
             report.problems.extend(
                 Problem(shown, message=f"{variant} PDF not written: {font}") for font in fonts

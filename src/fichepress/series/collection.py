@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ from fichepress.core.project import Project
 from fichepress.core.variants import VARIANT_NAMES, VARIANTS, VariantName
 from fichepress.html.render import Part, edition_date
 from fichepress.html.themes import Theme, load_theme
-from fichepress.pdf.join import identity, join
+from fichepress.pdf.join import Joined, identity, joined
 from fichepress.series.builder import Builder, kept, worker_builder, worker_pool
 from fichepress.series.inputs import common_digest, output_digest
 from fichepress.series.manifest import Manifest
@@ -47,7 +48,7 @@ from fichepress.series.parts import (
     render_missing,
     render_sheet_parts,
 )
-from fichepress.series.pipeline import PIPELINES
+from fichepress.series.pipeline import PIPELINES, foreign_fonts_in
 from fichepress.series.report import Output, Progress, Report
 from fichepress.series.stamp import code_digest
 from fichepress.series.workers import Pool, WorkerFailed
@@ -80,16 +81,16 @@ def _known_pages(
     return known
 
 
-def join_parts(
+def joined_parts(
     variant: VariantName,
     files: Sequence[tuple[Part, Path]],
     first_sheet_numbers: Sequence[int],
     identity: bytes | None = None,
-) -> tuple[bytes, list[int], int]:
-    """A variant's parts joined into one PDF (see `join`): for the press, blank left pages
-    where a part would start on a left-hand page; for the accessible variant, one structure
-    tree and the contents' entries made links."""
-    return join(
+) -> AbstractContextManager[Joined]:
+    """A variant's parts joined into one PDF, open (see `joined`): for the press, blank left
+    pages where a part would start on a left-hand page; for the accessible variant, one
+    structure tree and the contents' entries made links."""
+    return joined(
         files,
         first_sheet_numbers,
         blank_left_pages=VARIANTS[variant].blank_left_pages,
@@ -98,27 +99,32 @@ def join_parts(
     )
 
 
+def join_parts(
+    variant: VariantName,
+    files: Sequence[tuple[Part, Path]],
+    first_sheet_numbers: Sequence[int],
+    identity: bytes | None = None,
+) -> tuple[bytes, list[int], int]:
+    """`joined_parts`, saved: its bytes, the index of each part's first page, its pages."""
+    with joined_parts(variant, files, first_sheet_numbers, identity) as done:
+        return done.data, done.offsets, done.pages
+
+
 def _join_in_worker(
     variant: VariantName, files: list[tuple[Part, str]], digests: list[str], numbers: list[int]
 ) -> tuple[str, int, list[str], list[str]]:
-    """Join a variant's parts and check the result: (file written, pages, findings, fonts not
-    of the theme)."""
-    from fichepress.pdf.scan import foreign_fonts
-
+    """Join a variant's parts and check the result as it stands, joined (not parsed again):
+    (file written, pages, findings, fonts not of the theme)."""
     builder = worker_builder()
     fragments = Fragments(builder.out, empty_index())
-    data, offsets, pages = join_parts(
-        variant,
-        [(kind, Path(path)) for kind, path in files],
-        numbers,
-        identity=identity(variant, digests, numbers),
-    )
-    known = _known_pages(variant, fragments, digests, offsets)
-    findings = builder.check_pdf(variant, data, known)
-    fonts = foreign_fonts(data, builder.theme.families)
+    parts = [(kind, Path(path)) for kind, path in files]
+    with joined_parts(variant, parts, numbers, identity(variant, digests, numbers)) as done:
+        known = _known_pages(variant, fragments, digests, done.offsets)
+        findings = builder.check_pdf(variant, done.pdf, known)
+        fonts = foreign_fonts_in(done.pdf, builder.theme.families)
     path = fragments.folder / f"{NAME}-{variant}.pdf"
-    write_atomic(path, data)
-    return str(path), pages, findings, fonts
+    write_atomic(path, done.data)
+    return str(path), done.pages, findings, fonts
 
 
 @dataclass

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
@@ -34,10 +34,13 @@ from fichepress.html.render import Part, edition_date, render_collection, templa
 from fichepress.series.builder import Builder, worker_builder
 from fichepress.series.inputs import output_digest
 from fichepress.series.manifest import SHA256
-from fichepress.series.pipeline import PIPELINES, Finished, Pipeline, Results
+from fichepress.series.pipeline import PIPELINES, Finished, Pipeline, Results, open_pdf
 from fichepress.series.report import Progress, Report
 from fichepress.series.workers import Pool, WorkerFailed
 from fichepress.source.load import SheetSource, load_series, load_sheets
+
+if TYPE_CHECKING:
+    import pikepdf
 
 FRAGMENTS = ".fragments"
 MAX_PASSES = 4
@@ -288,17 +291,20 @@ def render_part(builder: Builder, spec: PartSpec, sheets: Sequence[SheetSource])
         return {"problems": [str(p) for p in report.problems], "pages": 0}
     parsed = html if rendered.tree is None else rendered.tree
     pipeline = PIPELINES[spec.variant]
-    try:
-        finished = pipeline.finish(rendered.data, parsed)
-    except StructureError as error:
-        return {"problems": [f"{shown}: its structure could not be repaired: {error}"], "pages": 0}
+    with open_pdf(rendered.data) as pdf:  # parsed once: finished, then read as it stands
+        try:
+            finished = pipeline.finish(pdf, parsed)
+        except StructureError as error:
+            said = f"{shown}: its structure could not be repaired: {error}"
+            return {"problems": [said], "pages": 0}
+        results = pipeline.page_results(pdf)
+        found = _part_findings(spec, pipeline, pdf, finished, results)
     data = finished.data
     fragments = Fragments(builder.out, empty_index())
-    results = pipeline.page_results(data)
     write_cache(fragments.results_path(spec.digest), json.dumps(results).encode())
     write_cache(fragments.path(spec.digest), data)
     notes = [f"{shown}: {note}" for note in rendered.warnings]
-    notes += [f"{shown}: {line}" for line in _part_findings(spec, pipeline, finished, results)]
+    notes += [f"{shown}: {line}" for line in found]
     if VARIANTS[spec.variant].contrast:
         notes += [f"{shown}: {line}" for line in builder.contrast(rendered)]
     sha256 = hashlib.sha256(data).hexdigest()
@@ -306,14 +312,14 @@ def render_part(builder: Builder, spec: PartSpec, sheets: Sequence[SheetSource])
 
 
 def _part_findings(
-    spec: PartSpec, pipeline: Pipeline, finished: Finished, results: Results
+    spec: PartSpec, pipeline: Pipeline, pdf: pikepdf.Pdf, finished: Finished, results: Results
 ) -> list[str]:
     """What the joined collection's check cannot tell of a part (how an accessible part reads
     against its HTML: the collection is checked whole, but knows no source); pages as the
     collection numbers them, from the part's first page."""
     if pipeline.part_findings is None:
         return []
-    findings = pipeline.part_findings(finished.data, finished, results)
+    findings = pipeline.part_findings(pdf, finished, results)
     if spec.first_page is not None:
         shift = spec.first_page - 1
         findings = [replace(f, page=f.page + shift) if f.page else f for f in findings]

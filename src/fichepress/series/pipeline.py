@@ -2,12 +2,14 @@
 beside the variants' data in `core/variants.py`): its finishing, its checks, and what is kept
 of each page for the collection.
 
-The rules and the finishing are imported when a PDF is made, not before: a build where
-everything is up to date never reads them.
+An output is parsed once (`open_pdf`): finished in place, then checked and its fonts read as
+it stands, never parsed again from the bytes saved. The rules and the finishing are imported
+when a PDF is made, not before: a build where everything is up to date never reads them.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -17,6 +19,8 @@ from fichepress.core.findings import Finding
 from fichepress.core.variants import ACCESSIBLE, PRINT, VariantName
 
 if TYPE_CHECKING:
+    import pikepdf
+
     from fichepress.checks.ua_source import Source
 
 Results = list[dict[str, Any]]
@@ -40,37 +44,82 @@ class Pipeline:
 
     tool: str
     """What the build's messages call its checks."""
-    finish: Callable[[bytes, str | Element], Finished]
-    """WeasyPrint's PDF made ready, from it and its HTML (text, or the tree WeasyPrint parsed)."""
-    check: Callable[[bytes, Mapping[int, Any], Source | None], list[Finding]]
+    finish: Callable[[pikepdf.Pdf, str | Element], Finished]
+    """WeasyPrint's PDF made ready, in place, from its HTML (text, or the tree WeasyPrint
+    parsed): the open PDF stands finished, its bytes are saved."""
+    check: Callable[[pikepdf.Pdf, Mapping[int, Any], Source | None], list[Finding]]
     """Every finding of the variant's rules (`known`: the results of pages checked already;
     the source, to compare a tagged PDF with)."""
-    page_results: Callable[[bytes], Results]
+    page_results: Callable[[pikepdf.Pdf], Results]
     """What the checks need of each page, kept beside a collection's part: its pages are
     copied into the collection, their results are not computed again."""
     read_page: Callable[[dict[str, Any]], Any]
     """One page's results as `page_results` keeps them, read back for `check`'s `known`."""
-    part_findings: Callable[[bytes, Finished, Results], list[Finding]] | None = None
+    part_findings: Callable[[pikepdf.Pdf, Finished, Results], list[Finding]] | None = None
     """What the whole collection's check cannot tell of a part (its pages numbered from 1):
     how a tagged part reads against its HTML, which the joined collection does not know."""
 
 
-def _finish_print(data: bytes, html: str | Element) -> Finished:
-    from fichepress.pdf.prepress import finish_print_pdf
+def open_pdf(data: bytes) -> pikepdf.Pdf:
+    """The PDF WeasyPrint made, open: the one time an output is parsed."""
+    import pikepdf
 
-    return Finished(finish_print_pdf(data))
-
-
-def _check_print(data: bytes, known: Mapping[int, Any], source: Source | None) -> list[Finding]:
-    from fichepress.checks.printing import check_print
-
-    return check_print(data, known)
+    return pikepdf.open(io.BytesIO(data))
 
 
-def _print_results(data: bytes) -> Results:
-    from fichepress.checks.printing import page_results
+def foreign_fonts_in(pdf: pikepdf.Pdf, families: set[str]) -> list[str]:
+    """Fonts of the PDF (its pages and their forms) that are not embedded, or not of the given
+    families."""
+    import pikepdf
 
-    return [result.as_json() for result in page_results(data)]
+    allowed = {family.replace(" ", "-") for family in families}
+    problems: set[str] = set()
+    seen: set[tuple[int, int]] = set()
+
+    def visit(resources: Any) -> None:
+        if not isinstance(resources, pikepdf.Dictionary):
+            return
+        for font in resources.get("/Font", {}).values():
+            if font.is_indirect:
+                if font.objgen in seen:
+                    continue
+                seen.add(font.objgen)
+            family = str(font.get("/BaseFont", "?")).lstrip("/").split("+", 1)[-1]
+            if not any(family == a or family.startswith(a + "-") for a in allowed):
+                problems.add(f'font "{family}" is not one of the theme\'s fonts')
+            descendants = font.get("/DescendantFonts")
+            described = descendants[0] if descendants is not None else font
+            descriptor: Any = described.get("/FontDescriptor", {})
+            if not any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")):
+                problems.add(f'font "{family}" is not embedded')
+        for xobject in resources.get("/XObject", {}).values():
+            if xobject.get("/Subtype") == "/Form" and xobject.objgen not in seen:
+                seen.add(xobject.objgen)
+                visit(xobject.get("/Resources"))
+
+    for page in pdf.pages:
+        visit(page.obj.get("/Resources"))
+    return sorted(problems)
+
+
+def _finish_print(pdf: pikepdf.Pdf, html: str | Element) -> Finished:
+    from fichepress.pdf.prepress import finish_print
+
+    return Finished(finish_print(pdf))
+
+
+def _check_print(
+    pdf: pikepdf.Pdf, known: Mapping[int, Any], source: Source | None
+) -> list[Finding]:
+    from fichepress.checks.printing import check_print_pdf
+
+    return check_print_pdf(pdf, known)
+
+
+def _print_results(pdf: pikepdf.Pdf) -> Results:
+    from fichepress.checks.printing import page_results_of
+
+    return [result.as_json() for result in page_results_of(pdf)]
 
 
 def _print_page(page: dict[str, Any]) -> Any:
@@ -79,32 +128,32 @@ def _print_page(page: dict[str, Any]) -> Any:
     return PageResult.from_json(page)
 
 
-def _finish_accessible(data: bytes, html: str | Element) -> Finished:
+def _finish_accessible(pdf: pikepdf.Pdf, html: str | Element) -> Finished:
     """The structure rebuilt from the HTML; the repair knows what it wrote in each page: the
     check reads the rest of the PDF."""
     from fichepress.checks.accessibility import PageMarks
     from fichepress.checks.ua_source import source_of
     from fichepress.pdf.expected import expected_tree
-    from fichepress.pdf.tagging import repair
+    from fichepress.pdf.tagging import repair_pdf
 
     expected = expected_tree(html)
-    data, scans = repair(data, expected)
+    data, scans = repair_pdf(pdf, expected)
     known = {index: PageMarks.of(scan) for index, scan in enumerate(scans)}
     return Finished(data, known, source_of(expected))
 
 
 def _check_accessible(
-    data: bytes, known: Mapping[int, Any], source: Source | None
+    pdf: pikepdf.Pdf, known: Mapping[int, Any], source: Source | None
 ) -> list[Finding]:
-    from fichepress.checks.accessibility import check_accessible
+    from fichepress.checks.accessibility import check_accessible_pdf
 
-    return check_accessible(data, known, source=source)
+    return check_accessible_pdf(pdf, known, source=source)
 
 
-def _accessible_results(data: bytes) -> Results:
-    from fichepress.checks.accessibility import page_marks
+def _accessible_results(pdf: pikepdf.Pdf) -> Results:
+    from fichepress.checks.accessibility import page_marks_of
 
-    return [marks.as_json() for marks in page_marks(data)]
+    return [marks.as_json() for marks in page_marks_of(pdf)]
 
 
 def _accessible_page(page: dict[str, Any]) -> Any:
@@ -113,13 +162,13 @@ def _accessible_page(page: dict[str, Any]) -> Any:
     return PageMarks.from_json(page)
 
 
-def _accessible_part(data: bytes, finished: Finished, results: Results) -> list[Finding]:
-    from fichepress.checks.accessibility import check_source
+def _accessible_part(pdf: pikepdf.Pdf, finished: Finished, results: Results) -> list[Finding]:
+    from fichepress.checks.accessibility import check_source_pdf
 
     if finished.source is None:
         return []
     known = {index: _accessible_page(page) for index, page in enumerate(results)}
-    return check_source(data, finished.source, known)
+    return check_source_pdf(pdf, finished.source, known)
 
 
 PIPELINES: dict[VariantName, Pipeline] = {
