@@ -239,8 +239,7 @@ def p1_overhead(work: Path, repeats: int) -> list[Result]:
     from weasyprint.text.fonts import FontConfiguration
 
     from fichepress.core.project import Project
-    from fichepress.html.render import Variant
-    from fichepress.pdf.write import PDF_VARIANTS
+    from fichepress.core.variants import VARIANTS, VariantName
     from fichepress.series.builder import Builder
     from fichepress.series.report import Report
     from fichepress.source.load import load_sheet
@@ -250,21 +249,21 @@ def p1_overhead(work: Path, repeats: int) -> list[Result]:
     source = load_sheet(project.sheets / "03-strategie-globale.yaml", project)
     font_config = FontConfiguration()
     results = []
-    variants: tuple[Variant, ...] = ("print", "accessible")
+    variants: tuple[VariantName, ...] = ("print", "accessible")
     for variant in variants:
         html = builder.sheet_html(source.sheet, variant)
 
-        def ours(variant: Variant = variant) -> float:
+        def ours(variant: VariantName = variant) -> float:
             start = time.perf_counter()
             report = Report()
             builder.build_sheet(source, variant, report)
             assert report.ok, report.problems
             return time.perf_counter() - start
 
-        def bare(html: str = html, variant: Variant = variant) -> float:
+        def bare(html: str = html, variant: VariantName = variant) -> float:
             start = time.perf_counter()
             weasyprint.HTML(string=html, base_url=project.root.as_uri() + "/").write_pdf(
-                font_config=font_config, pdf_variant=PDF_VARIANTS[variant]
+                font_config=font_config, pdf_variant=VARIANTS[variant].pdf_variant
             )
             return time.perf_counter() - start
 

@@ -38,7 +38,7 @@ def golden_html(project: Project, variant: str) -> str:
     """The reference sheet's HTML, with the project's place on this machine left out."""
     builder = Builder(project, project.root / "build")
     sheet = load_sheet(project.sheets / f"{SHEET}.yaml", project).sheet
-    html = builder.sheet_html(sheet, variant)  # type: ignore[arg-type]
+    html = builder.sheet_html(sheet, variant)
     return html.replace(project.root.as_uri(), "file:///PROJECT")
 
 

@@ -318,24 +318,23 @@ def test_the_build_compares_each_accessible_pdf_with_its_source(
     """A repair that lost the pull quote's BlockQuote: the tree is sound, only the comparison
     with the HTML can tell. The build says so for the sheet and for its part of the
     collection, and `--strict` does not publish it."""
-    repair = accessible.repair
+    repair = accessible.repair_pdf
 
-    def losing_the_quote(data: bytes, html: Any) -> tuple[bytes, Any]:
-        fixed, scans = repair(data, html)
-        with pikepdf.open(io.BytesIO(fixed)) as pdf:
-            stack = [pdf.Root.StructTreeRoot]
-            while stack:
-                element = stack.pop()
-                if element.get("/S") == "/BlockQuote":
-                    element.S = pikepdf.Name.Div
-                kids = element.get("/K")
-                if isinstance(kids, pikepdf.Array):
-                    stack += [k for k in kids if isinstance(k, pikepdf.Dictionary) and "/S" in k]
-            out = io.BytesIO()
-            pdf.save(out)
+    def losing_the_quote(pdf: pikepdf.Pdf, html: Any) -> tuple[bytes, Any]:
+        _, scans = repair(pdf, html)
+        stack = [pdf.Root.StructTreeRoot]
+        while stack:
+            element = stack.pop()
+            if element.get("/S") == "/BlockQuote":
+                element.S = pikepdf.Name.Div
+            kids = element.get("/K")
+            if isinstance(kids, pikepdf.Array):
+                stack += [k for k in kids if isinstance(k, pikepdf.Dictionary) and "/S" in k]
+        out = io.BytesIO()
+        pdf.save(out)
         return out.getvalue(), scans
 
-    monkeypatch.setattr(accessible, "repair", losing_the_quote)
+    monkeypatch.setattr(accessible, "repair_pdf", losing_the_quote)
     report = build(project, tmp_path / "out", jobs=1)
     assert report.ok
     lines = [str(w) for w in report.warnings if "UA-SOURCE" in str(w)]

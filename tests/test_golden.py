@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from fichepress.core.project import Project
-from fichepress.html.render import Part, Variant, edition_date, render_collection
+from fichepress.core.variants import VariantName
+from fichepress.html.render import Part, edition_date, render_collection
 from fichepress.series.builder import Builder
 from fichepress.source.load import load_sheets
 
@@ -93,7 +94,7 @@ def _every_html(project: Project) -> str:
     sources, problems = load_sheets(project, project.sheet_files())
     assert problems == []
     sheets = [s.sheet for s in sorted(sources, key=lambda s: s.sheet.number)]
-    variants: tuple[Variant, ...] = ("print", "accessible")
+    variants: tuple[VariantName, ...] = ("print", "accessible")
     parts: tuple[Part, ...] = ("front", "sheet", "colophon")
     texts = [builder.sheet_html(sheet, variant) for sheet in sheets for variant in variants]
     for variant in variants:

@@ -42,7 +42,7 @@ from fichepress.cli import main
 from fichepress.core.errors import FichepressError, InvalidSource
 from fichepress.core.files import build_lock
 from fichepress.core.project import Project
-from fichepress.html.render import VARIANTS, Variant
+from fichepress.core.variants import VARIANTS, VariantName
 from fichepress.scaffold.newsheet import new_sheet
 from fichepress.scaffold.skeleton import init_project
 from fichepress.series import stamp
@@ -260,7 +260,7 @@ def test_damaged_check_results_of_a_part_are_not_used(copy: Project, kind: str) 
     fifo = damaged(fragments.results_path(digest), kind)
     for variant in VARIANTS:
 
-        def known(variant: Variant = variant) -> dict[int, Any]:
+        def known(variant: VariantName = variant) -> dict[int, Any]:
             return _known_pages(variant, fragments, [digest], [0])
 
         assert within(WAIT, known, fifo) == {}  # its pages are checked in full instead

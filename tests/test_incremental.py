@@ -217,7 +217,7 @@ def test_the_collection_checked_from_its_parts_is_checked_as_in_full(
     files = [(kind, fragments.path(d)) for kind, d in zip(kinds, entry["parts"], strict=True)]
     data, offsets, _ = join_parts(variant, files, [1, 3], identity(variant, entry["parts"], [1, 3]))  # type: ignore[arg-type]
     assert data == (out / variant / "collection.pdf").read_bytes()
-    known = _known_pages(variant, fragments, entry["parts"], offsets)  # type: ignore[arg-type]
+    known = _known_pages(variant, fragments, entry["parts"], offsets)
     check = check_print if variant == "print" else check_accessible
     pages = len(Project(built).sheet_files()) * 2
     assert len(known) >= pages  # every page of the parts; blank pages are checked here

@@ -26,7 +26,7 @@ def html_of(sheet: Sheet, series: Series, variant: str = "accessible") -> Elemen
     html = render_sheet(
         sheet,
         series,
-        variant=variant,  # type: ignore[arg-type]
+        variant=variant,
         look=Look(environment(), ["file:///theme.css"], ":root { --ink: #000000; }"),
         logos={
             logo: f"file:///{logo}"

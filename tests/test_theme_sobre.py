@@ -21,7 +21,8 @@ from fichepress.checks.printing import check_print
 from fichepress.cli import main
 from fichepress.core.contrast import ratio
 from fichepress.core.project import Project
-from fichepress.html.render import VARIANTS, render_sheet
+from fichepress.core.variants import VARIANTS
+from fichepress.html.render import render_sheet
 from fichepress.html.themes import Theme, load_theme
 from fichepress.series.report import Report
 from fichepress.source.load import load_series, load_sheet

@@ -115,7 +115,7 @@ def _layout(project: Project, sheet: Sheet, variant: str = "print") -> Any:
     from fichepress.series.builder import Builder
 
     builder = Builder(project, project.root / "unused")
-    html = builder.sheet_html(sheet, variant)  # type: ignore[arg-type]
+    html = builder.sheet_html(sheet, variant)
     return weasyprint.HTML(string=html, base_url=project.root.as_uri() + "/").render(
         font_config=builder.renderer.font_config
     )

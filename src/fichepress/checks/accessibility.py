@@ -104,31 +104,55 @@ class PageMarks:
 
 
 def page_marks(data: bytes) -> list[PageMarks]:
-    """The marks of each page of a PDF."""
+    """`page_marks_of` a PDF's bytes."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        metrics: dict[Any, FontMetrics] = {}
-        return [PageMarks.of(scan_marks(page, metrics)) for page in pdf.pages]
+        return page_marks_of(pdf)
+
+
+def page_marks_of(pdf: pikepdf.Pdf) -> list[PageMarks]:
+    """The marks of each page of a PDF."""
+    metrics: dict[Any, FontMetrics] = {}
+    return [PageMarks.of(scan_marks(page, metrics)) for page in pdf.pages]
 
 
 def check_source(
     data: bytes, source: Source, known: Mapping[int, PageMarks] | None = None
 ) -> list[Finding]:
+    """`check_source_pdf` of a PDF's bytes."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        return check_source_pdf(pdf, source, known)
+
+
+def check_source_pdf(
+    pdf: pikepdf.Pdf, source: Source, known: Mapping[int, PageMarks] | None = None
+) -> list[Finding]:
     """Only the rules that compare a PDF with its source: UA-ORDER and UA-SOURCE (for the
     parts of a collection, checked whole once joined but compared with their sources here)."""
     known = known or {}
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        metrics: dict[Any, FontMetrics] = {}
-        scans = [
-            known[index].scan() if index in known else scan_marks(page, metrics)
-            for index, page in enumerate(pdf.pages)
-        ]
-        blocks = found_blocks(pdf, walk(pdf), scans)
-        shown = title(metadata(pdf))
-        return sorted([*order(blocks), *against_source(blocks, source, shown)])
+    metrics: dict[Any, FontMetrics] = {}
+    scans = [
+        known[index].scan() if index in known else scan_marks(page, metrics)
+        for index, page in enumerate(pdf.pages)
+    ]
+    blocks = found_blocks(pdf, walk(pdf), scans)
+    shown = title(metadata(pdf))
+    return sorted([*order(blocks), *against_source(blocks, source, shown)])
 
 
 def check_accessible(
     data: bytes,
+    known: Mapping[int, PageMarks] | None = None,
+    *,
+    source: Source | None = None,
+    contrast: bool = False,
+) -> list[Finding]:
+    """`check_accessible_pdf` of a PDF's bytes."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        return check_accessible_pdf(pdf, known, source=source, contrast=contrast)
+
+
+def check_accessible_pdf(
+    pdf: pikepdf.Pdf,
     known: Mapping[int, PageMarks] | None = None,
     *,
     source: Source | None = None,
@@ -142,29 +166,28 @@ def check_accessible(
     `contrast`: read every page in full to check the contrast of its text as painted (the
     build checks it from the layout instead, which names the theme's swatches)."""
     known = known or {}
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        metrics: dict[Any, FontMetrics] = {}
-        if contrast:
-            scans = [scan_page(page, metrics) for page in pdf.pages]
-        else:
-            scans = [
-                known[index].scan() if index in known else scan_marks(page, metrics)
-                for index, page in enumerate(pdf.pages)
-            ]
-        tree = walk(pdf)
-        blocks = found_blocks(pdf, tree, scans)
-        xmp = metadata(pdf)
-        findings = [
-            *identification(pdf, xmp),
-            *integrity(pdf, tree, scans),
-            *artifacts(scans),
-            *semantics(pdf, tree),
-            *pictures(pdf, tree, scans),
-            *links(pdf, tree),
-            *bookmarks(pdf, blocks),
-            *text_rules(scans),
-            *order(blocks),
-            *(against_source(blocks, source, title(xmp)) if source is not None else ()),
-            *(painted_contrast(scans) if contrast else ()),
+    metrics: dict[Any, FontMetrics] = {}
+    if contrast:
+        scans = [scan_page(page, metrics) for page in pdf.pages]
+    else:
+        scans = [
+            known[index].scan() if index in known else scan_marks(page, metrics)
+            for index, page in enumerate(pdf.pages)
         ]
+    tree = walk(pdf)
+    blocks = found_blocks(pdf, tree, scans)
+    xmp = metadata(pdf)
+    findings = [
+        *identification(pdf, xmp),
+        *integrity(pdf, tree, scans),
+        *artifacts(scans),
+        *semantics(pdf, tree),
+        *pictures(pdf, tree, scans),
+        *links(pdf, tree),
+        *bookmarks(pdf, blocks),
+        *text_rules(scans),
+        *order(blocks),
+        *(against_source(blocks, source, title(xmp)) if source is not None else ()),
+        *(painted_contrast(scans) if contrast else ()),
+    ]
     return sorted(findings)

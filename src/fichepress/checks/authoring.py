@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from fichepress.core.errors import InvalidSource, Problem
 from fichepress.core.project import Project
 from fichepress.core.reading import read_regular
+from fichepress.core.variants import VARIANTS
 from fichepress.html.themes import Theme, load_theme
 from fichepress.source.load import SheetSource, load_series, load_sheets
 from fichepress.source.markup import plain_text
@@ -333,7 +334,7 @@ def rendering_problems(
     project: Project, series: Series, theme: Theme, sources: Sequence[SheetSource]
 ) -> list[Problem]:
     """When the theme (or one it extends) has templates of its own: the HTML of every sheet
-    in both variants, and of the collection's parts, made (not rendered to PDF) to find what
+    in every variant, and of the collection's parts, made (not rendered to PDF) to find what
     its templates get wrong (an undefined name, a template that is not there), at its line."""
     if not any((folder.folder / "templates").is_dir() for folder in theme.chain):
         return []
@@ -353,7 +354,7 @@ def rendering_problems(
     logos = logo_urls(series, project.sheets)
     sheets = sorted((s.sheet for s in sources), key=lambda sheet: sheet.number)
     problems: list[Problem] = []
-    for variant in ("print", "accessible"):
+    for variant in VARIANTS:
         look = theme.look(variant)
         for sheet in sheets:
             try:

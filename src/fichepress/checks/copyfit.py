@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from fichepress.core.errors import Problem
-from fichepress.html.render import Variant
+from fichepress.core.variants import VariantName
 from fichepress.pdf.copyfit import HALF, PageFill
 from fichepress.source.load import SheetSource
 from fichepress.source.yamlfile import key_path
 
 
 def copyfit_problems(
-    source: SheetSource, shown: str, variant: Variant, fill: Sequence[PageFill], budget: int
+    source: SheetSource, shown: str, variant: VariantName, fill: Sequence[PageFill], budget: int
 ) -> list[Problem]:
     """A sheet over its page budget (by how much, from which YAML block), or a page of it
     left more than half empty."""

@@ -8,9 +8,9 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Literal
 
 import pikepdf
 
@@ -20,7 +20,23 @@ from fichepress.checks.ua_source import Source
 from fichepress.core.findings import Finding
 
 
-def profile_of(data: bytes) -> Literal["print", "accessible"]:
+def _print_rules(data: bytes, source: Source | None) -> list[Finding]:
+    return check_print(data)
+
+
+def _accessible_rules(data: bytes, source: Source | None) -> list[Finding]:
+    return check_accessible(data, source=source, contrast=True)
+
+
+PROFILES: dict[str, Callable[[bytes, Source | None], list[Finding]]] = {
+    "print": _print_rules,
+    "accessible": _accessible_rules,
+}
+"""The rules a PDF file is checked by, by profile (`preflight --profile`): an accessible
+PDF is also checked for contrast as painted, and against its source when given."""
+
+
+def profile_of(data: bytes) -> str:
     """Which rules a PDF is meant for: accessible if it claims PDF/UA, print otherwise."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
         if "/Metadata" not in pdf.Root:
@@ -40,9 +56,7 @@ def check_file(path: Path, profile: str = "auto", source: Source | None = None) 
         # pikepdf names the in-memory stream it read: the file is named by the caller
         said = re.sub(r"^(?:stream )?<[^>]*>:?\s*", "", str(error))
         return [Finding(0, "FILE", "error", f"not a readable PDF: {said}")]
-    if chosen == "accessible":
-        return check_accessible(data, source=source, contrast=True)
-    return check_print(data)
+    return PROFILES[chosen](data, source)
 
 
 def as_json(results: dict[str, list[Finding]]) -> str:

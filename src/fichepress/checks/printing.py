@@ -465,12 +465,25 @@ def _page_result(number: int, page: pikepdf.Page, scan: Scan) -> PageResult:
 
 
 def page_results(data: bytes) -> list[PageResult]:
-    """The page rules' results for each page of a PDF."""
+    """`page_results_of` a PDF's bytes."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        return [_page_result(number, page, scan) for number, page, scan in iter_pages(pdf)]
+        return page_results_of(pdf)
+
+
+def page_results_of(pdf: pikepdf.Pdf) -> list[PageResult]:
+    """The page rules' results for each page of a PDF."""
+    return [_page_result(number, page, scan) for number, page, scan in iter_pages(pdf)]
 
 
 def check_print(data: bytes, known: Mapping[int, PageResult] | None = None) -> list[Finding]:
+    """`check_print_pdf` of a PDF's bytes."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        return check_print_pdf(pdf, known)
+
+
+def check_print_pdf(
+    pdf: pikepdf.Pdf, known: Mapping[int, PageResult] | None = None
+) -> list[Finding]:
     """Every finding of the print rules for a PDF.
 
     `known` gives the results of pages already checked, by 0-based index, for a document put
@@ -478,18 +491,17 @@ def check_print(data: bytes, known: Mapping[int, PageResult] | None = None) -> l
     known = known or {}
     findings: list[Finding] = []
     glyphs = Glyphs()
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        findings += _document_rules(pdf)
-        metrics: dict[Any, FontMetrics] = {}
-        for index, page in enumerate(pdf.pages):
-            found = known.get(index)
-            if found is not None:
-                result = found.moved(index + 1)
-            else:
-                result = _page_result(index + 1, page, scan_page(page, metrics))
-            findings += result.findings
-            for size, colour, count in result.glyphs:
-                glyphs[(size, colour)] += count
+    findings += _document_rules(pdf)
+    metrics: dict[Any, FontMetrics] = {}
+    for index, page in enumerate(pdf.pages):
+        found = known.get(index)
+        if found is not None:
+            result = found.moved(index + 1)
+        else:
+            result = _page_result(index + 1, page, scan_page(page, metrics))
+        findings += result.findings
+        for size, colour, count in result.glyphs:
+            glyphs[(size, colour)] += count
     body = _body_colour(glyphs)
     if body is not None and body != BLACK:
         findings.append(

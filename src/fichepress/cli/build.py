@@ -11,10 +11,8 @@ from typing import TYPE_CHECKING
 import click
 
 from fichepress.cli.options import (
-    VARIANT_NAMES,
     format_option,
     jobs_option,
-    one_variant,
     out_from,
     output_options,
     poll_option,
@@ -31,10 +29,11 @@ from fichepress.core.errors import BuildFailed
 from fichepress.core.files import resolved
 from fichepress.core.project import Project
 from fichepress.core.reading import located
+from fichepress.core.variants import VARIANT_NAMES
 from fichepress.series import stamp
 
 if TYPE_CHECKING:
-    from fichepress.html.render import Variant
+    from fichepress.core.variants import VariantName
     from fichepress.series.report import Progress, Report
     from fichepress.series.workers import Pool
 
@@ -59,7 +58,7 @@ def build(
     project_dir: Path | None,
     sheets: tuple[Path, ...],
     out: Path | None,
-    variants: tuple[Variant, ...],
+    variants: tuple[VariantName, ...],
     strict: bool,
     jobs: int | None,
     no_collection: bool,
@@ -117,7 +116,7 @@ def _build(
     project: Project,
     out_dir: Path,
     sheets: tuple[Path, ...],
-    variants: tuple[Variant, ...],
+    variants: tuple[VariantName, ...],
     strict: bool,
     jobs: int | None,
     no_collection: bool,
@@ -170,7 +169,7 @@ def _whole_series(
     project: Project,
     out_dir: Path,
     report: Report,
-    variants: tuple[Variant, ...],
+    variants: tuple[VariantName, ...],
     strict: bool,
     digest: str,
     progress: Progress,
@@ -207,7 +206,7 @@ def _whole_series(
 def collection(
     project_dir: Path | None,
     out: Path | None,
-    variants: tuple[Variant, ...],
+    variants: tuple[VariantName, ...],
     strict: bool,
     jobs: int | None,
     shares: tuple[Path, ...],
@@ -252,7 +251,7 @@ def collection(
 def watch(
     project_dir: Path | None,
     out: Path | None,
-    variants: tuple[Variant, ...],
+    variants: tuple[VariantName, ...],
     strict: bool,
     no_collection: bool,
     poll: bool,
@@ -289,14 +288,13 @@ def watch(
     type=click.Choice(list(VARIANT_NAMES)),
     default="print",
     show_default=True,
-    callback=one_variant,
     help="Which PDF to show; print pages show their marks, trim and bleed boxes.",
 )
 @click.option(
     "--dpi", type=click.IntRange(10, 600), default=100, show_default=True, help="Resolution."
 )
 def proof(
-    project_dir: Path | None, sheet: Path, out: Path | None, variant: Variant, dpi: int
+    project_dir: Path | None, sheet: Path, out: Path | None, variant: VariantName, dpi: int
 ) -> None:
     """Build SHEET, then write a PNG of its pages side by side, for review."""
     from fichepress.serve.proof import make_proof
@@ -331,7 +329,11 @@ def proof(
 @click.option("--no-open", is_flag=True, help="Do not open the page in a browser.")
 @poll_option
 def preview(
-    project_dir: Path | None, port: int, variants: tuple[Variant, ...], no_open: bool, poll: bool
+    project_dir: Path | None,
+    port: int,
+    variants: tuple[VariantName, ...],
+    no_open: bool,
+    poll: bool,
 ) -> None:
     """Serve every page of every sheet to a browser on 127.0.0.1, with the findings of each
     sheet beside its pages; rebuild on save and refresh the page by itself. Ctrl-C stops it."""

@@ -7,20 +7,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
 from fichepress.core.files import resolved
 from fichepress.core.project import Project
-
-if TYPE_CHECKING:
-    from fichepress.html.render import Variant
+from fichepress.core.variants import VARIANT_NAMES, VariantName
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-VARIANT_NAMES: dict[str, Variant] = {"print": "print", "accessible": "accessible"}
-"""The variants as `--variant` spells them (importing the renderer would slow every command)."""
 
 
 def add_options(*options: Callable[[F], F]) -> Callable[[F], F]:
@@ -73,9 +68,9 @@ def out_option(command: F) -> F:
 
 def _variants(
     _context: click.Context, _parameter: click.Parameter, names: tuple[str, ...]
-) -> tuple[Variant, ...]:
+) -> tuple[VariantName, ...]:
     """The variants asked for, in their order; both when none is."""
-    return tuple(VARIANT_NAMES[name] for name in names) or tuple(VARIANT_NAMES.values())
+    return names or VARIANT_NAMES
 
 
 def variants_option(told: str) -> Callable[[F], F]:
@@ -89,11 +84,6 @@ def variants_option(told: str) -> Callable[[F], F]:
         callback=_variants,
         help=told,
     )
-
-
-def one_variant(_context: click.Context, _parameter: click.Parameter, name: str) -> Variant:
-    """The callback of a `--variant` that takes one: the variant it names."""
-    return VARIANT_NAMES[name]
 
 
 def strict_option(told: str) -> Callable[[F], F]:

@@ -18,13 +18,11 @@ from markupsafe import Markup
 from fichepress import __version__
 from fichepress.core.errors import Problem
 from fichepress.core.geometry import bleed_css
+from fichepress.core.variants import VARIANTS, VariantName
 from fichepress.html.qr import qr_svg, short_url
 from fichepress.html.typography import typeset_model
 from fichepress.source.markup import plain_text, render_inline
 from fichepress.source.model import Series, Sheet
-
-Variant = Literal["print", "accessible"]
-VARIANTS: tuple[Variant, ...] = ("print", "accessible")
 
 PAGE_SIZES = {"letter": "letter", "a4": "A4", "legal": "legal", "a5": "A5"}
 
@@ -237,11 +235,11 @@ class Page:
         return css
 
 
-def page_for(series: Series, variant: Variant, theme_size: str | None = None) -> Page:
+def page_for(series: Series, variant: VariantName, theme_size: str | None = None) -> Page:
     """The page of a variant: the series' size (else the theme's, else letter), with bleed in
     print."""
     size = series.page_size or theme_size or "letter"
-    return Page(PAGE_SIZES[size], bleed_css() if variant == "print" else None)
+    return Page(PAGE_SIZES[size], bleed_css() if VARIANTS[variant].bleed else None)
 
 
 def sheet_language(sheet: Sheet, series: Series) -> str:
@@ -272,7 +270,7 @@ def render_sheet(
     sheet: Sheet,
     series: Series,
     *,
-    variant: Variant,
+    variant: VariantName,
     look: Look | None = None,
     logos: dict[str, str],
 ) -> str:
@@ -289,7 +287,8 @@ def render_sheet(
     return template.render(
         sheet=sheet,
         series=series,
-        variant=variant,
+        variant=VARIANTS[variant].css_name,
+        printed_links=VARIANTS[variant].printed_links,
         language=language,
         title=sheet_title(sheet),
         labels=labels_for(language),
@@ -315,7 +314,7 @@ class CollectionEntry:
     """The sheet's language when it differs from the series'."""
 
 
-def collection_css(variant: Variant, first_page: int | None = None) -> str:
+def collection_css(variant: VariantName, first_page: int | None = None) -> str:
     """Structure of the collection's pages, which themes style but do not decide.
 
     Front matter (cover, contents) and body (sheets, colophon) are named pages; a part of the
@@ -323,7 +322,7 @@ def collection_css(variant: Variant, first_page: int | None = None) -> str:
     starts on a right-hand page, blank pages carry no running footer; the accessible variant
     has no blank page.
     """
-    start = "right" if variant == "print" else "page"
+    start = "right" if VARIANTS[variant].blank_left_pages else "page"
     blank = " ".join(
         f"@{box} {{ content: none; }}"
         for box in (
@@ -356,7 +355,7 @@ def render_collection(
     sheets: list[Sheet],
     series: Series,
     *,
-    variant: Variant,
+    variant: VariantName,
     part: Part,
     look: Look | None = None,
     logos: dict[str, str],
@@ -384,7 +383,8 @@ def render_collection(
         part=part,
         entries=entries,
         series=series,
-        variant=variant,
+        variant=VARIANTS[variant].css_name,
+        printed_links=VARIANTS[variant].printed_links,
         language=series.language,
         lang=None,
         title=series.title,

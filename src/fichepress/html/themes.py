@@ -36,8 +36,9 @@ from fichepress.core.reading import (
     refusal,
     roots_of,
 )
+from fichepress.core.variants import VARIANTS, VariantName
 from fichepress.html.loader import ProjectLoader, TemplateRefused
-from fichepress.html.render import VARIANTS, Look, Variant, make_environment, template_problem
+from fichepress.html.render import Look, make_environment, template_problem
 from fichepress.html.themecss import theme_css_problems
 from fichepress.source.load import did_you_mean, file_problem, validate
 from fichepress.source.model import FontFace, LayoutLimits, Margins, PageSettings, ThemeConfig
@@ -107,9 +108,10 @@ class Theme:
     def folder(self) -> Path:
         return self.chain[0].folder
 
-    def stylesheets(self, variant: Variant, *, collection: bool = False) -> list[Path]:
+    def stylesheets(self, variant: VariantName, *, collection: bool = False) -> list[Path]:
         """The CSS files for a variant (and for the collection): the root theme's first."""
-        names = ["theme.css", f"{variant}.css", *(["collection.css"] if collection else [])]
+        own = f"{VARIANTS[variant].css_name}.css"
+        names = ["theme.css", own, *(["collection.css"] if collection else [])]
         return [
             theme.folder / name
             for name in names
@@ -117,7 +119,7 @@ class Theme:
             if os.path.lexists(theme.folder / name)  # a pipe or a link to nothing is told
         ]
 
-    def head_css(self, variant: Variant) -> str:
+    def head_css(self, variant: VariantName) -> str:
         """The CSS fichepress writes for the theme: @font-face rules, the swatches as custom
         properties (CMYK in print, RGB on screens), the margins."""
         faces = " ".join(
@@ -126,7 +128,7 @@ class Theme:
             for face in self.config.fonts
         )
         values = {
-            name: css_cmyk(self.cmyk(name)) if variant == "print" else swatch.rgb
+            name: css_cmyk(self.cmyk(name)) if VARIANTS[variant].cmyk else swatch.rgb
             for name, swatch in self.config.swatches.items()
         }
         margins = self.config.page.margins
@@ -191,7 +193,7 @@ class Theme:
         }
         return make_environment(loaders(self.chain), prefixed)
 
-    def look(self, variant: Variant, *, collection: bool = False) -> Look:
+    def look(self, variant: VariantName, *, collection: bool = False) -> Look:
         """What the renderer needs of the theme for a variant."""
         return Look(
             environment=self.environment,

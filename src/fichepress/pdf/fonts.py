@@ -133,7 +133,7 @@ def metrics_of(font: Any, cache: dict[Any, FontMetrics]) -> FontMetrics:
     return cache[key]
 
 
-def foreign_fonts(data: bytes, families: set[str]) -> list[str]:
+def foreign_fonts_in(pdf: pikepdf.Pdf, families: set[str]) -> list[str]:
     """Fonts of the PDF (its pages and their forms) that are not embedded, or not of the given
     families."""
     allowed = {family.replace(" ", "-") for family in families}
@@ -161,7 +161,12 @@ def foreign_fonts(data: bytes, families: set[str]) -> list[str]:
                 seen.add(xobject.objgen)
                 visit(xobject.get("/Resources"))
 
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        for page in pdf.pages:
-            visit(page.obj.get("/Resources"))
+    for page in pdf.pages:
+        visit(page.obj.get("/Resources"))
     return sorted(problems)
+
+
+def foreign_fonts(data: bytes, families: set[str]) -> list[str]:
+    """`foreign_fonts_in` for a PDF's bytes."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        return foreign_fonts_in(pdf, families)

@@ -5,7 +5,8 @@ an identity derived from the parts."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,17 +64,30 @@ def _blank_page(pdf: pikepdf.Pdf, model: pikepdf.Page) -> pikepdf.Page:
     return pikepdf.Page(pdf.make_indirect(page))
 
 
-def join(
+@dataclass(frozen=True)
+class Joined:
+    """A PDF joined from parts, open (while `joined` lasts) and saved."""
+
+    pdf: pikepdf.Pdf
+    """The joined document as saved, to be read (checked) without being parsed again."""
+    data: bytes
+    offsets: list[int]
+    """The index of each part's first page in it."""
+    pages: int
+
+
+@contextmanager
+def joined(
     files: Sequence[tuple[str, Path]],
     first_sheet_numbers: Sequence[int],
     *,
     blank_left_pages: bool,
     tagged: bool,
     identity: bytes | None = None,
-) -> tuple[bytes, list[int], int]:
-    """One PDF of the parts, in order (front, sheets, colophon); the index of each part's
-    first page in it; its number of pages. `identity`, a digest of the parts, saves a probe:
-    without it, the document's identity is derived from its bytes.
+) -> Iterator[Joined]:
+    """One PDF of the parts, in order (front, sheets, colophon), open until the end of the
+    `with` (it reads the parts' pages, open as long). `identity`, a digest of the parts,
+    saves a probe: without it, the document's identity is derived from its bytes.
 
     The parts are (kind, file): a part of kind "sheet" starts the sheet of the next number of
     `first_sheet_numbers`. `blank_left_pages`: a blank page (with crop marks) before a part
@@ -95,7 +109,7 @@ def join(
         )
         pages = len(base.pages)
         data = set_identity(base) if identity is None else save_identified(base, identity)
-        return data, offsets, pages
+        yield Joined(base, data, offsets, pages)
     finally:
         for document in documents:
             document.close()
@@ -185,6 +199,8 @@ def _graft(
         annotation.StructParent = key
         nums += [key, owner]
         key += 1
+    # One /Nums array, written by hand: pikepdf.NumberTree would split a long tree into /Kids
+    # (other bytes for a long collection) and holds no null (an annotation's missing owner).
     root.ParentTree = base.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array(nums)))
     root.ParentTreeNextKey = key
 

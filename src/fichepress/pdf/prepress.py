@@ -105,26 +105,32 @@ def save_identified(pdf: pikepdf.Pdf, digest: bytes) -> bytes:
 
 
 def finish_print_pdf(data: bytes, condition: OutputCondition = FOGRA39) -> bytes:
-    """WeasyPrint's PDF/X-4 made ready for the press (see the module's docstring)."""
+    """`finish_print` of a PDF's bytes."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        pdf.Root.OutputIntents = pikepdf.Array([_output_intent(pdf, condition)])
-        slug = SLUG_MM * PT_PER_MM
-        for page in pdf.pages:
-            trim = tuple(float(v) for v in page.obj.get("/TrimBox", page.obj.MediaBox))
-            x0, y0, x1, y1 = trim
-            page.obj.MediaBox = pikepdf.Array([x0 - slug, y0 - slug, x1 + slug, y1 + slug])
-            for box in ("/CropBox", "/ArtBox"):
-                if box in page.obj:
-                    del page.obj[box]
-            # Paper has no links: PDF/X admits only printer's marks and trap networks there.
-            annotations = page.obj.get("/Annots")
-            if annotations is not None:
-                kept = [a for a in annotations if a.get("/Subtype") in KEPT_ANNOTATIONS]
-                if kept:
-                    page.obj.Annots = pikepdf.Array(kept)
-                else:
-                    del page.obj.Annots
-            # Keep the page's graphics state from reaching the marks, whatever it leaves behind.
-            page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
-            page.contents_add(pikepdf.Stream(pdf, b"Q\n" + crop_marks(trim)))  # type: ignore[arg-type]
-        return set_identity(pdf)
+        return finish_print(pdf, condition)
+
+
+def finish_print(pdf: pikepdf.Pdf, condition: OutputCondition = FOGRA39) -> bytes:
+    """WeasyPrint's PDF/X-4 made ready for the press (see the module's docstring), in place:
+    the open `pdf` stands finished (its checks can read it as it is); its bytes, saved."""
+    pdf.Root.OutputIntents = pikepdf.Array([_output_intent(pdf, condition)])
+    slug = SLUG_MM * PT_PER_MM
+    for page in pdf.pages:
+        trim = tuple(float(v) for v in page.obj.get("/TrimBox", page.obj.MediaBox))
+        x0, y0, x1, y1 = trim
+        page.obj.MediaBox = pikepdf.Array([x0 - slug, y0 - slug, x1 + slug, y1 + slug])
+        for box in ("/CropBox", "/ArtBox"):
+            if box in page.obj:
+                del page.obj[box]
+        # Paper has no links: PDF/X admits only printer's marks and trap networks there.
+        annotations = page.obj.get("/Annots")
+        if annotations is not None:
+            kept = [a for a in annotations if a.get("/Subtype") in KEPT_ANNOTATIONS]
+            if kept:
+                page.obj.Annots = pikepdf.Array(kept)
+            else:
+                del page.obj.Annots
+        # Keep the page's graphics state from reaching the marks, whatever it leaves behind.
+        page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
+        page.contents_add(pikepdf.Stream(pdf, b"Q\n" + crop_marks(trim)))  # type: ignore[arg-type]
+    return set_identity(pdf)

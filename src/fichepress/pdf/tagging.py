@@ -253,37 +253,43 @@ def finish_accessible_pdf(data: bytes, html: str | Element) -> bytes:
 
 
 def repair(data: bytes, html: str | Element | Expected) -> tuple[bytes, list[Scan]]:
+    """`repair_pdf` of a PDF's bytes."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        return repair_pdf(pdf, html)
+
+
+def repair_pdf(pdf: pikepdf.Pdf, html: str | Element | Expected) -> tuple[bytes, list[Scan]]:
     """`finish_accessible_pdf`, and the marked content of each page as written (what
     `scan_marks` reads in the finished PDF, read before it is saved). `html` may also be its
-    expected tree, made already (see `expected_tree`)."""
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        metrics: dict[Any, FontMetrics] = {}
-        scans = [scan_marks(page, metrics) for page in pdf.pages]
-        mcid_text = [scan.mcid_text for scan in scans]
-        root = pdf.Root.StructTreeRoot
-        reader = Reader(pdf, mcid_text)
-        found = [block for top in structure.kids(root) for block in reader.blocks(top)]
-        expected = html if isinstance(html, Expected) else expected_tree(html)
-        matches = match(expected, found)
-        matched = {id(m.expected): m for m in matches}
+    expected tree, made already (see `expected_tree`). The open `pdf` is repaired in place
+    (its checks can read it as it is)."""
+    metrics: dict[Any, FontMetrics] = {}
+    scans = [scan_marks(page, metrics) for page in pdf.pages]
+    mcid_text = [scan.mcid_text for scan in scans]
+    root = pdf.Root.StructTreeRoot
+    reader = Reader(pdf, mcid_text)
+    found = [block for top in structure.kids(root) for block in reader.blocks(top)]
+    expected = html if isinstance(html, Expected) else expected_tree(html)
+    matches = match(expected, found)
+    matched = {id(m.expected): m for m in matches}
 
-        writer = _Writer(pdf)
-        writer.mcid_text = mcid_text
-        document = _write(writer, expected, root, matched, 0)
-        root.K = pikepdf.Array([document])
-        _drop_nested_annotations(pdf, document)
-        _write_parent_tree(pdf, writer, document)
-        marks = rewrite_content(pdf, writer.used, writer.line_ends, scans, metrics)
-        pdf.Root.MarkInfo = pikepdf.Dictionary(Marked=True, Suspects=False)
-        for page in pdf.pages:
-            page.obj.Tabs = pikepdf.Name.S
-        out = io.BytesIO()
-        pdf.save(
-            out,
-            deterministic_id=True,
-            compress_streams=True,
-            object_stream_mode=OBJECT_STREAMS,
-        )
+    writer = _Writer(pdf)
+    writer.mcid_text = mcid_text
+    document = _write(writer, expected, root, matched, 0)
+    root.K = pikepdf.Array([document])
+    _drop_nested_annotations(pdf, document)
+    _write_parent_tree(pdf, writer, document)
+    marks = rewrite_content(pdf, writer.used, writer.line_ends, scans, metrics)
+    pdf.Root.MarkInfo = pikepdf.Dictionary(Marked=True, Suspects=False)
+    for page in pdf.pages:
+        page.obj.Tabs = pikepdf.Name.S
+    out = io.BytesIO()
+    pdf.save(
+        out,
+        deterministic_id=True,
+        compress_streams=True,
+        object_stream_mode=OBJECT_STREAMS,
+    )
     return out.getvalue(), marks
 
 

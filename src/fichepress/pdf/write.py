@@ -22,7 +22,7 @@ from fichepress.core.contrast import Pair, text_pairs
 from fichepress.core.errors import is_system_error
 from fichepress.core.media import Converter
 from fichepress.core.reading import Unreadable, not_regular, resolved
-from fichepress.html.render import Variant
+from fichepress.core.variants import VARIANTS, VariantName
 from fichepress.pdf.copyfit import PageFill, measure
 from fichepress.pdf.libraries import quick_library_lookup
 
@@ -61,9 +61,6 @@ with (
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
-
-PDF_VARIANTS: dict[Variant, str] = {"print": "pdf/x-4", "accessible": "pdf/ua-1"}
-
 
 Transform = Converter
 """(picture) → (new data, new media type or None, notes for the designer)."""
@@ -251,7 +248,7 @@ class Renderer:
     font_config: FontConfiguration = field(default_factory=project_font_config)
 
     def render(
-        self, html: str, *, base_url: str, variant: Variant, transform: Transform | None = None
+        self, html: str, *, base_url: str, variant: VariantName, transform: Transform | None = None
     ) -> Rendered:
         """The PDF of `html` in a variant, or `RenderError`.
 
@@ -260,17 +257,18 @@ class Renderer:
         self.fetcher.refused.clear()
         self.fetcher.notes.clear()
         self.fetcher.transform = transform
+        chosen = VARIANTS[variant]
         with _weasyprint_warnings() as warnings:
             try:
                 source = HTML(string=html, base_url=base_url, url_fetcher=self.fetcher)
                 document = source.render(
-                    font_config=self.font_config, pdf_variant=PDF_VARIANTS[variant]
+                    font_config=self.font_config, pdf_variant=chosen.pdf_variant
                 )
-                pairs = text_pairs(document) if variant == "accessible" else {}
-                # The accessible PDF is rewritten by the structure repair, which compresses
-                # every stream when it saves: compressing them here too would be lost work.
+                pairs = text_pairs(document) if chosen.contrast else {}
+                # A tagged PDF is rewritten by the structure repair, which compresses every
+                # stream when it saves: compressing them here too would be lost work.
                 data = document.write_pdf(
-                    pdf_variant=PDF_VARIANTS[variant], uncompressed_pdf=variant == "accessible"
+                    pdf_variant=chosen.pdf_variant, uncompressed_pdf=chosen.tagged
                 )
             except FatalURLFetchingError as error:
                 reason = "; ".join(self.fetcher.refused) or str(error.__cause__ or error)

@@ -14,7 +14,6 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from xml.etree.ElementTree import Element
 
 import jinja2
 
@@ -23,23 +22,21 @@ from fichepress.core.colour import print_asset
 from fichepress.core.errors import Problem, is_system_error, system_message
 from fichepress.core.files import write_atomic
 from fichepress.core.project import Project
-from fichepress.html.render import (
-    VARIANTS,
-    Variant,
-    edition_date,
-    logo_urls,
-    render_sheet,
-    template_problem,
-)
+from fichepress.core.variants import ACCESSIBLE, VARIANT_NAMES, VARIANTS, VariantName
+from fichepress.html.render import edition_date, logo_urls, render_sheet, template_problem
 from fichepress.html.themes import Theme, load_theme
+from fichepress.pdf.fonts import foreign_fonts_in
 from fichepress.series.inputs import common_digest, output_digest
 from fichepress.series.manifest import Manifest
+from fichepress.series.pipeline import PIPELINES, open_pdf
 from fichepress.series.report import Output, Progress, Report
 from fichepress.series.workers import InlinePool, Pool, WorkerFailed, WorkerPool, default_jobs
 from fichepress.source.load import SheetSource, load_series, load_sheets
 from fichepress.source.model import Series, Sheet
 
 if TYPE_CHECKING:
+    import pikepdf
+
     from fichepress.checks.ua_source import Source
     from fichepress.pdf.write import Rendered, Renderer
 
@@ -71,45 +68,29 @@ class Builder:
             )
         return self._renderer
 
-    def output_path(self, variant: Variant, slug: str) -> Path:
-        return self.out / variant / f"{slug}.pdf"
-
-    def finish_pdf(self, variant: Variant, data: bytes, html: str | Element) -> bytes:
-        """WeasyPrint's PDF made ready: for the press, or with its structure rebuilt from the
-        HTML (its text, or the tree WeasyPrint parsed)."""
-        if variant == "print":
-            from fichepress.pdf.prepress import finish_print_pdf
-
-            return finish_print_pdf(data)
-        from fichepress.pdf.tagging import finish_accessible_pdf
-
-        return finish_accessible_pdf(data, html)
+    def output_path(self, variant: VariantName, slug: str) -> Path:
+        return self.out / VARIANTS[variant].folder / f"{slug}.pdf"
 
     def check_pdf(
         self,
-        variant: Variant,
-        data: bytes,
+        variant: VariantName,
+        pdf: pikepdf.Pdf,
         known: Mapping[int, Any] | None = None,
         source: Source | None = None,
     ) -> list[str]:
-        """What the checks of a variant find in a finished PDF, as lines (`known`: the results
-        of pages checked already, see `check_print` and `check_accessible`; `source`: the
-        what an accessible PDF must read as)."""
-        if variant == "print":
-            from fichepress.checks.printing import check_print
-
-            return [f"preflight: {f.line('')[2:]}" for f in check_print(data, known)]
-        from fichepress.checks.accessibility import check_accessible
-
-        findings = check_accessible(data, known, source=source)
-        return [f"check: {f.line('')[2:]}" for f in findings]
+        """What the checks of a variant find in a finished PDF, open, as lines (`known`: the
+        results of pages checked already, see `check_print` and `check_accessible`; `source`:
+        the what an accessible PDF must read as)."""
+        pipeline = PIPELINES[variant]
+        findings = pipeline.check(pdf, known or {}, source)
+        return [f"{pipeline.tool}: {f.line('')[2:]}" for f in findings]
 
     def source(self, sheet: Sheet) -> Source:
         """What the accessible PDF of a sheet must read as, from its HTML."""
         from fichepress.checks.ua_source import source_of
         from fichepress.pdf.expected import expected_tree
 
-        return source_of(expected_tree(self.sheet_html(sheet, "accessible")))
+        return source_of(expected_tree(self.sheet_html(sheet, ACCESSIBLE.name)))
 
     def contrast(self, rendered: Rendered) -> list[str]:
         """Text colours on their backgrounds under WCAG AA, named by swatch."""
@@ -119,26 +100,20 @@ class Builder:
         return [f"contrast: {m}" for m in contrast_problems(rendered.colour_pairs, names)]
 
     def finish(
-        self, variant: Variant, data: bytes, rendered: Rendered, html: str
+        self, variant: VariantName, pdf: pikepdf.Pdf, rendered: Rendered, html: str
     ) -> tuple[bytes, list[str]]:
-        """The finished PDF of a variant and what its checks found, as lines."""
+        """The finished PDF of a variant (`pdf`, finished in place) and what its checks found,
+        as lines."""
         parsed = html if rendered.tree is None else rendered.tree
-        if variant == "print":
-            data = self.finish_pdf(variant, data, parsed)
-            return data, self.check_pdf(variant, data)
-        from fichepress.checks.accessibility import PageMarks
-        from fichepress.checks.ua_source import source_of
-        from fichepress.pdf.expected import expected_tree
-        from fichepress.pdf.tagging import repair
+        finished = PIPELINES[variant].finish(pdf, parsed)
+        found = self.check_pdf(variant, pdf, finished.known, finished.source)
+        if VARIANTS[variant].contrast:
+            found += self.contrast(rendered)
+        return finished.data, found
 
-        # The repair knows what it wrote in each page: the check reads the rest of the PDF.
-        expected = expected_tree(parsed)
-        data, scans = repair(data, expected)
-        known = {index: PageMarks.of(scan) for index, scan in enumerate(scans)}
-        source = source_of(expected)
-        return data, self.check_pdf(variant, data, known, source) + self.contrast(rendered)
-
-    def render(self, html: str, variant: Variant, shown: str, report: Report) -> Rendered | None:
+    def render(
+        self, html: str, variant: VariantName, shown: str, report: Report
+    ) -> Rendered | None:
         """WeasyPrint's PDF of `html`, or None with the problem in `report`."""
         from fichepress.pdf.write import RenderError
 
@@ -147,7 +122,7 @@ class Builder:
                 html,
                 base_url=self.project.root.as_uri() + "/",
                 variant=variant,
-                transform=self.print_transform if variant == "print" else None,
+                transform=self.print_transform if VARIANTS[variant].cmyk else None,
             )
         except RenderError as error:
             report.problems.append(Problem(shown, message=f"{variant} PDF not made: {error}"))
@@ -158,7 +133,7 @@ class Builder:
         self,
         name: str,
         shown: str,
-        variant: Variant,
+        variant: VariantName,
         rendered: Rendered,
         html: str,
         report: Report,
@@ -167,43 +142,40 @@ class Builder:
         warnings: Sequence[Problem] = (),
         inputs: str = "",
     ) -> None:
-        """Finish, check and write one output (`data` when it was changed since rendering)."""
+        """Finish, check and write one output (`data` when it was changed since rendering),
+        parsed once: finished, checked and its fonts read as it stands."""
         from fichepress.pdf.matching import StructureError
 
         notes = [Problem(shown, message=f"{variant} PDF: {w}") for w in rendered.warnings]
         all_warnings = [*notes, *warnings]
-        try:
-            finished, findings = self.finish(
-                variant, rendered.data if data is None else data, rendered, html
-            )
-        except StructureError as error:
-            message = f"{variant} PDF not made: its structure could not be repaired: {error}"
-            report.problems.append(Problem(shown, message=message))
-            report.failed.add(shown)
-            return
+        with open_pdf(rendered.data if data is None else data) as pdf:
+            try:
+                finished, findings = self.finish(variant, pdf, rendered, html)
+            except StructureError as error:
+                message = f"{variant} PDF not made: its structure could not be repaired: {error}"
+                report.problems.append(Problem(shown, message=message))
+                report.failed.add(shown)
+                return
+            fonts = foreign_fonts_in(pdf, self.theme.families)
         all_warnings += [Problem(shown, message=f"{variant} PDF {line}") for line in findings]
         self.write_output(
-            name, shown, variant, finished, rendered.pages, all_warnings, report, inputs
+            name, shown, variant, finished, rendered.pages, all_warnings, report, inputs, fonts
         )
 
     def write_output(
         self,
         name: str,
         shown: str,
-        variant: Variant,
+        variant: VariantName,
         finished: bytes,
         pages: int,
         warnings: Sequence[Problem],
         report: Report,
         inputs: str,
-        fonts: Sequence[str] | None = None,
+        fonts: Sequence[str],
     ) -> None:
-        """Check the fonts (unless `fonts` gives the check's result), apply --strict, write
-        the PDF atomically and record it."""
-        if fonts is None:
-            from fichepress.pdf.fonts import foreign_fonts
-
-            fonts = foreign_fonts(finished, self.theme.families)
+        """Refuse a PDF with `fonts` not of the theme (what `foreign_fonts_in` found), apply
+        --strict, write the PDF atomically and record it."""
         if fonts:
             report.problems.extend(
                 Problem(shown, message=f"{variant} PDF not written: {font}") for font in fonts
@@ -232,14 +204,14 @@ class Builder:
             )
         )
 
-    def sheet_html(self, sheet: Sheet, variant: Variant) -> str:
+    def sheet_html(self, sheet: Sheet, variant: VariantName) -> str:
         """The HTML of a sheet in a variant, with the project's theme."""
         return render_sheet(
             sheet, self.series, variant=variant, look=self.theme.look(variant), logos=self.logos
         )
 
     def build_sheet(
-        self, source: SheetSource, variant: Variant, report: Report, inputs: str = ""
+        self, source: SheetSource, variant: VariantName, report: Report, inputs: str = ""
     ) -> None:
         """Render one sheet in one variant and write it; record problems in `report`."""
         from fichepress.checks.authoring import placeholder_problems, refusal_problems
@@ -299,12 +271,12 @@ def worker_builder() -> Builder:
     return _worker
 
 
-def _work(path: str, variants: tuple[tuple[Variant, str], ...]) -> Report:
+def _work(path: str, variants: tuple[tuple[VariantName, str], ...]) -> Report:
     """Build one sheet in a worker: (variant, inputs digest) for each variant to build."""
     return _build_one(worker_builder(), Path(path), variants)
 
 
-def _build_one(builder: Builder, path: Path, variants: Sequence[tuple[Variant, str]]) -> Report:
+def _build_one(builder: Builder, path: Path, variants: Sequence[tuple[VariantName, str]]) -> Report:
     report = Report()
     sources, problems = load_sheets(builder.project, [path])
     report.problems += problems
@@ -340,7 +312,7 @@ def build(
     out: Path,
     *,
     sheets: Sequence[Path] | None = None,
-    variants: Sequence[Variant] = VARIANTS,
+    variants: Sequence[VariantName] = VARIANT_NAMES,
     strict: bool = False,
     jobs: int | None = None,
     progress: Progress | None = None,
@@ -365,9 +337,9 @@ def build(
     report.sheets = len(paths)
     manifest = Manifest(out)
     common = common_digest(project, series, theme)
-    todo: list[tuple[SheetSource, tuple[tuple[Variant, str], ...]]] = []
+    todo: list[tuple[SheetSource, tuple[tuple[VariantName, str], ...]]] = []
     for source in sorted(sources, key=lambda s: s.sheet.number):
-        stale: list[tuple[Variant, str]] = []
+        stale: list[tuple[VariantName, str]] = []
         date = edition_date(series, source.sheet).isoformat()
         for variant in variants:
             inputs = output_digest(common, variant, [source.path], project, date)
@@ -403,7 +375,7 @@ def kept(pool: Pool) -> Iterator[Pool]:
 def _run(
     pool: Pool,
     project: Project,
-    todo: Sequence[tuple[SheetSource, tuple[tuple[Variant, str], ...]]],
+    todo: Sequence[tuple[SheetSource, tuple[tuple[VariantName, str], ...]]],
     report: Report,
     progress: Progress | None,
 ) -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -32,9 +33,11 @@ from typing import Any
 from fichepress.core.errors import Problem
 from fichepress.core.files import DAMAGE, Unfit, discard, read_kept, write_atomic
 from fichepress.core.project import Project
-from fichepress.html.render import VARIANTS, Part, Variant, edition_date
+from fichepress.core.variants import VARIANT_NAMES, VARIANTS, VariantName
+from fichepress.html.render import Part, edition_date
 from fichepress.html.themes import Theme, load_theme
-from fichepress.pdf.join import identity, join
+from fichepress.pdf.fonts import foreign_fonts_in
+from fichepress.pdf.join import Joined, identity, joined
 from fichepress.series.builder import Builder, kept, worker_builder, worker_pool
 from fichepress.series.inputs import common_digest, output_digest
 from fichepress.series.manifest import Manifest
@@ -46,6 +49,7 @@ from fichepress.series.parts import (
     render_missing,
     render_sheet_parts,
 )
+from fichepress.series.pipeline import PIPELINES
 from fichepress.series.report import Output, Progress, Report
 from fichepress.series.stamp import code_digest
 from fichepress.series.workers import Pool, WorkerFailed
@@ -56,13 +60,10 @@ NAME = "collection"
 
 
 def _known_pages(
-    variant: Variant, fragments: Fragments, digests: Sequence[str], offsets: Sequence[int]
+    variant: VariantName, fragments: Fragments, digests: Sequence[str], offsets: Sequence[int]
 ) -> dict[int, Any]:
     """The kept results of the parts' pages, by their index in the joined document."""
-    from fichepress.checks.accessibility import PageMarks
-    from fichepress.checks.printing import PageResult
-
-    reader = PageResult.from_json if variant == "print" else PageMarks.from_json
+    reader = PIPELINES[variant].read_page
     known: dict[int, Any] = {}
     for digest, offset in zip(digests, offsets, strict=True):
         path = fragments.results_path(digest)
@@ -81,45 +82,50 @@ def _known_pages(
     return known
 
 
-def join_parts(
-    variant: Variant,
+def joined_parts(
+    variant: VariantName,
     files: Sequence[tuple[Part, Path]],
     first_sheet_numbers: Sequence[int],
     identity: bytes | None = None,
-) -> tuple[bytes, list[int], int]:
-    """A variant's parts joined into one PDF (see `join`): for the press, blank left pages
-    where a part would start on a left-hand page; for the accessible variant, one structure
-    tree and the contents' entries made links."""
-    return join(
+) -> AbstractContextManager[Joined]:
+    """A variant's parts joined into one PDF, open (see `joined`): for the press, blank left
+    pages where a part would start on a left-hand page; for the accessible variant, one
+    structure tree and the contents' entries made links."""
+    return joined(
         files,
         first_sheet_numbers,
-        blank_left_pages=variant == "print",
-        tagged=variant == "accessible",
+        blank_left_pages=VARIANTS[variant].blank_left_pages,
+        tagged=VARIANTS[variant].tagged,
         identity=identity,
     )
 
 
-def _join_in_worker(
-    variant: Variant, files: list[tuple[Part, str]], digests: list[str], numbers: list[int]
-) -> tuple[str, int, list[str], list[str]]:
-    """Join a variant's parts and check the result: (file written, pages, findings, fonts not
-    of the theme)."""
-    from fichepress.pdf.fonts import foreign_fonts
+def join_parts(
+    variant: VariantName,
+    files: Sequence[tuple[Part, Path]],
+    first_sheet_numbers: Sequence[int],
+    identity: bytes | None = None,
+) -> tuple[bytes, list[int], int]:
+    """`joined_parts`, saved: its bytes, the index of each part's first page, its pages."""
+    with joined_parts(variant, files, first_sheet_numbers, identity) as done:
+        return done.data, done.offsets, done.pages
 
+
+def _join_in_worker(
+    variant: VariantName, files: list[tuple[Part, str]], digests: list[str], numbers: list[int]
+) -> tuple[str, int, list[str], list[str]]:
+    """Join a variant's parts and check the result as it stands, joined (not parsed again):
+    (file written, pages, findings, fonts not of the theme)."""
     builder = worker_builder()
     fragments = Fragments(builder.out, empty_index())
-    data, offsets, pages = join_parts(
-        variant,
-        [(kind, Path(path)) for kind, path in files],
-        numbers,
-        identity=identity(variant, digests, numbers),
-    )
-    known = _known_pages(variant, fragments, digests, offsets)
-    findings = builder.check_pdf(variant, data, known)
-    fonts = foreign_fonts(data, builder.theme.families)
+    parts = [(kind, Path(path)) for kind, path in files]
+    with joined_parts(variant, parts, numbers, identity(variant, digests, numbers)) as done:
+        known = _known_pages(variant, fragments, digests, done.offsets)
+        findings = builder.check_pdf(variant, done.pdf, known)
+        fonts = foreign_fonts_in(done.pdf, builder.theme.families)
     path = fragments.folder / f"{NAME}-{variant}.pdf"
-    write_atomic(path, data)
-    return str(path), pages, findings, fonts
+    write_atomic(path, done.data)
+    return str(path), done.pages, findings, fonts
 
 
 @dataclass
@@ -134,14 +140,14 @@ class _Assembly:
 def _parts(
     pool: Pool,
     project: Project,
-    variants: Sequence[Variant],
+    variants: Sequence[VariantName],
     sources: Sequence[SheetSource],
     common: str,
     date: str,
     fragments: Fragments,
     progress: Progress | None,
     report: Report,
-) -> dict[Variant, _Assembly] | None:
+) -> dict[VariantName, _Assembly] | None:
     """Render the parts of `variants` not kept yet, all variants at once; None if one failed.
 
     A sheet's part is rendered knowing its first page; the page counts are guessed from the last
@@ -161,7 +167,7 @@ def _parts(
 
 
 def _ends(
-    variant: Variant,
+    variant: VariantName,
     sources: Sequence[SheetSource],
     specs: Sequence[PartSpec],
     first: int,
@@ -200,7 +206,7 @@ def build_collection(
     project: Project,
     out: Path,
     *,
-    variants: Sequence[Variant] = VARIANTS,
+    variants: Sequence[VariantName] = VARIANT_NAMES,
     strict: bool = False,
     jobs: int | None = None,
     progress: Progress | None = None,
@@ -255,17 +261,17 @@ def build_collection(
 def _stale(
     manifest: Manifest,
     project: Project,
-    variants: Sequence[Variant],
+    variants: Sequence[VariantName],
     sources: Sequence[SheetSource],
     common: str,
     date: str,
     report: Report,
-) -> tuple[dict[Variant, str], set[str]]:
+) -> tuple[dict[VariantName, str], set[str]]:
     """The variants whose collection is stale, with the digest of their inputs; and the parts
     the others were joined from. Those are told as kept, with their warnings."""
     shown = project.display(project.series_file)
     used: set[str] = set()
-    stale: dict[Variant, str] = {}
+    stale: dict[VariantName, str] = {}
     for variant in variants:
         inputs = output_digest(common, variant, [s.path for s in sources], project, date)
         entry = manifest.fresh(NAME, variant, inputs)
@@ -286,7 +292,7 @@ def _build_stale(
     pool: Pool,
     project: Project,
     out: Path,
-    stale: dict[Variant, str],
+    stale: dict[VariantName, str],
     sources: Sequence[SheetSource],
     common: str,
     date: str,
@@ -323,12 +329,12 @@ def _build_stale(
 def _join_all(
     pool: Pool,
     shown: str,
-    variants: Sequence[Variant],
-    assembled: dict[Variant, _Assembly],
+    variants: Sequence[VariantName],
+    assembled: dict[VariantName, _Assembly],
     numbers: list[int],
     progress: Progress | None,
     report: Report,
-) -> dict[Variant, tuple[Path, int, list[str], list[str]]]:
+) -> dict[VariantName, tuple[Path, int, list[str], list[str]]]:
     """Join each variant's parts and check the result, by the pool's workers: (file written,
     pages, findings, fonts not of the theme) by variant. One not joined is told in `report`."""
     tasks = [
@@ -340,7 +346,7 @@ def _join_all(
         )
         for variant in variants
     ]
-    joined: dict[Variant, tuple[Path, int, list[str], list[str]]] = {}
+    joined: dict[VariantName, tuple[Path, int, list[str], list[str]]] = {}
     if progress:
         progress(0, len(variants), "collection: joining the parts")
     for done, (index, result) in enumerate(pool.run(_join_in_worker, tasks), start=1):

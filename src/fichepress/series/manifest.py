@@ -13,9 +13,9 @@ from typing import Any
 
 from fichepress import __version__
 from fichepress.core.files import Damaged, Unfit, load_cache, read_kept, write_cache
-from fichepress.html.render import VARIANTS
+from fichepress.core.variants import VARIANTS
 from fichepress.series.report import Output
-from fichepress.series.stamp import MANIFEST, OUTPUT_PATH
+from fichepress.series.stamp import MANIFEST, is_output_of, output_folders
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -44,13 +44,11 @@ def entry_problems(entry: Any, *, paths: bool = True) -> list[tuple[str, str]]:
             problems.append((key, "is not a list of texts"))
     variant, path, sha256 = entry.get("variant"), entry.get("path"), entry.get("sha256")
     if isinstance(variant, str) and variant not in VARIANTS:
-        problems.append(("variant", 'is neither "print" nor "accessible"'))
-    if (
-        paths
-        and isinstance(path, str)
-        and not (OUTPUT_PATH.fullmatch(path) and path.startswith(f"{variant}/"))
-    ):
-        problems.append(("path", "is not a PDF of the folder of its variant (print/, accessible/)"))
+        names = " nor ".join(f'"{name}"' for name in VARIANTS)
+        problems.append(("variant", f"is neither {names}"))
+    if paths and isinstance(path, str) and not is_output_of(path, variant):
+        folders = ", ".join(output_folders())
+        problems.append(("path", f"is not a PDF of the folder of its variant ({folders})"))
     if isinstance(sha256, str) and not SHA256.fullmatch(sha256):
         problems.append(("sha256", "is not a SHA-256 digest"))
     return problems

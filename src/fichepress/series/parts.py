@@ -14,8 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
-from xml.etree.ElementTree import Element
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
@@ -30,13 +29,18 @@ from fichepress.core.files import (
     write_cache,
 )
 from fichepress.core.project import Project
-from fichepress.html.render import Part, Variant, edition_date, render_collection, template_problem
+from fichepress.core.variants import VARIANTS, VariantName
+from fichepress.html.render import Part, edition_date, render_collection, template_problem
 from fichepress.series.builder import Builder, worker_builder
 from fichepress.series.inputs import output_digest
 from fichepress.series.manifest import SHA256
+from fichepress.series.pipeline import PIPELINES, Finished, Pipeline, Results, open_pdf
 from fichepress.series.report import Progress, Report
 from fichepress.series.workers import Pool, WorkerFailed
 from fichepress.source.load import SheetSource, load_series, load_sheets
+
+if TYPE_CHECKING:
+    import pikepdf
 
 FRAGMENTS = ".fragments"
 MAX_PASSES = 4
@@ -49,7 +53,7 @@ class PartSpec:
     """One part of the collection to render."""
 
     kind: Part
-    variant: Variant
+    variant: VariantName
     digest: str
     sheet: str | None = None
     """The sheet's file, for a sheet's part."""
@@ -286,52 +290,40 @@ def render_part(builder: Builder, spec: PartSpec, sheets: Sequence[SheetSource])
     if rendered is None:
         return {"problems": [str(p) for p in report.problems], "pages": 0}
     parsed = html if rendered.tree is None else rendered.tree
-    try:
-        data = builder.finish_pdf(spec.variant, rendered.data, parsed)
-    except StructureError as error:
-        return {"problems": [f"{shown}: its structure could not be repaired: {error}"], "pages": 0}
+    pipeline = PIPELINES[spec.variant]
+    with open_pdf(rendered.data) as pdf:  # parsed once: finished, then read as it stands
+        try:
+            finished = pipeline.finish(pdf, parsed)
+        except StructureError as error:
+            said = f"{shown}: its structure could not be repaired: {error}"
+            return {"problems": [said], "pages": 0}
+        results = pipeline.page_results(pdf)
+        found = _part_findings(spec, pipeline, pdf, finished, results)
+    data = finished.data
     fragments = Fragments(builder.out, empty_index())
-    results = page_results(spec.variant, data)
     write_cache(fragments.results_path(spec.digest), json.dumps(results).encode())
     write_cache(fragments.path(spec.digest), data)
     notes = [f"{shown}: {note}" for note in rendered.warnings]
-    if spec.variant == "accessible":
-        notes += [
-            f"{shown}: {line}" for line in _source_findings(data, parsed, results, spec.first_page)
-        ]
+    notes += [f"{shown}: {line}" for line in found]
+    if VARIANTS[spec.variant].contrast:
         notes += [f"{shown}: {line}" for line in builder.contrast(rendered)]
     sha256 = hashlib.sha256(data).hexdigest()
     return {"pages": rendered.pages, "notes": notes, "problems": [], "sha256": sha256}
 
 
-def _source_findings(
-    data: bytes, html: str | Element, results: list[dict[str, Any]], first_page: int | None
+def _part_findings(
+    spec: PartSpec, pipeline: Pipeline, pdf: pikepdf.Pdf, finished: Finished, results: Results
 ) -> list[str]:
-    """How an accessible part reads against its HTML (the joined collection is checked whole,
-    but knows no source); pages as the collection numbers them, from `first_page`."""
-    from fichepress.checks.accessibility import PageMarks, check_source
-    from fichepress.checks.ua_source import source_of
-    from fichepress.pdf.expected import expected_tree
-
-    known = {index: PageMarks.from_json(page) for index, page in enumerate(results)}
-    findings = check_source(data, source_of(expected_tree(html)), known)
-    if first_page is not None:
-        shift = first_page - 1
+    """What the joined collection's check cannot tell of a part (how an accessible part reads
+    against its HTML: the collection is checked whole, but knows no source); pages as the
+    collection numbers them, from the part's first page."""
+    if pipeline.part_findings is None:
+        return []
+    findings = pipeline.part_findings(pdf, finished, results)
+    if spec.first_page is not None:
+        shift = spec.first_page - 1
         findings = [replace(f, page=f.page + shift) if f.page else f for f in findings]
-    return [f"check: {finding.line('')[2:]}" for finding in findings]
-
-
-def page_results(variant: Variant, data: bytes) -> list[dict[str, Any]]:
-    """What the checks need of each page of a part, kept beside it: the print rules' results,
-    or the accessible rules' marks. The collection's pages are the parts' pages, copied: their
-    results are not computed again when the parts are joined."""
-    if variant == "print":
-        from fichepress.checks.printing import page_results as print_results
-
-        return [result.as_json() for result in print_results(data)]
-    from fichepress.checks.accessibility import page_marks
-
-    return [marks.as_json() for marks in page_marks(data)]
+    return [f"{pipeline.tool}: {finding.line('')[2:]}" for finding in findings]
 
 
 def _render_in_worker(spec: PartSpec) -> dict[str, Any]:
@@ -390,7 +382,10 @@ def render_missing(
 
 
 def sheet_specs(
-    variant: Variant, contents: Sequence[str], pages: Sequence[int], sources: Sequence[SheetSource]
+    variant: VariantName,
+    contents: Sequence[str],
+    pages: Sequence[int],
+    sources: Sequence[SheetSource],
 ) -> tuple[list[PartSpec], int]:
     """The sheets' parts when each has `pages` pages; and the first page after them."""
     first, specs = 1, []
@@ -398,21 +393,21 @@ def sheet_specs(
         specs.append(
             PartSpec("sheet", variant, part_digest(content, str(first)), str(source.path), first)
         )
-        first += count + (count % 2 if variant == "print" else 0)
+        first += count + (count % 2 if VARIANTS[variant].blank_left_pages else 0)
     return specs, first
 
 
 def render_sheet_parts(
     pool: Pool,
     project: Project,
-    variants: Sequence[Variant],
+    variants: Sequence[VariantName],
     sources: Sequence[SheetSource],
     common: str,
     date: str,
     fragments: Fragments,
     progress: Progress | None,
     report: Report,
-) -> tuple[dict[Variant, list[PartSpec]], dict[Variant, int]] | None:
+) -> tuple[dict[VariantName, list[PartSpec]], dict[VariantName, int]] | None:
     """Render the sheets' parts of `variants` not kept yet, all variants at once: the parts of
     each variant and the first page after them; None if one failed.
 
@@ -430,8 +425,8 @@ def render_sheet_parts(
         ]
         for v in variants
     }
-    specs: dict[Variant, list[PartSpec]] = {}
-    after: dict[Variant, int] = {}
+    specs: dict[VariantName, list[PartSpec]] = {}
+    after: dict[VariantName, int] = {}
     unsettled = list(variants)
     for _ in range(MAX_PASSES):
         for variant in unsettled:

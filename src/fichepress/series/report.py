@@ -7,14 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fichepress.core.errors import Problem
-from fichepress.html.render import Variant
+from fichepress.core.variants import VariantName
 
 
 @dataclass(frozen=True)
 class Output:
     """One PDF written by the build, as listed in `build/manifest.json`."""
 
-    variant: Variant
+    variant: VariantName
     sheet: str
     source: str
     path: str

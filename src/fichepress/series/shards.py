@@ -11,7 +11,8 @@ from pathlib import Path
 from fichepress.core.errors import InvalidSource, Problem
 from fichepress.core.files import Unfit, read_kept, resolved, write_atomic, write_cache
 from fichepress.core.project import Project
-from fichepress.html.render import VARIANTS, Variant, edition_date
+from fichepress.core.variants import VARIANT_NAMES, VariantName
+from fichepress.html.render import edition_date
 from fichepress.html.themes import load_theme
 from fichepress.series.collection import NAME, refused
 from fichepress.series.inputs import common_digest, output_digest
@@ -25,7 +26,7 @@ from fichepress.series.parts import (
     sheet_specs,
 )
 from fichepress.series.report import Output, Progress, Report
-from fichepress.series.stamp import MANIFEST, OUTPUT_PATH
+from fichepress.series.stamp import MANIFEST, is_output_of, output_folders
 from fichepress.series.workers import Pool
 from fichepress.source.load import load_series, load_sheets
 
@@ -36,7 +37,7 @@ def build_shard_parts(
     sheets: Sequence[Path],
     *,
     pool: Pool,
-    variants: Sequence[Variant] = VARIANTS,
+    variants: Sequence[VariantName] = VARIANT_NAMES,
     progress: Progress | None = None,
 ) -> Report:
     """Render the collection's parts of `sheets` (a share of the series) into `out`'s
@@ -134,8 +135,9 @@ def gather(project: Project, out: Path, folders: Sequence[Path]) -> Gathered:
             if output.sheet == NAME:
                 continue  # a share's collection, if any, is made again from the parts
             path = output.path
-            if not OUTPUT_PATH.fullmatch(path) or not path.startswith(f"{output.variant}/"):
-                message = f'"{path}" is not a PDF of the print/ or accessible/ folder: left out'
+            if not is_output_of(path, output.variant):
+                named = " or ".join(output_folders())
+                message = f'"{path}" is not a PDF of the {named} folder: left out'
                 gathered.problems.append(Problem(shown, message=message))
                 continue
             data = _share_file(share.folder, path)

@@ -27,6 +27,7 @@ from typing import Any
 from fichepress import __version__
 from fichepress.core.project import Project
 from fichepress.core.reading import not_regular, outside, read_regular, roots_of
+from fichepress.core.variants import VARIANTS
 
 MANIFEST = "manifest.json"
 LIBRARIES = ("weasyprint", "pydyf", "tinycss2", "tinyhtml5", "pikepdf", "jinja2", "pillow")
@@ -169,9 +170,26 @@ def _manifest(out: Path) -> Any:
         return None
 
 
-OUTPUT_PATH = re.compile(r"(print|accessible)/[^/\\.][^/\\]*\.pdf")
-"""Where an output lies in the output folder, as a manifest names it: a PDF of print/ or
-accessible/, nowhere else."""
+_OUTPUT_NAME = re.compile(r"[^/\\.][^/\\]*\.pdf")
+
+
+def output_folders() -> list[str]:
+    """The variants' folders in the output folder, as messages name them: `print/`…"""
+    return [f"{variant.folder}/" for variant in VARIANTS.values()]
+
+
+def is_output_path(path: str) -> bool:
+    """Whether `path` is where an output lies in the output folder, as a manifest names it:
+    a PDF of a variant's folder (print/, accessible/), nowhere else."""
+    folder, _, name = path.partition("/")
+    return f"{folder}/" in output_folders() and _OUTPUT_NAME.fullmatch(name) is not None
+
+
+def is_output_of(path: str, variant: object) -> bool:
+    """Whether `path` is where an output of `variant` (a name, as a manifest gives it) lies:
+    a PDF of that variant's folder."""
+    known = VARIANTS.get(variant) if isinstance(variant, str) else None
+    return known is not None and is_output_path(path) and path.startswith(f"{known.folder}/")
 
 
 def read(out: Path) -> Stamp | None:
@@ -188,7 +206,7 @@ def read(out: Path) -> Stamp | None:
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
     paths_whole = all(
-        isinstance(path, str) and OUTPUT_PATH.fullmatch(path) and isinstance(sha256, str)
+        isinstance(path, str) and is_output_path(path) and isinstance(sha256, str)
         for path, sha256 in stamp.outputs.items()
     )
     return stamp if paths_whole else None

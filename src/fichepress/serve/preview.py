@@ -30,7 +30,7 @@ from urllib.parse import quote, unquote
 
 from fichepress.core.errors import FichepressError
 from fichepress.core.project import Project
-from fichepress.html.render import Variant
+from fichepress.core.variants import VARIANT_NAMES, VARIANTS, VariantName
 from fichepress.serve.proof import PageImage, png_bytes, render_pdf
 from fichepress.serve.watch import Say, watch
 
@@ -50,7 +50,10 @@ BUSY = (
     b"Content-Length: 5\r\nRetry-After: 1\r\nConnection: close\r\n\r\nbusy\n"
 )
 """The whole answer to a connection over `MAX_CONNECTIONS`."""
-PAGE_PATH = re.compile(r"/page/(print|accessible)/([^/]+)/([1-9][0-9]{0,3})\.png")
+PAGE_PATH = re.compile(
+    rf"/page/({'|'.join(map(re.escape, VARIANT_NAMES))})/([^/]+)/([1-9][0-9]{{0,3}})\.png"
+)
+"""The address of a page's picture: `/page/<variant>/<slug>/<n>.png`."""
 VARIANT = re.compile(r"\b(print|accessible) PDF\b")
 PAGE = re.compile(r"\bpage (\d+)\b")
 SEVERITY = re.compile(r"\b(?:preflight|check): (error|warning)\b")
@@ -119,7 +122,7 @@ class Rendered:
 class Preview:
     """What the browser is shown: pages and findings of every sheet, and a version number."""
 
-    def __init__(self, project: Project, out: Path, variants: Sequence[Variant]) -> None:
+    def __init__(self, project: Project, out: Path, variants: Sequence[VariantName]) -> None:
         self.project = project
         self.out = out
         self.variants = tuple(variants)
@@ -177,7 +180,7 @@ class Preview:
         version = self.version + 1
         for slug in slugs:
             for variant in self.variants:
-                path = self.out / variant / f"{slug}.pdf"
+                path = self.out / VARIANTS[variant].folder / f"{slug}.pdf"
                 try:
                     info = path.stat()
                 except OSError:
@@ -358,7 +361,7 @@ def serve(
     project: Project,
     out: Path,
     *,
-    variants: Sequence[Variant],
+    variants: Sequence[VariantName],
     port: int,
     open_browser: bool,
     poll: bool,

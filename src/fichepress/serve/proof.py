@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw
 from fichepress.core.files import make_folder, write_atomic
 from fichepress.core.project import Project
 from fichepress.core.reading import located
-from fichepress.html.render import Variant
+from fichepress.core.variants import VariantName
 from fichepress.series.builder import build
 from fichepress.series.report import Report
 
@@ -149,7 +149,7 @@ def png_bytes(image: Image.Image, *, optimize: bool = True) -> bytes:
     return stream.getvalue()
 
 
-def default_proof_path(project: Project, slug: str, variant: Variant) -> Path:
+def default_proof_path(project: Project, slug: str, variant: VariantName) -> Path:
     """Where a proof goes unless told: `build/proof/<slug>-<variant>.png`."""
     return project.root / "build" / "proof" / f"{slug}-{variant}.png"
 
@@ -158,7 +158,7 @@ def make_proof(
     project: Project,
     sheet: Path,
     *,
-    variant: Variant = "print",
+    variant: VariantName = "print",
     dpi: float = 100,
     target: Path | None = None,
 ) -> tuple[Report, Path | None]:

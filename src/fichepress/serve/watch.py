@@ -17,7 +17,7 @@ import watchfiles
 
 from fichepress.core.errors import InvalidSource, is_system_error, system_message
 from fichepress.core.project import SERIES_FILE, Project
-from fichepress.html.render import Variant
+from fichepress.core.variants import VariantName
 from fichepress.series.builder import build
 from fichepress.series.collection import build_collection
 from fichepress.series.report import Report
@@ -62,7 +62,7 @@ def rebuild(
     out: Path,
     sheets: Sequence[Path] | None,
     *,
-    variants: Sequence[Variant],
+    variants: Sequence[VariantName],
     strict: bool,
     collection: bool,
     say: Say,
@@ -103,7 +103,7 @@ def watch(
     project: Project,
     out: Path,
     *,
-    variants: Sequence[Variant],
+    variants: Sequence[VariantName],
     strict: bool = False,
     collection: bool = True,
     say: Say,
