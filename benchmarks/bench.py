@@ -239,15 +239,16 @@ def p1_overhead(work: Path, repeats: int) -> list[Result]:
     from weasyprint.text.fonts import FontConfiguration
 
     from fichepress.core.project import Project
+    from fichepress.html.edition import load_edition
     from fichepress.html.render import Variant
     from fichepress.pdf.write import PDF_VARIANTS
     from fichepress.series.builder import Builder
     from fichepress.series.report import Report
-    from fichepress.source.load import load_sheet
 
     project = Project.at(ROOT)
-    builder = Builder(project, work / "p1")
-    source = load_sheet(project.sheets / "03-strategie-globale.yaml", project)
+    edition = load_edition(project, [project.sheets / "03-strategie-globale.yaml"])
+    builder = Builder(edition, work / "p1")
+    [source] = edition.sheets
     font_config = FontConfiguration()
     results = []
     variants: tuple[Variant, ...] = ("print", "accessible")

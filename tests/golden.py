@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from fichepress.core.project import Project
+from fichepress.html.edition import load_edition
 from fichepress.series.builder import Builder
 from fichepress.source.load import load_sheet
 
@@ -24,7 +25,7 @@ VARIANTS = ("print", "accessible")
 
 def golden_html(project: Project, variant: str) -> str:
     """The reference sheet's HTML, with the project's place on this machine left out."""
-    builder = Builder(project, project.root / "build")
+    builder = Builder(load_edition(project, []), project.root / "build")
     sheet = load_sheet(project.sheets / f"{SHEET}.yaml", project).sheet
     html = builder.sheet_html(sheet, variant)  # type: ignore[arg-type]
     return html.replace(project.root.as_uri(), "file:///PROJECT")

@@ -20,6 +20,7 @@ from fichepress.checks.printing import check_print
 from fichepress.checks.ua_source import Source, reading_text, source_of
 from fichepress.cli import main
 from fichepress.core.project import Project
+from fichepress.html.edition import load_edition
 from fichepress.html.render import Part, edition_date, render_collection
 from fichepress.html.typography import typeset, typeset_model
 from fichepress.pdf.expected import expected_tree
@@ -538,7 +539,7 @@ def test_the_accessible_collection_reads_as_its_parts_sources(
     resources, logos) and the colophon, in order, with its roles, text, language and links:
     the joined tree reads exactly as the HTML of its parts."""
     project, out, _, _ = collection
-    builder = Builder(project, out)
+    builder = Builder(load_edition(project, []), out)
     sources, _ = load_sheets(project, project.sheet_files())
     sheets = [s.sheet for s in sorted(sources, key=lambda s: s.sheet.number)]
     path = out / "accessible" / "collection.pdf"
@@ -596,7 +597,7 @@ def test_sheets_start_on_right_hand_pages_whatever_their_length(tmp_path: Path) 
         encoding="utf-8",
     )
     out = tmp_path / "out"
-    report = build(project, out, jobs=1)
+    report = build(load_edition(project), out, jobs=1)
     assert report.ok, report.problems
     pages = {o.sheet: o.pages for o in report.outputs if o.variant == "print"}
     assert pages == {"zz-courte": 1, "03-strategie-globale": 2, "04-evaluer-pour-apprendre": 2}

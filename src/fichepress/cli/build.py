@@ -139,14 +139,17 @@ def _build(
 
     if (jobs or workers.default_jobs()) > 1:
         workers.warm_up()  # WeasyPrint is imported by the fork server meanwhile
+    from fichepress.html.edition import load_edition
     from fichepress.series.builder import build as run_build
     from fichepress.series.builder import worker_pool
 
-    with progress_bar(quiet) as progress, worker_pool(project, out_dir, strict, jobs) as pool:
+    paths = [located(path) for path in sheets] or None
+    edition = load_edition(project, None if share else paths)
+    with progress_bar(quiet) as progress, worker_pool(edition, out_dir, strict, jobs) as pool:
         report = run_build(
-            project,
+            edition,
             out_dir,
-            sheets=[located(path) for path in sheets] or None,
+            sheets=paths if share else None,
             variants=variants,
             strict=strict,
             progress=progress,

@@ -32,11 +32,12 @@ from typing import Any
 from fichepress.core.errors import Problem
 from fichepress.core.files import DAMAGE, Unfit, discard, read_kept, write_atomic
 from fichepress.core.project import Project
+from fichepress.html.edition import Edition, load_edition
 from fichepress.html.render import VARIANTS, Part, Variant, edition_date
-from fichepress.html.themes import Theme, load_theme
+from fichepress.html.themes import Theme
 from fichepress.pdf.join import identity, join
 from fichepress.series.builder import Builder, kept, worker_builder, worker_pool
-from fichepress.series.inputs import common_digest, output_digest
+from fichepress.series.inputs import output_digest
 from fichepress.series.manifest import Manifest
 from fichepress.series.parts import (
     Fragments,
@@ -49,7 +50,7 @@ from fichepress.series.parts import (
 from fichepress.series.report import Output, Progress, Report
 from fichepress.series.stamp import code_digest
 from fichepress.series.workers import Pool, WorkerFailed
-from fichepress.source.load import SheetSource, load_series, load_sheets
+from fichepress.source.load import SheetSource
 from fichepress.source.model import Series
 
 NAME = "collection"
@@ -213,9 +214,9 @@ def build_collection(
     readers. The previous collection stays in place.
     """
     report = Report()
-    series = load_series(project)
-    theme = load_theme(project, series.theme)
-    sources, problems = load_sheets(project, project.sheet_files())
+    edition = load_edition(project)
+    series, theme = edition.series, edition.theme
+    sources, problems = edition.sheets, list(edition.problems)
     problems += refused(project, series, theme, sources)
     report.problems.extend(problems)
     report.sheets = len(sources)
@@ -227,15 +228,15 @@ def build_collection(
         return report
     sources = sorted(sources, key=lambda s: s.sheet.number)
     manifest = Manifest(out)
-    common = common_digest(project, series, theme)
+    common = edition.common
     date = edition_date(series).isoformat()
     fragments = Fragments(out)
     stale, used = _stale(manifest, project, variants, sources, common, date, report)
     if stale:
-        with worker_pool(project, out, strict, jobs) if pool is None else kept(pool) as workers:
+        with worker_pool(edition, out, strict, jobs) if pool is None else kept(pool) as workers:
             used |= _build_stale(
                 workers,
-                project,
+                edition,
                 out,
                 stale,
                 sources,
@@ -284,7 +285,7 @@ def _stale(
 
 def _build_stale(
     pool: Pool,
-    project: Project,
+    edition: Edition,
     out: Path,
     stale: dict[Variant, str],
     sources: Sequence[SheetSource],
@@ -296,6 +297,7 @@ def _build_stale(
     report: Report,
 ) -> set[str]:
     """Render, join, check and write the stale variants; the digests of the parts used."""
+    project = edition.project
     shown = project.display(project.series_file)
     variants = list(stale)
     assembled = _parts(pool, project, variants, sources, common, date, fragments, progress, report)
@@ -304,7 +306,7 @@ def _build_stale(
         return set()
     numbers = [s.sheet.number for s in sources]
     joined = _join_all(pool, shown, variants, assembled, numbers, progress, report)
-    writer = Builder(project, out, strict=strict)
+    writer = Builder(edition, out, strict=strict)
     for variant, (path, pages, findings, fonts) in joined.items():
         warnings = [
             Problem(shown, message=f"{variant} collection: {n}") for n in assembled[variant].notes

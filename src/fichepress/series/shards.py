@@ -11,10 +11,10 @@ from pathlib import Path
 from fichepress.core.errors import InvalidSource, Problem
 from fichepress.core.files import Unfit, read_kept, resolved, write_atomic, write_cache
 from fichepress.core.project import Project
+from fichepress.html.edition import load_edition
 from fichepress.html.render import VARIANTS, Variant, edition_date
-from fichepress.html.themes import load_theme
 from fichepress.series.collection import NAME, refused
-from fichepress.series.inputs import common_digest, output_digest
+from fichepress.series.inputs import output_digest
 from fichepress.series.manifest import Manifest, manifest_outputs, manifest_problems
 from fichepress.series.parts import (
     FRAGMENTS,
@@ -27,7 +27,6 @@ from fichepress.series.parts import (
 from fichepress.series.report import Output, Progress, Report
 from fichepress.series.stamp import MANIFEST, OUTPUT_PATH
 from fichepress.series.workers import Pool
-from fichepress.source.load import load_series, load_sheets
 
 
 def build_shard_parts(
@@ -47,13 +46,13 @@ def build_shard_parts(
     this folder's fragments know). When one does not, the collection renders the parts after
     it again as it joins them, as it does after a sheet grew."""
     report = Report()
-    series = load_series(project)
-    theme = load_theme(project, series.theme)
-    sources, problems = load_sheets(project, project.sheet_files())
+    edition = load_edition(project)
+    series, theme = edition.series, edition.theme
+    sources, problems = edition.sheets, edition.problems
     if problems or not sources or refused(project, series, theme, sources):
         return report  # the sheets' builds tell what is wrong; the collection would refuse
     sources = sorted(sources, key=lambda s: s.sheet.number)
-    common = common_digest(project, series, theme)
+    common = edition.common
     date = edition_date(series).isoformat()
     fragments = Fragments(out)
     wanted = {path.resolve() for path in sheets}

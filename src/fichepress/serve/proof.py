@@ -20,6 +20,7 @@ from PIL import Image, ImageDraw
 from fichepress.core.files import make_folder, write_atomic
 from fichepress.core.project import Project
 from fichepress.core.reading import located
+from fichepress.html.edition import load_edition
 from fichepress.html.render import Variant
 from fichepress.series.builder import build
 from fichepress.series.report import Report
@@ -170,7 +171,7 @@ def make_proof(
     out = project.root / "build"
     target = target or default_proof_path(project, sheet.stem, variant)
     make_folder(target.parent)  # a folder that cannot be made is told before the build
-    report = build(project, out, sheets=[located(sheet)], variants=[variant])
+    report = build(load_edition(project, [located(sheet)]), out, variants=[variant])
     made = [output.path for output in report.outputs] or report.kept  # written, or up to date
     if report.failed or not made:
         return report, None

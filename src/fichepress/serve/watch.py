@@ -17,6 +17,7 @@ import watchfiles
 
 from fichepress.core.errors import InvalidSource, is_system_error, system_message
 from fichepress.core.project import SERIES_FILE, Project
+from fichepress.html.edition import load_edition
 from fichepress.html.render import Variant
 from fichepress.series.builder import build
 from fichepress.series.collection import build_collection
@@ -70,7 +71,7 @@ def rebuild(
     """Build the given sheets (None: all) and the collection; tell what happened."""
     start = time.perf_counter()
     try:
-        report = build(project, out, sheets=sheets, variants=variants, strict=strict)
+        report = build(load_edition(project, sheets), out, variants=variants, strict=strict)
     except InvalidSource as invalid:
         for problem in invalid.problems:
             say("error", str(problem))
