@@ -67,7 +67,7 @@ def sobre_build(tmp_path_factory: pytest.TempPathFactory) -> Built:
     series.write_text(re.sub(r"^theme: fiches$", "theme: sobre", text, flags=re.MULTILINE), "utf-8")
     out = project.root / "build"
     sheets = build(load_edition(project), out, strict=True)
-    collection = build_collection(project, out, strict=True)
+    collection = build_collection(load_edition(project), out, strict=True)
     return Built(project, out, sheets, collection)
 
 

@@ -340,7 +340,9 @@ def test_the_build_compares_each_accessible_pdf_with_its_source(
     assert lines[0].startswith(f"sheets/{REFERENCE}.yaml: accessible PDF check: error UA-SOURCE")
     assert expected in lines[0]
     assert not [str(w) for w in report.warnings if "UA-SOURCE" not in str(w)]
-    whole = build_collection(project, tmp_path / "out", jobs=1, variants=["accessible"])
+    whole = build_collection(
+        load_edition(project), tmp_path / "out", jobs=1, variants=["accessible"]
+    )
     assert [str(w) for w in whole.warnings] == [
         f"sheets/series.yaml: accessible collection: sheets/{REFERENCE}.yaml: check: error"
         f' UA-SOURCE page 1: "Exercice tantôt périlleux, tantôt fabuleux, sortir des vases…"'
@@ -371,7 +373,7 @@ def test_the_series_words_keep_the_series_language_in_a_sheet_of_another(
     sheet.write_text(sheet.read_text("utf-8").replace("kicker:", "language: en\nkicker:"), "utf-8")
     out = tmp_path / "out"
     assert build(load_edition(project), out, variants=["accessible"], jobs=1).ok
-    assert build_collection(project, out, variants=["accessible"], jobs=1).ok
+    assert build_collection(load_edition(project), out, variants=["accessible"], jobs=1).ok
 
     def languages(path: Path) -> dict[str, str]:
         with pikepdf.open(path) as pdf:

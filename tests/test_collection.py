@@ -46,7 +46,7 @@ def collection(
     project, _, sheets_report = series_build
     assert sheets_report.ok
     out = tmp_path_factory.mktemp("collection")
-    report = build_collection(project, out)
+    report = build_collection(load_edition(project), out)
     pages = {o.sheet: o.pages for o in sheets_report.outputs if o.variant == "accessible"}
     return project, out, report, pages
 
@@ -522,7 +522,7 @@ def test_a_sheet_in_another_language_keeps_it_in_the_collection(tmp_path: Path) 
     sheet = project.sheets / "04-evaluer-pour-apprendre.yaml"
     sheet.write_text(sheet.read_text("utf-8").replace("kicker:", "language: en\nkicker:"), "utf-8")
     out = tmp_path / "out"
-    report = build_collection(project, out, variants=["accessible"], jobs=1)
+    report = build_collection(load_edition(project), out, variants=["accessible"], jobs=1)
     assert report.ok, report.problems
     data = (out / "accessible" / "collection.pdf").read_bytes()
     assert check_accessible(data) == []
@@ -601,7 +601,7 @@ def test_sheets_start_on_right_hand_pages_whatever_their_length(tmp_path: Path) 
     assert report.ok, report.problems
     pages = {o.sheet: o.pages for o in report.outputs if o.variant == "print"}
     assert pages == {"zz-courte": 1, "03-strategie-globale": 2, "04-evaluer-pour-apprendre": 2}
-    assert build_collection(project, out, jobs=1).ok
+    assert build_collection(load_edition(project), out, jobs=1).ok
     sheets = sheets_of(project)
     assert [s.number for s in sheets] == [1, 3, 4]
     printed = out / "print" / "collection.pdf"
@@ -622,8 +622,8 @@ def test_an_up_to_date_collection_repeats_its_warnings_as_they_were_said(tmp_pat
     css = project.styles / "fiches" / "collection.css"
     css.write_text(css.read_text("utf-8") + "\n.toc-heading { colr: var(--ink); }\n", "utf-8")
     out = tmp_path / "out"
-    first = build_collection(project, out, jobs=1)
-    again = build_collection(project, out, jobs=1)
+    first = build_collection(load_edition(project), out, jobs=1)
+    again = build_collection(load_edition(project), out, jobs=1)
     assert again.up_to_date == 2
     said = [str(w) for w in first.warnings]
     assert said and all(w.startswith("sheets/series.yaml: ") for w in said)

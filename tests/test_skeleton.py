@@ -41,7 +41,7 @@ def test_init_makes_a_project_that_builds_strictly(tmp_path: Path) -> None:
     out = folder / "build"
     report = build(load_edition(project), out, strict=True, jobs=1)
     assert report.ok and not report.warnings, [str(p) for p in report.problems]
-    whole = build_collection(project, out, strict=True, jobs=1)
+    whole = build_collection(load_edition(project), out, strict=True, jobs=1)
     assert whole.ok, [str(p) for p in whole.problems]
     assert len([*out.glob("print/*.pdf"), *out.glob("accessible/*.pdf")]) == 4
 

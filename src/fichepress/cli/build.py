@@ -34,6 +34,7 @@ from fichepress.core.reading import located
 from fichepress.series import stamp
 
 if TYPE_CHECKING:
+    from fichepress.html.edition import Edition
     from fichepress.html.render import Variant
     from fichepress.series.report import Progress, Report
     from fichepress.series.workers import Pool
@@ -156,12 +157,12 @@ def _build(
             pool=pool,
         )
         if complete and not report.problems:
-            _whole_series(project, out_dir, report, variants, strict, digest, progress, pool)
+            _whole_series(edition, out_dir, report, variants, strict, digest, progress, pool)
         elif share and not report.problems:
             from fichepress.series.shards import build_shard_parts
 
             parts = build_shard_parts(
-                project, out_dir, sheets, variants=variants, progress=progress, pool=pool
+                edition, out_dir, sheets, variants=variants, progress=progress, pool=pool
             )
             report.problems += parts.problems
             report.failed |= parts.failed
@@ -170,7 +171,7 @@ def _build(
 
 
 def _whole_series(
-    project: Project,
+    edition: Edition,
     out_dir: Path,
     report: Report,
     variants: tuple[Variant, ...],
@@ -184,7 +185,7 @@ def _whole_series(
     from fichepress.series.collection import build_collection
 
     whole = build_collection(
-        project, out_dir, variants=variants, strict=strict, progress=progress, pool=pool
+        edition, out_dir, variants=variants, strict=strict, progress=progress, pool=pool
     )
     report.merge(whole)
     if not report.failed and not report.problems:
@@ -222,6 +223,7 @@ def collection(
     With --from, the series was built in shares (`build --shard I/N`, one output folder
     each): their sheets' PDFs and collection parts are gathered, checked against their sha256,
     and only the parts no share rendered are rendered here."""
+    from fichepress.html.edition import load_edition
     from fichepress.series.collection import build_collection
     from fichepress.series.shards import gather
 
@@ -235,7 +237,7 @@ def collection(
                 f" from {gathered.shares} shares"
             )
         report = build_collection(
-            project,
+            load_edition(project),
             out_dir,
             variants=variants,
             strict=strict,

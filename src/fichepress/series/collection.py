@@ -32,9 +32,8 @@ from typing import Any
 from fichepress.core.errors import Problem
 from fichepress.core.files import DAMAGE, Unfit, discard, read_kept, write_atomic
 from fichepress.core.project import Project
-from fichepress.html.edition import Edition, load_edition
+from fichepress.html.edition import Edition
 from fichepress.html.render import VARIANTS, Part, Variant, edition_date
-from fichepress.html.themes import Theme
 from fichepress.pdf.join import identity, join
 from fichepress.series.builder import Builder, kept, worker_builder, worker_pool
 from fichepress.series.inputs import output_digest
@@ -51,7 +50,6 @@ from fichepress.series.report import Output, Progress, Report
 from fichepress.series.stamp import code_digest
 from fichepress.series.workers import Pool, WorkerFailed
 from fichepress.source.load import SheetSource
-from fichepress.source.model import Series
 
 NAME = "collection"
 
@@ -134,7 +132,7 @@ class _Assembly:
 
 def _parts(
     pool: Pool,
-    project: Project,
+    edition: Edition,
     variants: Sequence[Variant],
     sources: Sequence[SheetSource],
     common: str,
@@ -149,7 +147,7 @@ def _parts(
     build and, if a sheet's count turns out different, the parts after it are rendered again.
     """
     rendered = render_sheet_parts(
-        pool, project, variants, sources, common, date, fragments, progress, report
+        pool, edition, variants, sources, common, date, fragments, progress, report
     )
     if rendered is None:
         return None
@@ -198,7 +196,7 @@ def _with_parts(output: Output, parts: Sequence[str]) -> Output:
 
 
 def build_collection(
-    project: Project,
+    edition: Edition,
     out: Path,
     *,
     variants: Sequence[Variant] = VARIANTS,
@@ -207,17 +205,17 @@ def build_collection(
     progress: Progress | None = None,
     pool: Pool | None = None,
 ) -> Report:
-    """Build the collection of every sheet of the series into `out`, if it is stale.
+    """Build the collection of every sheet of the series (the `edition` of them all) into
+    `out`, if it is stale.
 
-    Its parts are rendered by `jobs` worker processes (or `pool`'s), joined here, checked by the
-    workers. Any invalid sheet stops it: a collection with a sheet missing would mislead its
-    readers. The previous collection stays in place.
+    Its parts are rendered by `jobs` worker processes (or `pool`'s, made by `worker_pool` with
+    this edition), joined here, checked by the workers. Any invalid sheet stops it: a
+    collection with a sheet missing would mislead its readers. The previous collection stays in
+    place.
     """
     report = Report()
-    edition = load_edition(project)
-    series, theme = edition.series, edition.theme
-    sources, problems = edition.sheets, list(edition.problems)
-    problems += refused(project, series, theme, sources)
+    project, series = edition.project, edition.series
+    sources, problems = edition.sheets, [*edition.problems, *refused(edition)]
     report.problems.extend(problems)
     report.sheets = len(sources)
     shown = project.display(project.series_file)
@@ -300,7 +298,7 @@ def _build_stale(
     project = edition.project
     shown = project.display(project.series_file)
     variants = list(stale)
-    assembled = _parts(pool, project, variants, sources, common, date, fragments, progress, report)
+    assembled = _parts(pool, edition, variants, sources, common, date, fragments, progress, report)
     if assembled is None:
         report.failed.add(shown)
         return set()
@@ -360,20 +358,19 @@ def _join_all(
     return joined
 
 
-def refused(
-    project: Project, series: Series, theme: Theme, sources: Sequence[SheetSource]
-) -> list[Problem]:
-    """The problems that stop a sheet before it is laid out (too long, HTML in a text, a
-    character no font prints): the collection lays out no sheet that its own build refuses."""
+def refused(edition: Edition) -> list[Problem]:
+    """The problems that stop a sheet of the edition before it is laid out (too long, HTML in a
+    text, a character no font prints): the collection lays out no sheet that its own build
+    refuses."""
     from fichepress.checks.authoring import refusal_problems
 
     return [
         problem
-        for source in sources
+        for source in edition.sheets
         for problem in refusal_problems(
             source,
-            project.display(source.path),
-            source.sheet.page_budget or series.page_budget,
-            theme,
+            edition.project.display(source.path),
+            source.sheet.page_budget or edition.series.page_budget,
+            edition.theme,
         )
     ]

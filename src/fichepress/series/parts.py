@@ -29,14 +29,14 @@ from fichepress.core.files import (
     read_kept,
     write_cache,
 )
-from fichepress.core.project import Project
+from fichepress.html.edition import Edition
 from fichepress.html.render import Part, Variant, edition_date, render_collection, template_problem
-from fichepress.series.builder import Builder, worker_builder
+from fichepress.series.builder import Builder, worker_builder, worker_sheet
 from fichepress.series.inputs import output_digest
 from fichepress.series.manifest import SHA256
 from fichepress.series.report import Progress, Report
 from fichepress.series.workers import Pool, WorkerFailed
-from fichepress.source.load import SheetSource, load_series, load_sheets
+from fichepress.source.load import SheetSource
 
 FRAGMENTS = ".fragments"
 MAX_PASSES = 4
@@ -335,13 +335,11 @@ def page_results(variant: Variant, data: bytes) -> list[dict[str, Any]]:
 
 
 def _render_in_worker(spec: PartSpec) -> dict[str, Any]:
-    """Render a part in a worker: a sheet's part needs that sheet only, the others all."""
+    """Render a part in a worker: a sheet's part needs that sheet only, the others all (the
+    worker's edition holds them)."""
     builder = worker_builder()
     project = builder.project
-    paths = [Path(spec.sheet)] if spec.sheet else project.sheet_files()
-    sources, problems = load_sheets(project, paths)
-    if problems:
-        return {"problems": [str(p) for p in problems], "pages": 0}
+    sources = [worker_sheet(builder, spec.sheet)] if spec.sheet else builder.edition.sheets
     try:
         return render_part(builder, spec, sorted(sources, key=lambda s: s.sheet.number))
     except OSError as error:
@@ -404,7 +402,7 @@ def sheet_specs(
 
 def render_sheet_parts(
     pool: Pool,
-    project: Project,
+    edition: Edition,
     variants: Sequence[Variant],
     sources: Sequence[SheetSource],
     common: str,
@@ -419,7 +417,7 @@ def render_sheet_parts(
     A sheet's part is rendered knowing its first page; the page counts are guessed from the last
     build and, if a sheet's count turns out different, the parts after it are rendered again.
     """
-    series_budget = load_series(project).page_budget
+    project, series_budget = edition.project, edition.series.page_budget
     contents = {
         v: [output_digest(common, v, [s.path], project, date) for s in sources] for v in variants
     }

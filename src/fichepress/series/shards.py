@@ -11,7 +11,7 @@ from pathlib import Path
 from fichepress.core.errors import InvalidSource, Problem
 from fichepress.core.files import Unfit, read_kept, resolved, write_atomic, write_cache
 from fichepress.core.project import Project
-from fichepress.html.edition import load_edition
+from fichepress.html.edition import Edition
 from fichepress.html.render import VARIANTS, Variant, edition_date
 from fichepress.series.collection import NAME, refused
 from fichepress.series.inputs import output_digest
@@ -30,7 +30,7 @@ from fichepress.series.workers import Pool
 
 
 def build_shard_parts(
-    project: Project,
+    edition: Edition,
     out: Path,
     sheets: Sequence[Path],
     *,
@@ -38,18 +38,18 @@ def build_shard_parts(
     variants: Sequence[Variant] = VARIANTS,
     progress: Progress | None = None,
 ) -> Report:
-    """Render the collection's parts of `sheets` (a share of the series) into `out`'s
-    fragments, for `fichepress collection --from` to join with the other shares' parts.
+    """Render the collection's parts of `sheets` (a share of the series, whose `edition`
+    holds them all) into `out`'s fragments, for `fichepress collection --from` to join with
+    the other shares' parts.
 
     A share does not lay out the other shares' sheets: each part is numbered from the page where
     its sheet starts when the sheets before it fill their page budgets (or have the page counts
     this folder's fragments know). When one does not, the collection renders the parts after
     it again as it joins them, as it does after a sheet grew."""
     report = Report()
-    edition = load_edition(project)
-    series, theme = edition.series, edition.theme
+    project, series = edition.project, edition.series
     sources, problems = edition.sheets, edition.problems
-    if problems or not sources or refused(project, series, theme, sources):
+    if problems or not sources or refused(edition):
         return report  # the sheets' builds tell what is wrong; the collection would refuse
     sources = sorted(sources, key=lambda s: s.sheet.number)
     common = edition.common

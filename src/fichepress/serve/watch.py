@@ -85,7 +85,7 @@ def rebuild(
     written = len(report.outputs)
     if collection:
         try:
-            whole = build_collection(project, out, variants=variants, strict=strict)
+            whole = build_collection(load_edition(project), out, variants=variants, strict=strict)
         except InvalidSource as invalid:
             for problem in invalid.problems:
                 say("error", str(problem))
