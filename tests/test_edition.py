@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+import fichepress.html.edition as edition_module
 import fichepress.html.themes as themes
 import fichepress.source.load as load
 import fichepress.source.yamlfile as yamlfile
+from fichepress.cli import main
 from fichepress.html.edition import load_edition
-from fichepress.series.builder import build
 
 from .conftest import copy_project
 
@@ -45,11 +47,31 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     return counts
 
 
-def test_a_build_loads_each_source_once(loads: Counter[str], tmp_path: Path) -> None:
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_build_loads_each_source_once(
+    loads: Counter[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
+) -> None:
+    """`fichepress build` of the series and its collection: the series file, the theme and
+    each sheet loaded once. With one job the workers' tasks run in this process, counted too;
+    with two, the sources are removed as soon as the edition is loaded, and the build still
+    goes through: no worker read any."""
     project = copy_project(tmp_path / "project", SHEETS)
-    report = build(load_edition(project), tmp_path / "out", jobs=1)
-    assert report.ok, report.problems
-    print(f"\nloads in one build of {len(SHEETS)} sheets (--jobs 1): {dict(loads)}")
+    if jobs == "2":
+        load_edition = edition_module.load_edition
+
+        def load_then_remove(*args: Any, **kwargs: Any) -> Any:
+            edition = load_edition(*args, **kwargs)
+            for path in [project.series_file, *project.styles.glob("*/theme.yaml")]:
+                path.unlink()
+            for path in project.sheet_files():
+                path.unlink()
+            return edition
+
+        monkeypatch.setattr(edition_module, "load_edition", load_then_remove)
+    result = CliRunner().invoke(main, ["build", "--project", str(project.root), "--jobs", jobs])
+    assert result.exit_code == 0, result.output
+    assert "2 sheets: 6 PDFs written to build/" in result.output
+    print(f"\nloads in one build of {len(SHEETS)} sheets (--jobs {jobs}): {dict(loads)}")
     assert loads == ONCE
 
 

@@ -17,7 +17,7 @@ import watchfiles
 
 from fichepress.core.errors import InvalidSource, is_system_error, system_message
 from fichepress.core.project import SERIES_FILE, Project
-from fichepress.html.edition import load_edition
+from fichepress.html.edition import Edition, load_edition
 from fichepress.html.render import Variant
 from fichepress.series.builder import build
 from fichepress.series.collection import build_collection
@@ -67,25 +67,34 @@ def rebuild(
     strict: bool,
     collection: bool,
     say: Say,
-) -> None:
-    """Build the given sheets (None: all) and the collection; tell what happened."""
+    edition: Edition | None = None,
+) -> Edition | None:
+    """Build the given sheets (None: all) and the collection; tell what happened.
+
+    `edition`: the one the last rebuild loaded, of which only the files `sheets` changed (when
+    `sheets` is None, or there is none, everything is loaded again). Returns the edition built,
+    for the next rebuild; None when it could not be loaded or the build failed."""
     start = time.perf_counter()
     try:
-        report = build(load_edition(project, sheets), out, variants=variants, strict=strict)
+        if edition is None or sheets is None:
+            edition = load_edition(project)
+        else:
+            edition = edition.with_sheets(sheets)
+        report = build(edition, out, sheets=sheets, variants=variants, strict=strict)
     except InvalidSource as invalid:
         for problem in invalid.problems:
             say("error", str(problem))
-        return
+        return None
     except OSError as error:
         if not is_system_error(error):
             raise
         say("error", system_message(error, project.display))  # a full disk: watching goes on
-        return
+        return None
     _tell(report, say)
     written = len(report.outputs)
     if collection:
         try:
-            whole = build_collection(load_edition(project), out, variants=variants, strict=strict)
+            whole = build_collection(edition, out, variants=variants, strict=strict)
         except InvalidSource as invalid:
             for problem in invalid.problems:
                 say("error", str(problem))
@@ -98,6 +107,7 @@ def rebuild(
             written += len(whole.outputs)
     elapsed = time.perf_counter() - start
     say("info", f"{written} PDF{'' if written == 1 else 's'} written in {elapsed:.1f} s")
+    return edition
 
 
 def watch(
@@ -111,8 +121,11 @@ def watch(
     stop: Event | None = None,
     poll: bool = False,
 ) -> None:
-    """Build everything once, then rebuild on every save until `stop` is set (or Ctrl-C)."""
-    rebuild(project, out, None, variants=variants, strict=strict, collection=collection, say=say)
+    """Build everything once, then rebuild on every save until `stop` is set (or Ctrl-C): the
+    sheets saved are loaded again, or everything when anything else was."""
+    edition = rebuild(
+        project, out, None, variants=variants, strict=strict, collection=collection, say=say
+    )
     folders = [folder for folder in project.readable if folder.is_dir()]
     watching = "watching " + ", ".join(project.display(f) + "/" for f in folders)
     ready = False
@@ -135,6 +148,13 @@ def watch(
         shown = ", ".join(project.display(path) for path in changed)
         sheets = sheets_to_rebuild(project, changed)
         say("info", f"changed: {shown}")
-        rebuild(
-            project, out, sheets, variants=variants, strict=strict, collection=collection, say=say
+        edition = rebuild(
+            project,
+            out,
+            sheets,
+            variants=variants,
+            strict=strict,
+            collection=collection,
+            say=say,
+            edition=edition,
         )
