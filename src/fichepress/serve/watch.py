@@ -19,9 +19,8 @@ from fichepress.core.errors import InvalidSource, is_system_error, system_messag
 from fichepress.core.project import SERIES_FILE, Project
 from fichepress.html.edition import Edition, load_edition
 from fichepress.html.render import Variant
-from fichepress.series.builder import build
-from fichepress.series.collection import build_collection
 from fichepress.series.report import Report
+from fichepress.series.run import BuildOptions, run
 
 Say = Callable[[str, str], None]
 """(level, message): level is "info", "warning" or "error"."""
@@ -73,38 +72,41 @@ def rebuild(
 
     `edition`: the one the last rebuild loaded, of which only the files `sheets` changed (when
     `sheets` is None, or there is none, everything is loaded again). Returns the edition built,
-    for the next rebuild; None when it could not be loaded or the build failed."""
+    for the next rebuild; None when it could not be loaded or its sheets not built."""
     start = time.perf_counter()
+    told: list[Report] = []
+
+    def tell(report: Report) -> None:
+        told.append(report)
+        _tell(report, say)
+
+    options = BuildOptions(
+        out,
+        tuple(variants),
+        strict=strict,
+        collection=collection,
+        sheets=None if sheets is None else tuple(sheets),
+        stamp=False,
+        collection_after_problems=True,
+    )
     try:
         if edition is None or sheets is None:
             edition = load_edition(project)
         else:
             edition = edition.with_sheets(sheets)
-        report = build(edition, out, sheets=sheets, variants=variants, strict=strict)
+        run(project, options, tell=tell, edition=edition)
     except InvalidSource as invalid:
         for problem in invalid.problems:
             say("error", str(problem))
-        return None
+        if not told:
+            return None
     except OSError as error:
         if not is_system_error(error):
             raise
         say("error", system_message(error, project.display))  # a full disk: watching goes on
-        return None
-    _tell(report, say)
-    written = len(report.outputs)
-    if collection:
-        try:
-            whole = build_collection(edition, out, variants=variants, strict=strict)
-        except InvalidSource as invalid:
-            for problem in invalid.problems:
-                say("error", str(problem))
-        except OSError as error:
-            if not is_system_error(error):
-                raise
-            say("error", system_message(error, project.display))
-        else:
-            _tell(whole, say)
-            written += len(whole.outputs)
+        if not told:
+            return None  # the sheets' build stopped; after it, the collection's
+    written = sum(len(report.outputs) for report in told)
     elapsed = time.perf_counter() - start
     say("info", f"{written} PDF{'' if written == 1 else 's'} written in {elapsed:.1f} s")
     return edition
