@@ -362,9 +362,9 @@ def test_a_series_built_in_shares_is_joined_by_collection_from(
     rendered: list[str] = []
     render_all = parts_module._render_all
 
-    def counted(pool: Any, specs: Any, progress: Any) -> Any:
+    def counted(pool: Any, specs: Any, *args: Any) -> Any:
         rendered.extend(spec.kind for spec in specs)
-        return render_all(pool, specs, progress)
+        return render_all(pool, specs, *args)
 
     monkeypatch.setattr(parts_module, "_render_all", counted)
     final = tmp_path / "final"

@@ -75,18 +75,26 @@ def test_a_build_loads_each_source_once(
     assert loads == ONCE
 
 
-def test_an_edition_is_sent_whole_with_its_theme_used(tmp_path: Path) -> None:
+def test_an_edition_pickles_with_its_theme_used(tmp_path: Path) -> None:
+    """A worker is sent the edition without its sheets, once; its tasks carry their sheets."""
     project = copy_project(tmp_path / "project")
     edition = load_edition(project)
     assert edition.theme.environment is not None  # made, as rendering in this process does
     data = pickle.dumps(edition)
-    print(f"\npickled edition of {len(edition.sheets)} sheets: {len(data):,} bytes")
+    sent = pickle.dumps(edition.without_sheets())
+    each = [len(pickle.dumps(source)) for source in edition.sheets]
+    print(
+        f"\npickled edition of {len(edition.sheets)} sheets: {len(data):,} bytes;"
+        f" sent to a worker, without them: {len(sent):,} bytes; a sheet: {min(each):,} to"
+        f" {max(each):,} bytes"
+    )
     again = pickle.loads(data)
     assert again.sheets == edition.sheets
     assert again.series == edition.series
     assert again.logos == edition.logos
     assert again.common == edition.common
     assert again.theme.look("print").stylesheets == edition.theme.look("print").stylesheets
+    assert pickle.loads(sent).sheets == []
 
 
 def test_with_sheets_loads_again_the_changed_sheets_only(
@@ -104,8 +112,7 @@ def test_with_sheets_loads_again_the_changed_sheets_only(
 
     assert loads == {SHEETS[1]: 1}
     assert [source.path.name for source in again.sheets] == SHEETS
-    source = again.sheet(changed)
-    assert source is not None
+    [source] = [source for source in again.sheets if source.path == changed]
     assert source.sheet.title.startswith("Bien s'intégrer")
     assert again.series is edition.series and again.theme is edition.theme
 

@@ -25,7 +25,8 @@ from fichepress.source.yamlfile import Positions
 
 @dataclass
 class Edition:
-    """The sources of one run, each loaded once: sent once to each worker process."""
+    """The sources of one run, each loaded once; its series and theme are sent once to each
+    worker process."""
 
     project: Project
     series: Series
@@ -50,11 +51,6 @@ class Edition:
         needs it to tell what is up to date, `check` does not."""
         return common_digest(self.project, self.series, self.theme)
 
-    def sheet(self, path: Path) -> SheetSource | None:
-        """The valid sheet of the file `path`, if the edition holds it."""
-        found = self.loaded.get(path)
-        return found if isinstance(found, SheetSource) else None
-
     def select(self, paths: Sequence[Path]) -> Edition:
         """The same series and theme with the sheets of `paths` (two of them with the same
         number both refused): those of this edition kept as loaded, the others loaded now."""
@@ -74,6 +70,11 @@ class Edition:
         again = {path.resolve() for path in changed}
         kept = {path: found for path, found in self.loaded.items() if path.resolve() not in again}
         return self._with(loaded=kept).select(self.project.sheet_files())
+
+    def without_sheets(self) -> Edition:
+        """The series and the theme alone: what a worker process is sent once (each of its
+        tasks carries the sheets it needs)."""
+        return self._with(paths=[], sheets=[], problems=[], loaded={})
 
     def _with(self, **changes: Any) -> Edition:
         """A copy with `changes` to its sheets: the same series and theme, and so the same

@@ -272,8 +272,8 @@ _worker: Builder | None = None
 
 
 def start_worker(edition: Edition, out: Path, strict: bool) -> None:
-    """Set up a worker process: one builder (the edition, loaded by the main process and sent
-    once; the font configuration) for all its tasks."""
+    """Set up a worker process: one builder (the edition's series and theme, loaded by the main
+    process and sent once; the font configuration) for all its tasks."""
     global _worker
     _worker = Builder(edition, out, strict=strict)
 
@@ -284,19 +284,10 @@ def worker_builder() -> Builder:
     return _worker
 
 
-def worker_sheet(builder: Builder, path: str) -> SheetSource:
-    """The sheet of the file `path`, as the main process loaded it (a task names its sheet by
-    its file; the worker's edition holds it)."""
-    source = builder.edition.sheet(Path(path))
-    if source is None:
-        raise LookupError(f"{path} is not a valid sheet of the edition sent to the workers")
-    return source
-
-
-def _work(path: str, variants: tuple[tuple[Variant, str], ...]) -> Report:
-    """Build one sheet in a worker: (variant, inputs digest) for each variant to build."""
-    builder = worker_builder()
-    return _build_one(builder, worker_sheet(builder, path), variants)
+def _work(source: SheetSource, variants: tuple[tuple[Variant, str], ...]) -> Report:
+    """Build one sheet in a worker (sent with its task, as the main process loaded it):
+    (variant, inputs digest) for each variant to build."""
+    return _build_one(worker_builder(), source, variants)
 
 
 def _build_one(
@@ -323,8 +314,8 @@ def worker_pool(
 ) -> WorkerPool | InlinePool:
     """Workers for the builds of `edition` into `out` (the sheets' and the collection's): `jobs`
     processes (default: one per processor), or this process when `jobs` is 1. Each is sent the
-    edition once, as it starts."""
-    args = (edition, out, strict)
+    edition once, as it starts, without its sheets: each task carries those it needs."""
+    args = (edition.without_sheets(), out, strict)
     count = jobs or default_jobs()
     return WorkerPool(count, start_worker, args) if count > 1 else InlinePool(start_worker, args)
 
@@ -345,7 +336,7 @@ def build(
     An output whose inputs (inputs.py) have not changed since it was written is up to date and
     left alone; its warnings are told again. A bad sheet is reported and skipped; the others
     are built, by `jobs` worker processes (default: one per processor; or by `pool`'s, made by
-    `worker_pool` with this edition and the same strictness). With `strict`, a sheet
+    `worker_pool` with the same strictness). With `strict`, a sheet
     with any warning (preflight findings included) fails and its PDF is not written.
     """
     report = Report()
@@ -400,7 +391,7 @@ def _run(
 ) -> None:
     """Build what is stale by the pool's workers, one task per output so that both variants
     of a sheet can be built at once; report in number order."""
-    tasks = [(str(source.path), (variant,)) for source, variants in todo for variant in variants]
+    tasks = [(source, (variant,)) for source, variants in todo for variant in variants]
     owner = [number for number, (_, variants) in enumerate(todo) for _ in variants]
     left = [len(variants) for _, variants in todo]
     results: dict[int, Report] = {}

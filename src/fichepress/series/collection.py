@@ -154,7 +154,7 @@ def _parts(
     specs, after = rendered
     ends = {v: _ends(v, sources, specs[v], after[v], common, date) for v in variants}
     batch = [spec for pair in ends.values() for spec in pair]
-    if not render_missing(pool, batch, fragments, progress, report, {}):
+    if not render_missing(pool, batch, sources, fragments, progress, report, {}):
         return None
     return {v: _assembly([ends[v][0], *specs[v], ends[v][1]], fragments) for v in variants}
 

@@ -69,7 +69,7 @@ def build_shard_parts(
             if source.path.resolve() in wanted:
                 batch.append(spec)
                 content_of[spec.digest] = content
-    render_missing(pool, batch, fragments, progress, report, content_of)
+    render_missing(pool, batch, sources, fragments, progress, report, content_of)
     fragments.save(None)
     return report
 
