@@ -369,7 +369,7 @@ def build(
         if stale:
             todo.append((source, tuple(stale)))
     if todo:
-        with worker_pool(chosen, out, strict, jobs) if pool is None else kept(pool) as workers:
+        with worker_pool(edition, out, strict, jobs) if pool is None else kept(pool) as workers:
             _run(workers, project, todo, report, progress)
     if report.outputs:
         manifest.write(report.outputs)

@@ -114,7 +114,7 @@ def _stages(
     from fichepress.series.collection import build_collection
 
     out, variants, strict = options.out, options.variants, options.strict
-    if options.sheets == ():
+    if options.sheets == () and options.collection:
         whole = build_collection(
             edition, out, variants=variants, strict=strict, progress=progress, pool=pool
         )

@@ -70,9 +70,9 @@ def rebuild(
 ) -> Edition | None:
     """Build the given sheets (None: all) and the collection; tell what happened.
 
-    `edition`: the one the last rebuild loaded, of which only the files `sheets` changed (when
-    `sheets` is None, or there is none, everything is loaded again). Returns the edition built,
-    for the next rebuild; None when it could not be loaded or its sheets not built."""
+    `edition`: the one the last rebuild loaded, of which only the files `sheets` changed;
+    without it, or when `sheets` is None, everything is loaded again. Returns the edition
+    built, for the next rebuild; None when it could not be loaded or its sheets not built."""
     start = time.perf_counter()
     told: list[Report] = []
 
@@ -105,7 +105,7 @@ def rebuild(
             raise
         say("error", system_message(error, project.display))  # a full disk: watching goes on
         if not told:
-            return None  # the sheets' build stopped; after it, the collection's
+            return None  # stopped before the sheets were built; in the collection, it goes on
     written = sum(len(report.outputs) for report in told)
     elapsed = time.perf_counter() - start
     say("info", f"{written} PDF{'' if written == 1 else 's'} written in {elapsed:.1f} s")
