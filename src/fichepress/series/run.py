@@ -57,8 +57,6 @@ class RunReport:
     collection's alone when no sheet was to be built; None when `up_to_date`."""
     up_to_date: Stamp | None = None
     """The stamp of the last complete build, when nothing changed since: nothing was loaded."""
-    edition: Edition | None = None
-    """The sources the run loaded (or was given)."""
 
 
 def run(
@@ -93,7 +91,7 @@ def run(
         edition = load_edition(project, None if whole else list(options.sheets or ()))
     with worker_pool(edition, options.out, options.strict, options.jobs) as pool:
         report = _stages(edition, options, digest, progress, pool, tell or _untold)
-    return RunReport(report, edition=edition)
+    return RunReport(report)
 
 
 def _untold(report: Report) -> None:
