@@ -240,13 +240,14 @@ def p1_overhead(work: Path, repeats: int) -> list[Result]:
 
     from fichepress.core.project import Project
     from fichepress.core.variants import VARIANTS, VariantName
+    from fichepress.html.edition import load_edition
     from fichepress.series.builder import Builder
     from fichepress.series.report import Report
-    from fichepress.source.load import load_sheet
 
     project = Project.at(ROOT)
-    builder = Builder(project, work / "p1")
-    source = load_sheet(project.sheets / "03-strategie-globale.yaml", project)
+    edition = load_edition(project, [project.sheets / "03-strategie-globale.yaml"])
+    builder = Builder(edition, work / "p1")
+    [source] = edition.sheets
     font_config = FontConfiguration()
     results = []
     variants: tuple[VariantName, ...] = ("print", "accessible")

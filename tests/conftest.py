@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from fichepress.core.project import Project
+from fichepress.html.edition import load_edition
 from fichepress.series.builder import build
 from fichepress.series.collection import build_collection
 from fichepress.series.report import Report
@@ -128,7 +129,7 @@ def series_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, Pat
     """The whole series of this repository, built once for the session."""
     out = tmp_path_factory.mktemp("build")
     project = Project(ROOT)
-    report = build(project, out)
+    report = build(load_edition(project), out)
     return project, out, report
 
 
@@ -150,8 +151,8 @@ def sobre_build(tmp_path_factory: pytest.TempPathFactory) -> Built:
     assert re.search(r"^theme: fiches$", text, re.MULTILINE)
     series.write_text(re.sub(r"^theme: fiches$", "theme: sobre", text, flags=re.MULTILINE), "utf-8")
     out = project.root / "build"
-    sheets = build(project, out, strict=True)
-    collection = build_collection(project, out, strict=True)
+    sheets = build(load_edition(project), out, strict=True)
+    collection = build_collection(load_edition(project), out, strict=True)
     return Built(project, out, sheets, collection)
 
 

@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 from fichepress.core.project import Project
+from fichepress.html.edition import load_edition
 from fichepress.series.builder import Builder, build
 from fichepress.source.load import load_sheet
 
@@ -36,7 +37,7 @@ accessible PDF, whose links the accessibility rules need."""
 
 def golden_html(project: Project, variant: str) -> str:
     """The reference sheet's HTML, with the project's place on this machine left out."""
-    builder = Builder(project, project.root / "build")
+    builder = Builder(load_edition(project, []), project.root / "build")
     sheet = load_sheet(project.sheets / f"{SHEET}.yaml", project).sheet
     html = builder.sheet_html(sheet, variant)
     return html.replace(project.root.as_uri(), "file:///PROJECT")
@@ -55,7 +56,7 @@ def write_pdfs(project: Project, folder: Path) -> list[Path]:
     """Build the sheets of `PDFS` (in this process) and copy their PDFs into `folder`."""
     sheets = sorted({project.sheets / f"{sheet}.yaml" for _, sheet in PDFS})
     with tempfile.TemporaryDirectory() as out:
-        report = build(project, Path(out), sheets=sheets, jobs=1, strict=True)
+        report = build(load_edition(project, sheets), Path(out), sheets=sheets, jobs=1, strict=True)
         if not report.ok:
             raise SystemExit(f"the reference sheets do not build: {report.problems}")
         written = []

@@ -14,6 +14,7 @@ import pytest
 from fichepress.checks.accessibility import check_accessible
 from fichepress.checks.ua_source import reading_text
 from fichepress.core.project import Project
+from fichepress.html.edition import load_edition
 from fichepress.pdf import artifacts
 from fichepress.pdf import tagging as accessible
 from fichepress.pdf.expected import expected_tree
@@ -35,7 +36,7 @@ WITH_LINKS = "01-partir-du-territoire"
 
 def raw_render(project: Project, slug: str) -> tuple[bytes, str]:
     """WeasyPrint's own PDF/UA-1 of a sheet, before fichepress repairs it, and its HTML."""
-    builder = Builder(project, project.root / "unused")
+    builder = Builder(load_edition(project, []), project.root / "unused")
     sheet = load_sheet(project.sheets / f"{slug}.yaml", project).sheet
     html = builder.sheet_html(sheet, "accessible")
     rendered = builder.renderer.render(
@@ -212,7 +213,7 @@ def test_text_drawn_by_css_stops_the_repair_with_a_clear_message(project: Projec
         'plusglobale!" in the PDF: text drawn by CSS (content:) or a font without the right'
         " characters?"
     )
-    report = build(project, project.root / "out", variants=["accessible"])
+    report = build(load_edition(project), project.root / "out", variants=["accessible"])
     assert report.failed == {f"sheets/{REFERENCE}.yaml"}
     assert "accessible PDF not made: its structure could not be repaired" in str(report.problems[0])
 
@@ -238,7 +239,7 @@ def test_the_expected_tree_follows_the_template() -> None:
 def test_a_sheet_in_english_says_so(project: Project, tmp_path: Path) -> None:
     sheet = project.sheets / f"{REFERENCE}.yaml"
     sheet.write_text(sheet.read_text("utf-8").replace("kicker:", "language: en\nkicker:"), "utf-8")
-    report = build(project, tmp_path / "out", variants=["accessible"])
+    report = build(load_edition(project), tmp_path / "out", variants=["accessible"])
     assert report.ok, report.problems
     with pikepdf.open(tmp_path / "out" / "accessible" / f"{REFERENCE}.pdf") as pdf:
         assert str(pdf.Root.Lang) == "en"
@@ -335,7 +336,7 @@ def test_the_build_compares_each_accessible_pdf_with_its_source(
         return out.getvalue(), scans
 
     monkeypatch.setattr(accessible, "repair_pdf", losing_the_quote)
-    report = build(project, tmp_path / "out", jobs=1)
+    report = build(load_edition(project), tmp_path / "out", jobs=1)
     assert report.ok
     lines = [str(w) for w in report.warnings if "UA-SOURCE" in str(w)]
     expected = "is tagged P; the source makes it BlockQuote > P"
@@ -343,13 +344,17 @@ def test_the_build_compares_each_accessible_pdf_with_its_source(
     assert lines[0].startswith(f"sheets/{REFERENCE}.yaml: accessible PDF check: error UA-SOURCE")
     assert expected in lines[0]
     assert not [str(w) for w in report.warnings if "UA-SOURCE" not in str(w)]
-    whole = build_collection(project, tmp_path / "out", jobs=1, variants=["accessible"])
+    whole = build_collection(
+        load_edition(project), tmp_path / "out", jobs=1, variants=["accessible"]
+    )
     assert [str(w) for w in whole.warnings] == [
         f"sheets/series.yaml: accessible collection: sheets/{REFERENCE}.yaml: check: error"
         f' UA-SOURCE page 1: "Exercice tantôt périlleux, tantôt fabuleux, sortir des vases…"'
         f" {expected}"
     ]
-    strict = build(project, tmp_path / "strict", jobs=1, strict=True, variants=["accessible"])
+    strict = build(
+        load_edition(project), tmp_path / "strict", jobs=1, strict=True, variants=["accessible"]
+    )
     assert not strict.ok
     assert not (tmp_path / "strict" / "accessible" / f"{REFERENCE}.pdf").exists()
 
@@ -372,8 +377,8 @@ def test_the_series_words_keep_the_series_language_in_a_sheet_of_another(
     sheet = project.sheets / "04-evaluer-pour-apprendre.yaml"
     sheet.write_text(sheet.read_text("utf-8").replace("kicker:", "language: en\nkicker:"), "utf-8")
     out = tmp_path / "out"
-    assert build(project, out, variants=["accessible"], jobs=1).ok
-    assert build_collection(project, out, variants=["accessible"], jobs=1).ok
+    assert build(load_edition(project), out, variants=["accessible"], jobs=1).ok
+    assert build_collection(load_edition(project), out, variants=["accessible"], jobs=1).ok
 
     def languages(path: Path) -> dict[str, str]:
         with pikepdf.open(path) as pdf:

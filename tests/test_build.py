@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from fichepress.cli import main
 from fichepress.core.errors import InvalidSource
 from fichepress.core.project import Project
+from fichepress.html.edition import load_edition
 from fichepress.series.builder import build
 
 from .conftest import copy_project
@@ -47,7 +48,7 @@ def test_a_bad_sheet_is_reported_and_the_others_are_built(
     two_sheets: Project, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    assert build(two_sheets, out).ok
+    assert build(load_edition(two_sheets), out).ok
     other = next(p for p in two_sheets.sheet_files() if p.stem != REFERENCE)
     before = snapshot(out)
 
@@ -56,7 +57,7 @@ def test_a_bad_sheet_is_reported_and_the_others_are_built(
     line = text[: text.index("year: 2012")].count("\n") + 1
     reference.write_text(text.replace("year: 2012", "year: 20l2"), "utf-8")
     other.write_text(other.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
-    report = build(two_sheets, out)
+    report = build(load_edition(two_sheets), out)
 
     assert not report.ok
     assert report.failed == {f"sheets/{REFERENCE}.yaml"}
@@ -85,7 +86,7 @@ def test_an_invalid_series_file_stops_everything_before_writing(
         encoding="utf-8",
     )
     with pytest.raises(InvalidSource) as invalid:
-        build(project, out)
+        build(load_edition(project), out)
     assert str(invalid.value.problems[0]).startswith(
         'sheets/series.yaml:11:8: theme: no theme "absent"'
     )
@@ -118,7 +119,7 @@ def test_a_theme_reaching_out_is_refused_at_its_place_and_keeps_the_old_pdfs(
     project: Project, tmp_path: Path, css: str, message: str
 ) -> None:
     out = tmp_path / "out"
-    assert build(project, out).ok
+    assert build(load_edition(project), out).ok
     before = snapshot(out)
     theme = project.styles / "fiches" / "theme.css"
     theme.write_text(css + "\n" + theme.read_text(encoding="utf-8"), encoding="utf-8")
@@ -127,7 +128,7 @@ def test_a_theme_reaching_out_is_refused_at_its_place_and_keeps_the_old_pdfs(
     # The theme is refused where it asks, before any sheet is rendered (the renderer's
     # sandbox, tested in test_pdf.py, would refuse it too).
     with pytest.raises(InvalidSource) as refused:
-        build(project, out, variants=["print"])
+        build(load_edition(project), out, variants=["print"])
     [problem] = refused.value.problems
     assert str(problem).startswith("styles/fiches/theme.css:1:")
     assert message in str(problem)
@@ -139,7 +140,7 @@ def test_a_theme_that_crashes_weasyprint_fails_its_sheets_without_a_traceback(
     project: Project, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    assert build(project, out, variants=["print"]).ok
+    assert build(load_edition(project), out, variants=["print"]).ok
     before = snapshot(out)
     icc = resources.files("weasyprint") / "pdf" / "sRGB2014.icc"
     theme = project.styles / "fiches"
@@ -147,7 +148,7 @@ def test_a_theme_that_crashes_weasyprint_fails_its_sheets_without_a_traceback(
     css = "@color-profile device-cmyk { src: url(profile.icc); }\n"  # `components` missing
     (theme / "theme.css").write_text(css + (theme / "theme.css").read_text("utf-8"), "utf-8")
 
-    report = build(project, out, variants=["print"])
+    report = build(load_edition(project), out, variants=["print"])
 
     assert [str(p) for p in report.problems] == [
         f"sheets/{REFERENCE}.yaml: print PDF not made: WeasyPrint failed (TypeError: object of"
@@ -171,7 +172,7 @@ BAD_SHEETS = {
 def built_once(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("built")
     project = copy_project(root / "project", [f"{REFERENCE}.yaml"])
-    assert build(project, project.root / "build").ok
+    assert build(load_edition(project), project.root / "build").ok
     return root, project.root
 
 
@@ -214,11 +215,11 @@ def test_preflight_findings_are_warnings_and_strict_fails_the_sheet(
     project: Project, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    assert build(project, out, variants=["print"]).ok
+    assert build(load_edition(project), out, variants=["print"]).ok
     before = snapshot(out)
     _break_the_bleed(project)
 
-    strict = build(project, out, variants=["print"], strict=True)
+    strict = build(load_edition(project), out, variants=["print"], strict=True)
     assert strict.failed == {f"sheets/{REFERENCE}.yaml"}
     assert [str(p) for p in strict.problems] == [
         f"sheets/{REFERENCE}.yaml: print PDF preflight: error BLEED page 1: a fill reaches the trim"
@@ -228,7 +229,7 @@ def test_preflight_findings_are_warnings_and_strict_fails_the_sheet(
     ]
     assert snapshot(out) == before
 
-    lenient = build(project, out, variants=["print"])
+    lenient = build(load_edition(project), out, variants=["print"])
     assert lenient.ok and len(lenient.warnings) == 1
     assert "error BLEED page 1" in str(lenient.warnings[0])
     assert snapshot(out) != before
@@ -250,7 +251,7 @@ def test_a_raster_logo_is_converted_to_cmyk_and_its_resolution_checked(
         ),
         "utf-8",
     )
-    report = build(project, tmp_path / "out", variants=["print"])
+    report = build(load_edition(project), tmp_path / "out", variants=["print"])
     assert report.ok
     messages = [str(w) for w in report.warnings]
     assert messages[0] == (

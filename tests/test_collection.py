@@ -20,6 +20,7 @@ from fichepress.checks.printing import check_print
 from fichepress.checks.ua_source import Source, reading_text, source_of
 from fichepress.cli import main
 from fichepress.core.project import Project
+from fichepress.html.edition import load_edition
 from fichepress.html.render import Part, edition_date, render_collection
 from fichepress.html.typography import typeset, typeset_model
 from fichepress.pdf.expected import expected_tree
@@ -45,7 +46,7 @@ def collection(
     project, _, sheets_report = series_build
     assert sheets_report.ok
     out = tmp_path_factory.mktemp("collection")
-    report = build_collection(project, out)
+    report = build_collection(load_edition(project), out)
     pages = {o.sheet: o.pages for o in sheets_report.outputs if o.variant == "accessible"}
     return project, out, report, pages
 
@@ -367,9 +368,9 @@ def test_a_series_built_in_shares_is_joined_by_collection_from(
     rendered: list[str] = []
     render_all = parts_module._render_all
 
-    def counted(pool: Any, specs: Any, progress: Any) -> Any:
+    def counted(pool: Any, specs: Any, *args: Any) -> Any:
         rendered.extend(spec.kind for spec in specs)
-        return render_all(pool, specs, progress)
+        return render_all(pool, specs, *args)
 
     monkeypatch.setattr(parts_module, "_render_all", counted)
     final = tmp_path / "final"
@@ -530,7 +531,7 @@ def test_a_sheet_in_another_language_keeps_it_in_the_collection(tmp_path: Path) 
     sheet = project.sheets / "04-evaluer-pour-apprendre.yaml"
     sheet.write_text(sheet.read_text("utf-8").replace("kicker:", "language: en\nkicker:"), "utf-8")
     out = tmp_path / "out"
-    report = build_collection(project, out, variants=["accessible"], jobs=1)
+    report = build_collection(load_edition(project), out, variants=["accessible"], jobs=1)
     assert report.ok, report.problems
     data = (out / "accessible" / "collection.pdf").read_bytes()
     assert check_accessible(data) == []
@@ -547,7 +548,7 @@ def test_the_accessible_collection_reads_as_its_parts_sources(
     resources, logos) and the colophon, in order, with its roles, text, language and links:
     the joined tree reads exactly as the HTML of its parts."""
     project, out, _, _ = collection
-    builder = Builder(project, out)
+    builder = Builder(load_edition(project, []), out)
     sources, _ = load_sheets(project, project.sheet_files())
     sheets = [s.sheet for s in sorted(sources, key=lambda s: s.sheet.number)]
     path = out / "accessible" / "collection.pdf"
@@ -607,11 +608,11 @@ def test_sheets_start_on_right_hand_pages_whatever_their_length(tmp_path: Path) 
         encoding="utf-8",
     )
     out = tmp_path / "out"
-    report = build(project, out, jobs=1)
+    report = build(load_edition(project), out, jobs=1)
     assert report.ok, report.problems
     pages = {o.sheet: o.pages for o in report.outputs if o.variant == "print"}
     assert pages == {"zz-courte": 1, "03-strategie-globale": 2, "04-evaluer-pour-apprendre": 2}
-    assert build_collection(project, out, jobs=1).ok
+    assert build_collection(load_edition(project), out, jobs=1).ok
     sheets = sheets_of(project)
     assert [s.number for s in sheets] == [1, 3, 4]
     printed = out / "print" / "collection.pdf"
@@ -633,8 +634,8 @@ def test_an_up_to_date_collection_repeats_its_warnings_as_they_were_said(tmp_pat
     css = project.styles / "fiches" / "collection.css"
     css.write_text(css.read_text("utf-8") + "\n.toc-heading { colr: var(--ink); }\n", "utf-8")
     out = tmp_path / "out"
-    first = build_collection(project, out, jobs=1)
-    again = build_collection(project, out, jobs=1)
+    first = build_collection(load_edition(project), out, jobs=1)
+    again = build_collection(load_edition(project), out, jobs=1)
     assert again.up_to_date == 2
     said = [str(w) for w in first.warnings]
     assert said and all(w.startswith("sheets/series.yaml: ") for w in said)

@@ -9,6 +9,7 @@ import weasyprint
 
 from fichepress.core.contrast import contrast_problems, ratio, text_pairs
 from fichepress.core.project import Project
+from fichepress.html.edition import load_edition
 from fichepress.series.builder import build
 
 REFERENCE = "03-strategie-globale"
@@ -58,13 +59,13 @@ def test_a_weak_swatch_is_named_by_the_build(project: Project, tmp_path: Path) -
     settings.write_text(
         settings.read_text("utf-8").replace("rgb #4d4d4d", "rgb #999999"), encoding="utf-8"
     )
-    report = build(project, tmp_path / "out", variants=["accessible"])
+    report = build(load_edition(project), tmp_path / "out", variants=["accessible"])
     messages = [str(w) for w in report.warnings]
     assert any(
         "accessible PDF contrast: text in var(--muted) #999999 on var(--tint) #fcebe5 has a"
         " contrast of 2.46:1, under the 4.5:1 of WCAG AA" in m
         for m in messages
     ), messages
-    strict = build(project, tmp_path / "strict", variants=["accessible"], strict=True)
+    strict = build(load_edition(project), tmp_path / "strict", variants=["accessible"], strict=True)
     assert strict.failed == {f"sheets/{REFERENCE}.yaml"}
     assert not (tmp_path / "strict" / "accessible" / f"{REFERENCE}.pdf").exists()

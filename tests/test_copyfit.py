@@ -10,6 +10,7 @@ import pytest
 import weasyprint
 
 from fichepress.core.project import Project
+from fichepress.html.edition import load_edition
 from fichepress.pdf.copyfit import measure
 from fichepress.series.builder import build
 
@@ -27,7 +28,7 @@ def test_over_budget_says_how_much_and_where(project: Project, tmp_path: Path) -
     sheet.write_text(
         sheet.read_text("utf-8").replace("kicker:", "page_budget: 1\nkicker:"), "utf-8"
     )
-    report = build(project, tmp_path / "out", variants=["print"])
+    report = build(load_edition(project), tmp_path / "out", variants=["print"])
     [warning] = report.warnings
     line = line_of(sheet, "selection:")
     assert str(warning).startswith(f"sheets/{REFERENCE}.yaml:{line}:1: selection: the print PDF")
@@ -39,7 +40,7 @@ def test_over_budget_says_how_much_and_where(project: Project, tmp_path: Path) -
     assert match, warning
     lines, height = int(match.group(1)), int(match.group(2))
     assert 35 <= lines <= 70 and 150 <= height <= 260  # the whole of page 2
-    strict = build(project, tmp_path / "strict", variants=["print"], strict=True)
+    strict = build(load_edition(project), tmp_path / "strict", variants=["print"], strict=True)
     assert strict.failed == {f"sheets/{REFERENCE}.yaml"}
 
 
@@ -54,7 +55,7 @@ def test_the_block_that_crosses_the_limit_is_named(project: Project, tmp_path: P
         f"commentary: {longer.strip()}",
     )
     sheet.write_text(text, "utf-8")
-    report = build(project, tmp_path / "out", variants=["accessible"])
+    report = build(load_edition(project), tmp_path / "out", variants=["accessible"])
     # the group that no longer fits moves whole to page 3, which leaves page 2 part empty
     warning, emptied = report.warnings
     assert "page 2 of the accessible PDF is only" in str(emptied)
@@ -72,7 +73,7 @@ def test_a_page_less_than_half_filled_is_named(project: Project, tmp_path: Path)
         "body:\n  - paragraph: Un seul paragraphe.\n",
         "utf-8",
     )
-    report = build(project, tmp_path / "out", sheets=[sheet], variants=["print"])
+    report = build(load_edition(project, [sheet]), tmp_path / "out", variants=["print"])
     assert [str(w) for w in report.warnings] == [
         f"sheets/07-courte.yaml: page 1 of the print PDF is only {pct}% filled"
         for pct in [re.search(r"only (\d+)% filled", str(report.warnings[0])).group(1)]  # type: ignore[union-attr]

@@ -11,6 +11,7 @@ import pytest
 
 from fichepress.core.project import Project
 from fichepress.core.variants import VariantName
+from fichepress.html.edition import load_edition
 from fichepress.html.render import Part, edition_date, render_collection
 from fichepress.series.builder import Builder
 from fichepress.source.load import load_sheets
@@ -90,7 +91,7 @@ def _documented() -> tuple[set[tuple[str, str]], set[str]]:
 def _every_html(project: Project) -> str:
     """The HTML of every sheet of the series in both variants, and of every part of the
     collection in both variants."""
-    builder = Builder(project, project.root / "unused")
+    builder = Builder(load_edition(project, []), project.root / "unused")
     sources, problems = load_sheets(project, project.sheet_files())
     assert problems == []
     sheets = [s.sheet for s in sorted(sources, key=lambda s: s.sheet.number)]

@@ -45,6 +45,7 @@ from fichepress.core.project import Project
 from fichepress.core.variants import VARIANTS, VariantName
 from fichepress.scaffold.newsheet import new_sheet
 from fichepress.scaffold.skeleton import init_project
+from fichepress.series import builder as builder_module
 from fichepress.series import stamp
 from fichepress.series.collection import _known_pages
 from fichepress.series.manifest import Manifest
@@ -569,7 +570,7 @@ def test_watch_tells_a_failure_of_the_system_and_goes_on(
     def full(*_: Any, **__: Any) -> Any:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
 
-    monkeypatch.setattr(watch_module, "build", full)
+    monkeypatch.setattr(builder_module, "build", full)
     told: list[tuple[str, str]] = []
     watch_module.rebuild(
         built,

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from fichepress.core.project import Project
+from fichepress.html.edition import common_digest
 from fichepress.html.themes import load_theme
 from fichepress.series import stamp
-from fichepress.series.inputs import common_digest, output_digest
+from fichepress.series.inputs import output_digest
 from fichepress.source.load import load_series
 
 from .conftest import copy_project

@@ -15,6 +15,7 @@ import pytest
 
 from fichepress.checks.ua_source import reading_text
 from fichepress.core.variants import VARIANTS
+from fichepress.html.edition import load_edition
 from fichepress.pdf import fonts as fonts_module
 from fichepress.pdf.fonts import foreign_fonts
 from fichepress.pdf.join import Joined
@@ -60,7 +61,7 @@ class Opens:
 def test_an_output_is_parsed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     project = copy_project(tmp_path / "project", ["03-strategie-globale.yaml"])
     opens = Opens(monkeypatch)
-    report = build(project, tmp_path / "out", jobs=1)
+    report = build(load_edition(project), tmp_path / "out", jobs=1)
     assert report.problems == [] and len(report.outputs) == 2
     assert (opens.of_bytes, opens.of_files) == (2, [])  # one for each variant's PDF
 
@@ -164,13 +165,13 @@ def test_the_checks_of_the_open_pdf_are_those_of_its_bytes(
     out = tmp_path / "out"
     opens = Opens(monkeypatch)
     twice = Twice(monkeypatch, opens)
-    sheets = build(project, out, jobs=1)
+    sheets = build(load_edition(project), out, jobs=1)
     assert sheets.problems == [] and len(sheets.outputs) == 2 * len(project.sheet_files())
     assert opens.of_bytes == twice.finished == len(sheets.outputs)
     assert opens.of_files == []
     opens.reset()
     twice.finished = 0
-    whole = build_collection(project, out, jobs=1)
+    whole = build_collection(load_edition(project), out, jobs=1)
     assert whole.problems == [] and len(whole.outputs) == 2
     assert opens.of_bytes == twice.finished  # each part, once; not the collection
     joined = 2 * (len(project.sheet_files()) + 2)  # front, the sheets, colophon; each variant

@@ -19,6 +19,7 @@ from fichepress.checks.accessibility import check_accessible
 from fichepress.checks.printing import check_print
 from fichepress.checks.ua_source import reading_text
 from fichepress.core.project import Project
+from fichepress.html.edition import load_edition
 from fichepress.pdf.scan import scan_page
 from fichepress.series.builder import build
 from fichepress.series.report import Report
@@ -147,7 +148,7 @@ def test_a4_series_gives_a4_pages(tmp_path: Path) -> None:
         series.read_text(encoding="utf-8").replace("page_size: letter", "page_size: a4"),
         encoding="utf-8",
     )
-    report = build(project, tmp_path / "out")
+    report = build(load_edition(project), tmp_path / "out")
     assert report.ok, report.problems
     with pikepdf.open(tmp_path / "out" / "print" / f"{REFERENCE}.pdf") as pdf:
         assert _box(pdf.pages[0], "/TrimBox") == [0, 0, 595.28, 841.89]

@@ -11,6 +11,7 @@ import pytest
 
 from fichepress.core.errors import FichepressError
 from fichepress.core.project import Project
+from fichepress.html.edition import load_edition
 from fichepress.series.builder import build
 from fichepress.serve.preview import Finding, Preview, PreviewServer
 
@@ -41,7 +42,7 @@ def test_findings_name_their_variant_and_page() -> None:
 def built_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     """A copy of the project holding the reference sheet, built once in print only."""
     project = copy_project(tmp_path_factory.mktemp("preview") / "project", [f"{REFERENCE}.yaml"])
-    assert build(project, project.root / "build", variants=["print"]).ok
+    assert build(load_edition(project), project.root / "build", variants=["print"]).ok
     return project
 
 

@@ -23,6 +23,7 @@ from fichepress.checks.authoring import INVISIBLE, coverage, glyph_problems, mar
 from fichepress.checks.ua_source import reading_text
 from fichepress.core.errors import InvalidSource
 from fichepress.core.project import Project
+from fichepress.html.edition import load_edition
 from fichepress.html.typography import typeset
 from fichepress.series.builder import Builder
 from fichepress.series.report import Report
@@ -47,7 +48,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def builder(tmp_path_factory: pytest.TempPathFactory) -> Builder:
     project = copy_project(tmp_path_factory.mktemp("properties") / "project", [])
-    return Builder(project, project.root / "build")
+    return Builder(load_edition(project, []), project.root / "build")
 
 
 def _spaces(text: str) -> str:

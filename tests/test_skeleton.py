@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from fichepress.cli import main
 from fichepress.core.project import Project
+from fichepress.html.edition import load_edition
 from fichepress.series.builder import build
 from fichepress.series.collection import build_collection
 from fichepress.source.schema import MODELINE, SERIES_MODELINE
@@ -39,9 +40,9 @@ def test_init_makes_a_project_that_builds_strictly(tmp_path: Path) -> None:
     assert checked.exit_code == 0, checked.output
     project = Project(folder.resolve())
     out = folder / "build"
-    report = build(project, out, strict=True, jobs=1)
+    report = build(load_edition(project), out, strict=True, jobs=1)
     assert report.ok and not report.warnings, [str(p) for p in report.problems]
-    whole = build_collection(project, out, strict=True, jobs=1)
+    whole = build_collection(load_edition(project), out, strict=True, jobs=1)
     assert whole.ok, [str(p) for p in whole.problems]
     assert len([*out.glob("print/*.pdf"), *out.glob("accessible/*.pdf")]) == 4
 

@@ -8,6 +8,7 @@ import pytest
 
 from fichepress.core.errors import InvalidSource
 from fichepress.core.project import Project
+from fichepress.html.edition import load_edition
 from fichepress.html.themes import load_theme
 
 
@@ -170,7 +171,7 @@ def test_a_child_overrides_one_template_block_and_keeps_the_rest(project: Projec
     )
     series = project.series_file
     series.write_text(series.read_text("utf-8").replace("theme: fiches", "theme: enfant"), "utf-8")
-    builder = Builder(project, project.root / "build")
+    builder = Builder(load_edition(project, []), project.root / "build")
     sheet = load_sheet(project.sheets / "03-strategie-globale.yaml", project).sheet
     html = builder.sheet_html(sheet, "accessible")
     assert '<footer class="credits"><p class="copyright">© 2019 Communagir</p></footer>' in html
@@ -192,7 +193,7 @@ def test_a_template_cannot_reach_python(project: Project) -> None:
     )
     series = project.series_file
     series.write_text(series.read_text("utf-8").replace("theme: fiches", "theme: enfant"), "utf-8")
-    builder = Builder(project, project.root / "build")
+    builder = Builder(load_edition(project, []), project.root / "build")
     sheet = load_sheet(project.sheets / "03-strategie-globale.yaml", project).sheet
     with pytest.raises(SecurityError):
         builder.sheet_html(sheet, "print")
@@ -276,7 +277,7 @@ def test_the_theme_gives_margins_and_a_page_size(project: Project, tmp_path: Pat
     theme = load_theme(project, "enfant")
     css = theme.head_css("print")
     assert "--page-margin-top: 12mm;" in css and "--page-margin-bottom: 20mm;" in css
-    report = build(project, tmp_path / "out", variants=["accessible"])
+    report = build(load_edition(project), tmp_path / "out", variants=["accessible"])
     assert report.outputs
     with pikepdf.open(tmp_path / "out" / "accessible" / "03-strategie-globale.pdf") as pdf:
         width, height = (round(float(v)) for v in pdf.pages[0].MediaBox[2:])
@@ -322,13 +323,13 @@ def test_a_theme_picture_reaches_the_templates_and_is_inherited(
     series = project.series_file
     series.write_text(series.read_text("utf-8").replace("theme: fiches", "theme: petit"), "utf-8")
     sheet = load_sheet(project.sheets / "03-strategie-globale.yaml", project).sheet
-    html = Builder(project, tmp_path / "unused").sheet_html(sheet, "print")
+    html = Builder(load_edition(project, []), tmp_path / "unused").sheet_html(sheet, "print")
     assert (
         f'<img src="{(folder / "mark.svg").resolve().as_uri()}" alt="Marque de la série">' in html
     )
 
     out = tmp_path / "out"
-    report = build(project, out, jobs=1)
+    report = build(load_edition(project), out, jobs=1)
     assert report.ok, report.problems
     accessible = (out / "accessible" / "03-strategie-globale.pdf").read_bytes()
     assert check_accessible(accessible) == []

@@ -10,6 +10,7 @@ import pytest
 import weasyprint
 
 from fichepress.core.project import Project
+from fichepress.html.edition import load_edition
 from fichepress.html.typography import NBSP, NNBSP, typeset, typeset_model
 from fichepress.source.load import load_sheet
 from fichepress.source.model import Sheet
@@ -114,7 +115,7 @@ def test_a_whole_sheet_gets_typeset_but_not_its_addresses() -> None:
 def _layout(project: Project, sheet: Sheet, variant: str = "print") -> Any:
     from fichepress.series.builder import Builder
 
-    builder = Builder(project, project.root / "unused")
+    builder = Builder(load_edition(project, []), project.root / "unused")
     html = builder.sheet_html(sheet, variant)
     return weasyprint.HTML(string=html, base_url=project.root.as_uri() + "/").render(
         font_config=builder.renderer.font_config
@@ -338,7 +339,7 @@ def test_an_english_sheet_in_a_french_series_gets_english_typography(
     )
     sheet.write_text(text, "utf-8")
     out = tmp_path / "out"
-    report = build(project, out, variants=["accessible"], jobs=1)
+    report = build(load_edition(project), out, variants=["accessible"], jobs=1)
     assert report.ok, report.problems
     with pikepdf.open(out / "accessible" / "03-strategie-globale.pdf") as pdf:
         assert str(pdf.Root.Lang) == "en"

@@ -25,6 +25,7 @@ from fichepress.checks.ua_source import Source, reading_text
 from fichepress.cli import main
 from fichepress.core.findings import Finding
 from fichepress.core.project import Project
+from fichepress.html.edition import load_edition
 from fichepress.pdf.fonts import parse_to_unicode
 from fichepress.pdf.scan import scan_page
 from fichepress.series.builder import Builder
@@ -984,7 +985,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Source:
     project, out = Project(ROOT), tmp_path_factory.mktemp("unused")
     sources, problems = load_sheets(project, [project.sheets / f"{REFERENCE}.yaml"])
     assert problems == []
-    return Builder(project, out).source(sources[0].sheet)
+    return Builder(load_edition(project, []), out).source(sources[0].sheet)
 
 
 def against(data: bytes, source: Source) -> list[tuple[str, int, str]]:
@@ -1224,7 +1225,7 @@ def test_source_a_link_that_is_not_clickable(
     """Sheet 01's first resource links to FIRST_URI: its annotation taken off the page."""
     project, out, _ = series_build
     sources, _ = load_sheets(project, [project.sheets / f"{LINKED}.yaml"])
-    linked_source = Builder(project, out).source(sources[0].sheet)
+    linked_source = Builder(load_edition(project, []), out).source(sources[0].sheet)
     assert against(linked, linked_source) == []
 
     def unclickable(pdf: pikepdf.Pdf) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from fichepress.core.project import Project
 from fichepress.core.variants import VARIANT_NAMES, VARIANTS, Variant
+from fichepress.html.edition import load_edition
 from fichepress.html.render import logo_urls, render_sheet
 from fichepress.html.themes import load_theme
 from fichepress.series.builder import build
@@ -79,9 +80,9 @@ def test_a_new_edition_is_built_into_its_folder_and_kept(
     project: Project, web: Variant, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    report = build(project, out, variants=[web.name], jobs=1)
+    report = build(load_edition(project), out, variants=[web.name], jobs=1)
     assert report.problems == [] and report.failed == set()
     assert [output.path for output in report.outputs] == [f"web/{REFERENCE}.pdf"]
     assert (out / "web" / f"{REFERENCE}.pdf").is_file()
-    again = build(project, out, variants=[web.name], jobs=1)
+    again = build(load_edition(project), out, variants=[web.name], jobs=1)
     assert again.outputs == [] and again.up_to_date == 1

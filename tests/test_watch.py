@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from fichepress.core.project import Project
-from fichepress.serve.watch import sheets_to_rebuild
+from fichepress.html.edition import load_edition
+from fichepress.serve.watch import rebuild, sheets_to_rebuild
 
 from .conftest import copy_project
 
@@ -29,6 +30,26 @@ def test_what_a_change_calls_for(project: Project) -> None:
     assert sheets_to_rebuild(project, [project.sheets / "logos" / "communagir.svg"]) is None
     assert sheets_to_rebuild(project, [project.sheets / "schema" / "sheet.schema.json"]) == []
     assert sheets_to_rebuild(project, [project.sheets / "09-supprimee.yaml"]) == []
+
+
+def test_a_change_that_calls_for_no_sheet_builds_nothing(project: Project) -> None:
+    """The editors' schema saved, with --no-collection: no sheet and no collection built; the
+    edition of the last rebuild is kept for the next."""
+    said: list[tuple[str, str]] = []
+    edition = load_edition(project)
+    kept = rebuild(
+        project,
+        project.root / "build",
+        [],
+        variants=("print",),
+        strict=False,
+        collection=False,
+        say=lambda level, message: said.append((level, message)),
+        edition=edition,
+    )
+    assert [level for level, _ in said] == ["info"]
+    assert said[0][1].startswith("0 PDFs written in ")
+    assert kept is not None and kept.series is edition.series
 
 
 class Watcher:

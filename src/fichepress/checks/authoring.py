@@ -8,6 +8,7 @@ or kicker longer than the theme's layout holds.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import unicodedata
@@ -23,7 +24,8 @@ from fichepress.core.errors import InvalidSource, Problem
 from fichepress.core.project import Project
 from fichepress.core.reading import read_regular
 from fichepress.core.variants import VARIANTS
-from fichepress.html.themes import Theme, load_theme
+from fichepress.html.edition import load_edition
+from fichepress.html.themes import Theme
 from fichepress.source.load import SheetSource, load_series, load_sheets
 from fichepress.source.markup import plain_text
 from fichepress.source.model import PLACEHOLDER_MARKERS, Series
@@ -292,22 +294,29 @@ class CheckReport:
 
 
 def check_sources(project: Project, paths: Sequence[Any] | None = None) -> CheckReport:
-    """Validate the series file, the theme and the sheets, without rendering."""
+    """Validate the series file, the theme and the sheets, without rendering: one edition of
+    them; when the series file or the theme is invalid, what can be checked without it."""
     report = CheckReport()
     theme = None
     series = None
-    try:
-        series = load_series(project)
-        theme = load_theme(project, series.theme)
-    except InvalidSource as invalid:
-        report.errors.extend(invalid.problems)
     chosen = list(paths) if paths else project.sheet_files()
     report.sheets = len(chosen)
     # The series' other sheets are read too, for what involves two sheets (a number or a name
     # used twice); only the chosen sheets' problems are told.
     shown_chosen = {project.display(Path(p)) for p in chosen}
     others = [p for p in project.sheet_files() if project.display(p) not in shown_chosen]
-    every_source, problems = load_sheets(project, [*chosen, *others])
+    try:
+        edition = load_edition(project, [*chosen, *others])
+    except InvalidSource as invalid:
+        report.errors.extend(invalid.problems)
+        with contextlib.suppress(InvalidSource):
+            series = load_series(project)  # valid, its theme not: its page budget still counts
+        every_source, problems = load_sheets(project, [*chosen, *others])
+    else:
+        series, theme = edition.series, edition.theme
+        order = {path: index for index, path in enumerate(edition.paths)}
+        every_source = sorted(edition.sheets, key=lambda s: order[s.path])  # as listed
+        problems = edition.problems
     report.errors.extend(p for p in problems if p.file in shown_chosen)
     clashes = name_problems(every_source, project)
     report.errors.extend(p for p in clashes if p.file in shown_chosen)

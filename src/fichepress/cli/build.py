@@ -27,15 +27,12 @@ from fichepress.cli.options import (
 from fichepress.cli.output import counted, progress_bar, say, summarise, summarise_up_to_date
 from fichepress.core.errors import BuildFailed
 from fichepress.core.files import resolved
-from fichepress.core.project import Project
 from fichepress.core.reading import located
 from fichepress.core.variants import VARIANT_NAMES
-from fichepress.series import stamp
+from fichepress.series.run import BuildOptions, run
 
 if TYPE_CHECKING:
     from fichepress.core.variants import VariantName
-    from fichepress.series.report import Progress, Report
-    from fichepress.series.workers import Pool
 
 
 @click.command()
@@ -79,20 +76,25 @@ def build(
             click.echo(f"shard {shard[0]}/{shard[1]}: {len(sheets)} of the series' sheets")
         if not sheets:
             return  # a share may hold none: nothing to build
+    quiet = quiet and not verbose
     with _locked(out_dir):
-        _build(
-            project,
+        options = BuildOptions(
             out_dir,
-            sheets,
             variants,
-            strict,
-            jobs,
-            no_collection,
-            quiet and not verbose,
-            output_format,
-            verbose=verbose,
+            strict=strict,
+            jobs=jobs,
+            collection=not sheets and not no_collection,
+            sheets=tuple(located(path) for path in sheets) or None,
             share=shard is not None and not no_collection,
         )
+        with progress_bar(quiet) as progress:
+            made = run(project, options, progress=progress)
+        if made.up_to_date is not None:
+            summarise_up_to_date(project, out_dir, made.up_to_date, output_format, verbose=verbose)
+            return
+        assert made.report is not None  # built, since not up to date
+        what = counted(made.report.sheets, "sheet")
+        summarise(project, out_dir, made.report, quiet, what, output_format, verbose=verbose)
 
 
 @contextmanager
@@ -110,82 +112,6 @@ def _locked(out_dir: Path) -> Iterator[None]:
             yield
         finally:
             remove_font_copies(out_dir)
-
-
-def _build(
-    project: Project,
-    out_dir: Path,
-    sheets: tuple[Path, ...],
-    variants: tuple[VariantName, ...],
-    strict: bool,
-    jobs: int | None,
-    no_collection: bool,
-    quiet: bool,
-    output_format: str = "text",
-    *,
-    verbose: bool = False,
-    share: bool = False,
-) -> None:
-    """`share`: the sheets are a share of the series; render their parts of the collection."""
-    complete = not sheets and not no_collection
-    digest = stamp.project_digest(project, out_dir, variants) if complete else ""
-    found = stamp.up_to_date(out_dir, digest) if complete else None
-    if found is not None and not (strict and found.warnings):
-        # Nothing changed since the last complete build: no need to load anything else.
-        summarise_up_to_date(project, out_dir, found, output_format, verbose=verbose)
-        return
-    from fichepress.series import workers
-
-    if (jobs or workers.default_jobs()) > 1:
-        workers.warm_up()  # WeasyPrint is imported by the fork server meanwhile
-    from fichepress.series.builder import build as run_build
-    from fichepress.series.builder import worker_pool
-
-    with progress_bar(quiet) as progress, worker_pool(project, out_dir, strict, jobs) as pool:
-        report = run_build(
-            project,
-            out_dir,
-            sheets=[located(path) for path in sheets] or None,
-            variants=variants,
-            strict=strict,
-            progress=progress,
-            pool=pool,
-        )
-        if complete and not report.problems:
-            _whole_series(project, out_dir, report, variants, strict, digest, progress, pool)
-        elif share and not report.problems:
-            from fichepress.series.shards import build_shard_parts
-
-            parts = build_shard_parts(
-                project, out_dir, sheets, variants=variants, progress=progress, pool=pool
-            )
-            report.problems += parts.problems
-            report.failed |= parts.failed
-    what = counted(report.sheets, "sheet")
-    summarise(project, out_dir, report, quiet, what, output_format, verbose=verbose)
-
-
-def _whole_series(
-    project: Project,
-    out_dir: Path,
-    report: Report,
-    variants: tuple[VariantName, ...],
-    strict: bool,
-    digest: str,
-    progress: Progress,
-    pool: Pool,
-) -> None:
-    """After every sheet: the collection, into `report`; a build of it all without a problem
-    is stamped with the project's `digest` (the next build with nothing changed loads nothing)."""
-    from fichepress.series.collection import build_collection
-
-    whole = build_collection(
-        project, out_dir, variants=variants, strict=strict, progress=progress, pool=pool
-    )
-    report.merge(whole)
-    if not report.failed and not report.problems:
-        built = len(report.outputs) + report.up_to_date
-        stamp.record(out_dir, digest, [str(w) for w in report.warnings], built)
 
 
 @click.command()
@@ -218,7 +144,6 @@ def collection(
     With --from, the series was built in shares (`build --shard I/N`, one output folder
     each): their sheets' PDFs and collection parts are gathered, checked against their sha256,
     and only the parts no share rendered are rendered here."""
-    from fichepress.series.collection import build_collection
     from fichepress.series.shards import gather
 
     project = project_from(project_dir)
@@ -230,14 +155,9 @@ def collection(
                 f"gathered {gathered.pdfs} PDFs and {gathered.parts} collection parts"
                 f" from {gathered.shares} shares"
             )
-        report = build_collection(
-            project,
-            out_dir,
-            variants=variants,
-            strict=strict,
-            jobs=jobs,
-            progress=progress,
-        )
+        options = BuildOptions(out_dir, variants, strict=strict, jobs=jobs, sheets=())
+        report = run(project, options, progress=progress).report
+        assert report is not None  # the collection alone is never found up to date by a stamp
         report.warnings[:0] = gathered.problems
     what = f"collection of {counted(report.sheets, 'sheet')}"
     summarise(project, out_dir, report, quiet, what, output_format)

@@ -210,10 +210,12 @@ def preflight(
 def _source(project: Project, path: Path) -> Source:
     """What the accessible PDF of the sheet at `path` must read as."""
     from fichepress.core.errors import InvalidSource
+    from fichepress.html.edition import load_edition
     from fichepress.series.builder import Builder
     from fichepress.source.load import load_sheets
 
     sources, problems = load_sheets(project, [located(path)])
     if problems:
         raise InvalidSource(problems)
-    return Builder(project, project.root / "build").source(sources[0].sheet)
+    edition = load_edition(project, [])  # the series and its theme: the sheet is loaded
+    return Builder(edition, project.root / "build").source(sources[0].sheet)

@@ -18,6 +18,7 @@ import os
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import jinja2.nodes
@@ -107,6 +108,13 @@ class Theme:
     @property
     def folder(self) -> Path:
         return self.chain[0].folder
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What a worker process is sent: the templates' environment, once made, cannot be
+        pickled; it is made again where it is used."""
+        state = dict(vars(self))
+        state.pop("environment", None)
+        return state
 
     def stylesheets(self, variant: VariantName, *, collection: bool = False) -> list[Path]:
         """The CSS files for a variant (and for the collection): the root theme's first."""

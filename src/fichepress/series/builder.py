@@ -23,16 +23,17 @@ from fichepress.core.errors import Problem, is_system_error, system_message
 from fichepress.core.files import write_atomic
 from fichepress.core.project import Project
 from fichepress.core.variants import ACCESSIBLE, VARIANT_NAMES, VARIANTS, VariantName
-from fichepress.html.render import edition_date, logo_urls, render_sheet, template_problem
-from fichepress.html.themes import Theme, load_theme
+from fichepress.html.edition import Edition
+from fichepress.html.render import edition_date, render_sheet, template_problem
+from fichepress.html.themes import Theme
 from fichepress.pdf.fonts import foreign_fonts_in
-from fichepress.series.inputs import common_digest, output_digest
+from fichepress.series.inputs import output_digest
 from fichepress.series.manifest import Manifest
 from fichepress.series.pipeline import PIPELINES, open_pdf
 from fichepress.series.report import Output, Progress, Report
 from fichepress.series.workers import InlinePool, Pool, WorkerFailed, WorkerPool, default_jobs
-from fichepress.source.load import SheetSource, load_series, load_sheets
-from fichepress.source.model import Series, Sheet
+from fichepress.source.load import SheetSource
+from fichepress.source.model import Sheet
 
 if TYPE_CHECKING:
     import pikepdf
@@ -44,17 +45,16 @@ if TYPE_CHECKING:
 class Builder:
     """Builds sheets of one project into an output folder."""
 
-    def __init__(
-        self, project: Project, out: Path, series: Series | None = None, *, strict: bool = False
-    ) -> None:
-        self.project = project
+    def __init__(self, edition: Edition, out: Path, *, strict: bool = False) -> None:
+        self.edition = edition
+        self.project = edition.project
         self.out = out
         self.strict = strict
-        self.series = series or load_series(project)
-        self.theme: Theme = load_theme(project, self.series.theme)
+        self.series = edition.series
+        self.theme: Theme = edition.theme
         self.print_transform = partial(print_asset, swatches=self.theme.rgb_to_swatch())
         self._renderer: Renderer | None = None
-        self.logos = logo_urls(self.series, project.sheets)
+        self.logos = edition.logos
 
     @property
     def renderer(self) -> Renderer:
@@ -250,65 +250,57 @@ _worker: Builder | None = None
 """The builder of a worker process, made once by `start_worker`."""
 
 
-_setup_failed: Exception | None = None
-
-
-def start_worker(root: str, out: str, strict: bool) -> None:
-    """Set up a worker process: one builder (theme, font configuration) for all its tasks.
-
-    A project the builder refuses (a bad series file or theme) is told by the main process,
-    which reads it too; here it is kept for the tasks, not printed as a crash."""
-    global _worker, _setup_failed
-    try:
-        _worker = Builder(Project(Path(root)), Path(out), strict=strict)
-    except Exception as error:
-        _setup_failed = error
+def start_worker(edition: Edition, out: Path, strict: bool) -> None:
+    """Set up a worker process: one builder (the edition's series and theme, loaded by the main
+    process and sent once; the font configuration) for all its tasks."""
+    global _worker
+    _worker = Builder(edition, out, strict=strict)
 
 
 def worker_builder() -> Builder:
     if _worker is None:
-        raise _setup_failed or RuntimeError("not in a worker process")
+        raise RuntimeError("not in a worker process")
     return _worker
 
 
-def _work(path: str, variants: tuple[tuple[VariantName, str], ...]) -> Report:
-    """Build one sheet in a worker: (variant, inputs digest) for each variant to build."""
-    return _build_one(worker_builder(), Path(path), variants)
+def _work(source: SheetSource, variants: tuple[tuple[VariantName, str], ...]) -> Report:
+    """Build one sheet in a worker (sent with its task, as the main process loaded it):
+    (variant, inputs digest) for each variant to build."""
+    return _build_one(worker_builder(), source, variants)
 
 
-def _build_one(builder: Builder, path: Path, variants: Sequence[tuple[VariantName, str]]) -> Report:
+def _build_one(
+    builder: Builder, source: SheetSource, variants: Sequence[tuple[VariantName, str]]
+) -> Report:
     report = Report()
-    sources, problems = load_sheets(builder.project, [path])
-    report.problems += problems
-    report.failed |= {problem.file for problem in problems}
-    for source in sources:
-        for variant, inputs in variants:
-            try:
-                builder.build_sheet(source, variant, report, inputs)
-            except OSError as error:
-                if not is_system_error(error):
-                    raise
-                # A full disk, a folder that may not be written: said as the system says it,
-                # for this output; the previous PDF is left whole (written atomically).
-                shown = builder.project.display(source.path)
-                told = system_message(error, builder.project.display)
-                report.problems.append(Problem(shown, message=f"{variant} PDF not made: {told}"))
-                report.failed.add(shown)
+    for variant, inputs in variants:
+        try:
+            builder.build_sheet(source, variant, report, inputs)
+        except OSError as error:
+            if not is_system_error(error):
+                raise
+            # A full disk, a folder that may not be written: said as the system says it,
+            # for this output; the previous PDF is left whole (written atomically).
+            shown = builder.project.display(source.path)
+            told = system_message(error, builder.project.display)
+            report.problems.append(Problem(shown, message=f"{variant} PDF not made: {told}"))
+            report.failed.add(shown)
     return report
 
 
 def worker_pool(
-    project: Project, out: Path, strict: bool, jobs: int | None
+    edition: Edition, out: Path, strict: bool, jobs: int | None
 ) -> WorkerPool | InlinePool:
-    """Workers for the builds of `project` into `out` (the sheets' and the collection's): `jobs`
-    processes (default: one per processor), or this process when `jobs` is 1."""
-    args = (str(project.root), str(out), strict)
+    """Workers for the builds of `edition` into `out` (the sheets' and the collection's): `jobs`
+    processes (default: one per processor), or this process when `jobs` is 1. Each is sent the
+    edition once, as it starts, without its sheets: each task carries those it needs."""
+    args = (edition.without_sheets(), out, strict)
     count = jobs or default_jobs()
     return WorkerPool(count, start_worker, args) if count > 1 else InlinePool(start_worker, args)
 
 
 def build(
-    project: Project,
+    edition: Edition,
     out: Path,
     *,
     sheets: Sequence[Path] | None = None,
@@ -318,29 +310,26 @@ def build(
     progress: Progress | None = None,
     pool: Pool | None = None,
 ) -> Report:
-    """Build the stale outputs of `sheets` (default: every sheet of the series) into `out`.
+    """Build the stale outputs of `sheets` (default: every sheet of the edition) into `out`.
 
     An output whose inputs (inputs.py) have not changed since it was written is up to date and
-    left alone; its warnings are told again. An invalid series file or theme raises
-    `InvalidSource` before anything is written. A bad sheet is reported and skipped; the others
+    left alone; its warnings are told again. A bad sheet is reported and skipped; the others
     are built, by `jobs` worker processes (default: one per processor; or by `pool`'s, made by
     `worker_pool` with the same strictness). With `strict`, a sheet
     with any warning (preflight findings included) fails and its PDF is not written.
     """
     report = Report()
-    series = load_series(project)
-    theme = load_theme(project, series.theme)
-    paths = list(sheets) if sheets is not None else project.sheet_files()
-    sources, problems = load_sheets(project, paths)
-    report.problems.extend(problems)
-    report.failed |= {problem.file for problem in problems}
-    report.sheets = len(paths)
+    project = edition.project
+    chosen = edition if sheets is None else edition.select(list(sheets))
+    report.problems.extend(chosen.problems)
+    report.failed |= {problem.file for problem in chosen.problems}
+    report.sheets = len(chosen.paths)
     manifest = Manifest(out)
-    common = common_digest(project, series, theme)
+    common = edition.common
     todo: list[tuple[SheetSource, tuple[tuple[VariantName, str], ...]]] = []
-    for source in sorted(sources, key=lambda s: s.sheet.number):
+    for source in chosen.sheets:
         stale: list[tuple[VariantName, str]] = []
-        date = edition_date(series, source.sheet).isoformat()
+        date = edition_date(edition.series, source.sheet).isoformat()
         for variant in variants:
             inputs = output_digest(common, variant, [source.path], project, date)
             entry = manifest.fresh(source.slug, variant, inputs)
@@ -359,7 +348,7 @@ def build(
         if stale:
             todo.append((source, tuple(stale)))
     if todo:
-        with worker_pool(project, out, strict, jobs) if pool is None else kept(pool) as workers:
+        with worker_pool(edition, out, strict, jobs) if pool is None else kept(pool) as workers:
             _run(workers, project, todo, report, progress)
     if report.outputs:
         manifest.write(report.outputs)
@@ -381,7 +370,7 @@ def _run(
 ) -> None:
     """Build what is stale by the pool's workers, one task per output so that both variants
     of a sheet can be built at once; report in number order."""
-    tasks = [(str(source.path), (variant,)) for source, variants in todo for variant in variants]
+    tasks = [(source, (variant,)) for source, variants in todo for variant in variants]
     owner = [number for number, (_, variants) in enumerate(todo) for _ in variants]
     left = [len(variants) for _, variants in todo]
     results: dict[int, Report] = {}

@@ -34,12 +34,12 @@ from fichepress.core.errors import Problem
 from fichepress.core.files import DAMAGE, Unfit, discard, read_kept, write_atomic
 from fichepress.core.project import Project
 from fichepress.core.variants import VARIANT_NAMES, VARIANTS, VariantName
+from fichepress.html.edition import Edition
 from fichepress.html.render import Part, edition_date
-from fichepress.html.themes import Theme, load_theme
 from fichepress.pdf.fonts import foreign_fonts_in
 from fichepress.pdf.join import Joined, identity, joined
 from fichepress.series.builder import Builder, kept, worker_builder, worker_pool
-from fichepress.series.inputs import common_digest, output_digest
+from fichepress.series.inputs import output_digest
 from fichepress.series.manifest import Manifest
 from fichepress.series.parts import (
     Fragments,
@@ -53,8 +53,7 @@ from fichepress.series.pipeline import PIPELINES
 from fichepress.series.report import Output, Progress, Report
 from fichepress.series.stamp import code_digest
 from fichepress.series.workers import Pool, WorkerFailed
-from fichepress.source.load import SheetSource, load_series, load_sheets
-from fichepress.source.model import Series
+from fichepress.source.load import SheetSource
 
 NAME = "collection"
 
@@ -139,7 +138,7 @@ class _Assembly:
 
 def _parts(
     pool: Pool,
-    project: Project,
+    edition: Edition,
     variants: Sequence[VariantName],
     sources: Sequence[SheetSource],
     common: str,
@@ -154,14 +153,14 @@ def _parts(
     build and, if a sheet's count turns out different, the parts after it are rendered again.
     """
     rendered = render_sheet_parts(
-        pool, project, variants, sources, common, date, fragments, progress, report
+        pool, edition, variants, sources, common, date, fragments, progress, report
     )
     if rendered is None:
         return None
     specs, after = rendered
     ends = {v: _ends(v, sources, specs[v], after[v], common, date) for v in variants}
     batch = [spec for pair in ends.values() for spec in pair]
-    if not render_missing(pool, batch, fragments, progress, report, {}):
+    if not render_missing(pool, batch, sources, fragments, progress, report, {}):
         return None
     return {v: _assembly([ends[v][0], *specs[v], ends[v][1]], fragments) for v in variants}
 
@@ -203,7 +202,7 @@ def _with_parts(output: Output, parts: Sequence[str]) -> Output:
 
 
 def build_collection(
-    project: Project,
+    edition: Edition,
     out: Path,
     *,
     variants: Sequence[VariantName] = VARIANT_NAMES,
@@ -212,17 +211,17 @@ def build_collection(
     progress: Progress | None = None,
     pool: Pool | None = None,
 ) -> Report:
-    """Build the collection of every sheet of the series into `out`, if it is stale.
+    """Build the collection of every sheet of the series (the `edition` of them all) into
+    `out`, if it is stale.
 
-    Its parts are rendered by `jobs` worker processes (or `pool`'s), joined here, checked by the
-    workers. Any invalid sheet stops it: a collection with a sheet missing would mislead its
-    readers. The previous collection stays in place.
+    Its parts are rendered by `jobs` worker processes (or `pool`'s, made by `worker_pool` with
+    this edition), joined here, checked by the workers. Any invalid sheet stops it: a
+    collection with a sheet missing would mislead its readers. The previous collection stays in
+    place.
     """
     report = Report()
-    series = load_series(project)
-    theme = load_theme(project, series.theme)
-    sources, problems = load_sheets(project, project.sheet_files())
-    problems += refused(project, series, theme, sources)
+    project, series = edition.project, edition.series
+    sources, problems = edition.sheets, [*edition.problems, *refused(edition)]
     report.problems.extend(problems)
     report.sheets = len(sources)
     shown = project.display(project.series_file)
@@ -233,15 +232,15 @@ def build_collection(
         return report
     sources = sorted(sources, key=lambda s: s.sheet.number)
     manifest = Manifest(out)
-    common = common_digest(project, series, theme)
+    common = edition.common
     date = edition_date(series).isoformat()
     fragments = Fragments(out)
     stale, used = _stale(manifest, project, variants, sources, common, date, report)
     if stale:
-        with worker_pool(project, out, strict, jobs) if pool is None else kept(pool) as workers:
+        with worker_pool(edition, out, strict, jobs) if pool is None else kept(pool) as workers:
             used |= _build_stale(
                 workers,
-                project,
+                edition,
                 out,
                 stale,
                 sources,
@@ -290,7 +289,7 @@ def _stale(
 
 def _build_stale(
     pool: Pool,
-    project: Project,
+    edition: Edition,
     out: Path,
     stale: dict[VariantName, str],
     sources: Sequence[SheetSource],
@@ -302,15 +301,16 @@ def _build_stale(
     report: Report,
 ) -> set[str]:
     """Render, join, check and write the stale variants; the digests of the parts used."""
+    project = edition.project
     shown = project.display(project.series_file)
     variants = list(stale)
-    assembled = _parts(pool, project, variants, sources, common, date, fragments, progress, report)
+    assembled = _parts(pool, edition, variants, sources, common, date, fragments, progress, report)
     if assembled is None:
         report.failed.add(shown)
         return set()
     numbers = [s.sheet.number for s in sources]
     joined = _join_all(pool, shown, variants, assembled, numbers, progress, report)
-    writer = Builder(project, out, strict=strict)
+    writer = Builder(edition, out, strict=strict)
     for variant, (path, pages, findings, fonts) in joined.items():
         warnings = [
             Problem(shown, message=f"{variant} collection: {n}") for n in assembled[variant].notes
@@ -364,20 +364,19 @@ def _join_all(
     return joined
 
 
-def refused(
-    project: Project, series: Series, theme: Theme, sources: Sequence[SheetSource]
-) -> list[Problem]:
-    """The problems that stop a sheet before it is laid out (too long, HTML in a text, a
-    character no font prints): the collection lays out no sheet that its own build refuses."""
+def refused(edition: Edition) -> list[Problem]:
+    """The problems that stop a sheet of the edition before it is laid out (too long, HTML in a
+    text, a character no font prints): the collection lays out no sheet that its own build
+    refuses."""
     from fichepress.checks.authoring import refusal_problems
 
     return [
         problem
-        for source in sources
+        for source in edition.sheets
         for problem in refusal_problems(
             source,
-            project.display(source.path),
-            source.sheet.page_budget or series.page_budget,
-            theme,
+            edition.project.display(source.path),
+            source.sheet.page_budget or edition.series.page_budget,
+            edition.theme,
         )
     ]

@@ -28,8 +28,8 @@ from fichepress.core.files import (
     read_kept,
     write_cache,
 )
-from fichepress.core.project import Project
 from fichepress.core.variants import VARIANTS, VariantName
+from fichepress.html.edition import Edition
 from fichepress.html.render import Part, edition_date, render_collection, template_problem
 from fichepress.series.builder import Builder, worker_builder
 from fichepress.series.inputs import output_digest
@@ -37,7 +37,7 @@ from fichepress.series.manifest import SHA256
 from fichepress.series.pipeline import PIPELINES, Finished, Pipeline, Results, open_pdf
 from fichepress.series.report import Progress, Report
 from fichepress.series.workers import Pool, WorkerFailed
-from fichepress.source.load import SheetSource, load_series, load_sheets
+from fichepress.source.load import SheetSource
 
 if TYPE_CHECKING:
     import pikepdf
@@ -326,14 +326,11 @@ def _part_findings(
     return [f"{pipeline.tool}: {finding.line('')[2:]}" for finding in findings]
 
 
-def _render_in_worker(spec: PartSpec) -> dict[str, Any]:
-    """Render a part in a worker: a sheet's part needs that sheet only, the others all."""
+def _render_in_worker(spec: PartSpec, sources: list[SheetSource]) -> dict[str, Any]:
+    """Render a part in a worker, with the sheets it needs (sent with its task, as the main
+    process loaded them): a sheet's part that sheet only, the others all."""
     builder = worker_builder()
     project = builder.project
-    paths = [Path(spec.sheet)] if spec.sheet else project.sheet_files()
-    sources, problems = load_sheets(project, paths)
-    if problems:
-        return {"problems": [str(p) for p in problems], "pages": 0}
     try:
         return render_part(builder, spec, sorted(sources, key=lambda s: s.sheet.number))
     except OSError as error:
@@ -343,13 +340,21 @@ def _render_in_worker(spec: PartSpec) -> dict[str, Any]:
 
 
 def _render_all(
-    pool: Pool, specs: Sequence[PartSpec], progress: Progress | None
+    pool: Pool,
+    specs: Sequence[PartSpec],
+    sources: Sequence[SheetSource],
+    progress: Progress | None,
 ) -> dict[str, dict[str, Any]]:
-    """Render parts by the pool's workers; their entries by digest."""
+    """Render parts of the collection of `sources` by the pool's workers; their entries by
+    digest."""
     results: dict[str, dict[str, Any]] = {}
     if progress and specs:
         progress(0, len(specs), f"collection: {specs[0].kind} ({specs[0].variant})")
-    for done, (index, result) in enumerate(pool.run(_render_in_worker, [(s,) for s in specs]), 1):
+    tasks = [
+        (spec, [s for s in sources if spec.sheet is None or str(s.path) == spec.sheet])
+        for spec in specs
+    ]
+    for done, (index, result) in enumerate(pool.run(_render_in_worker, tasks), 1):
         spec = specs[index]
         if isinstance(result, WorkerFailed):
             result = {"problems": [f"{spec.kind} part not rendered: {result}"], "pages": 0}
@@ -362,14 +367,16 @@ def _render_all(
 def render_missing(
     pool: Pool,
     specs: Sequence[PartSpec],
+    sources: Sequence[SheetSource],
     fragments: Fragments,
     progress: Progress | None,
     report: Report,
     content_of: dict[str, str],
 ) -> bool:
-    """Render the parts not kept yet; False (with the problems in `report`) if one failed."""
+    """Render the parts of the collection of `sources` not kept yet; False (with the problems
+    in `report`) if one failed."""
     missing = [spec for spec in specs if fragments.get(spec.digest) is None]
-    results = _render_all(pool, missing, progress)
+    results = _render_all(pool, missing, sources, progress)
     failed = False
     for spec in missing:
         result = results[spec.digest]
@@ -399,7 +406,7 @@ def sheet_specs(
 
 def render_sheet_parts(
     pool: Pool,
-    project: Project,
+    edition: Edition,
     variants: Sequence[VariantName],
     sources: Sequence[SheetSource],
     common: str,
@@ -414,7 +421,7 @@ def render_sheet_parts(
     A sheet's part is rendered knowing its first page; the page counts are guessed from the last
     build and, if a sheet's count turns out different, the parts after it are rendered again.
     """
-    series_budget = load_series(project).page_budget
+    project, series_budget = edition.project, edition.series.page_budget
     contents = {
         v: [output_digest(common, v, [s.path], project, date) for s in sources] for v in variants
     }
@@ -439,7 +446,7 @@ def render_sheet_parts(
             for variant in unsettled
             for spec, content in zip(specs[variant], contents[variant], strict=True)
         }
-        if not render_missing(pool, batch, fragments, progress, report, content_of):
+        if not render_missing(pool, batch, sources, fragments, progress, report, content_of):
             return None
         for variant in list(unsettled):
             actual = [int(fragments.index["parts"][s.digest]["pages"]) for s in specs[variant]]

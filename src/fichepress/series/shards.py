@@ -12,10 +12,10 @@ from fichepress.core.errors import InvalidSource, Problem
 from fichepress.core.files import Unfit, read_kept, resolved, write_atomic, write_cache
 from fichepress.core.project import Project
 from fichepress.core.variants import VARIANT_NAMES, VariantName
+from fichepress.html.edition import Edition
 from fichepress.html.render import edition_date
-from fichepress.html.themes import load_theme
 from fichepress.series.collection import NAME, refused
-from fichepress.series.inputs import common_digest, output_digest
+from fichepress.series.inputs import output_digest
 from fichepress.series.manifest import Manifest, manifest_outputs, manifest_problems
 from fichepress.series.parts import (
     FRAGMENTS,
@@ -28,11 +28,10 @@ from fichepress.series.parts import (
 from fichepress.series.report import Output, Progress, Report
 from fichepress.series.stamp import MANIFEST, is_output_of, output_folders
 from fichepress.series.workers import Pool
-from fichepress.source.load import load_series, load_sheets
 
 
 def build_shard_parts(
-    project: Project,
+    edition: Edition,
     out: Path,
     sheets: Sequence[Path],
     *,
@@ -40,21 +39,21 @@ def build_shard_parts(
     variants: Sequence[VariantName] = VARIANT_NAMES,
     progress: Progress | None = None,
 ) -> Report:
-    """Render the collection's parts of `sheets` (a share of the series) into `out`'s
-    fragments, for `fichepress collection --from` to join with the other shares' parts.
+    """Render the collection's parts of `sheets` (a share of the series, whose `edition`
+    holds them all) into `out`'s fragments, for `fichepress collection --from` to join with
+    the other shares' parts.
 
     A share does not lay out the other shares' sheets: each part is numbered from the page where
     its sheet starts when the sheets before it fill their page budgets (or have the page counts
     this folder's fragments know). When one does not, the collection renders the parts after
     it again as it joins them, as it does after a sheet grew."""
     report = Report()
-    series = load_series(project)
-    theme = load_theme(project, series.theme)
-    sources, problems = load_sheets(project, project.sheet_files())
-    if problems or not sources or refused(project, series, theme, sources):
+    project, series = edition.project, edition.series
+    sources, problems = edition.sheets, edition.problems
+    if problems or not sources or refused(edition):
         return report  # the sheets' builds tell what is wrong; the collection would refuse
     sources = sorted(sources, key=lambda s: s.sheet.number)
-    common = common_digest(project, series, theme)
+    common = edition.common
     date = edition_date(series).isoformat()
     fragments = Fragments(out)
     wanted = {path.resolve() for path in sheets}
@@ -71,7 +70,7 @@ def build_shard_parts(
             if source.path.resolve() in wanted:
                 batch.append(spec)
                 content_of[spec.digest] = content
-    render_missing(pool, batch, fragments, progress, report, content_of)
+    render_missing(pool, batch, sources, fragments, progress, report, content_of)
     fragments.save(None)
     return report
 

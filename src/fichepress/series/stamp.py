@@ -17,7 +17,7 @@ import datetime
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
@@ -25,56 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from fichepress import __version__
+from fichepress.core.digests import files_digest
 from fichepress.core.project import Project
-from fichepress.core.reading import not_regular, outside, read_regular, roots_of
+from fichepress.core.reading import outside, read_regular, roots_of
 from fichepress.core.variants import VARIANTS
 
 MANIFEST = "manifest.json"
 LIBRARIES = ("weasyprint", "pydyf", "tinycss2", "tinyhtml5", "pikepdf", "jinja2", "pillow")
 """The libraries whose version can change the bytes of a PDF."""
-
-
-@lru_cache(maxsize=4096)
-def _file_digest(path: Path, size: int, mtime_ns: int, inode: int, mode: int) -> str:
-    return hashlib.sha256(read_regular(path)).hexdigest()
-
-
-def file_digest(path: Path) -> str:
-    """The digest of a file's bytes (read once per process while it stays the same file).
-
-    What is not a regular file that can be read (a pipe, a folder, a link to nothing, a file
-    without read permission) is never opened: its kind stands for its bytes, so that the
-    digest changes and the build reads, and reports, it."""
-    reason = not_regular(path)
-    if reason:
-        return f"not read: {reason}"
-    try:
-        info = path.stat()
-        # The mode is in the key: a file whose read permission was taken is read again.
-        return _file_digest(
-            path.resolve(), info.st_size, info.st_mtime_ns, info.st_ino, info.st_mode
-        )
-    except (OSError, RuntimeError) as error:
-        return f"not read: {error}"
-
-
-def files_digest(paths: Iterable[Path], root: Path) -> str:
-    """One digest of files: their paths under `root` and their bytes."""
-    digest = hashlib.sha256()
-    root = root.resolve()
-    for path in sorted(set(paths)):
-        try:
-            target = path.resolve()
-        except RuntimeError:  # a loop of links (an OSError from Python 3.13)
-            digest.update(f"loop:{path.as_posix()}\0".encode())
-            continue
-        if not target.is_relative_to(root):
-            # A link out of the project: never read (the build refuses it); its name counts.
-            digest.update(f"outside:{path.as_posix()}->{target.as_posix()}\0".encode())
-            continue
-        digest.update(target.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(file_digest(path).encode())
-    return digest.hexdigest()
 
 
 def _version(name: str) -> str:

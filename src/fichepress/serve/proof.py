@@ -21,8 +21,8 @@ from fichepress.core.files import make_folder, write_atomic
 from fichepress.core.project import Project
 from fichepress.core.reading import located
 from fichepress.core.variants import VariantName
-from fichepress.series.builder import build
 from fichepress.series.report import Report
+from fichepress.series.run import BuildOptions, run
 
 TRIM_COLOUR = (230, 0, 126)
 BLEED_COLOUR = (0, 150, 220)
@@ -170,7 +170,9 @@ def make_proof(
     out = project.root / "build"
     target = target or default_proof_path(project, sheet.stem, variant)
     make_folder(target.parent)  # a folder that cannot be made is told before the build
-    report = build(project, out, sheets=[located(sheet)], variants=[variant])
+    options = BuildOptions(out, (variant,), sheets=(located(sheet),), collection=False)
+    report = run(project, options).report
+    assert report is not None  # one sheet: never found up to date by a stamp
     made = [output.path for output in report.outputs] or report.kept  # written, or up to date
     if report.failed or not made:
         return report, None

@@ -18,9 +18,9 @@ import watchfiles
 from fichepress.core.errors import InvalidSource, is_system_error, system_message
 from fichepress.core.project import SERIES_FILE, Project
 from fichepress.core.variants import VariantName
-from fichepress.series.builder import build
-from fichepress.series.collection import build_collection
+from fichepress.html.edition import Edition, load_edition
 from fichepress.series.report import Report
+from fichepress.series.run import BuildOptions, run
 
 Say = Callable[[str, str], None]
 """(level, message): level is "info", "warning" or "error"."""
@@ -66,37 +66,50 @@ def rebuild(
     strict: bool,
     collection: bool,
     say: Say,
-) -> None:
-    """Build the given sheets (None: all) and the collection; tell what happened."""
+    edition: Edition | None = None,
+) -> Edition | None:
+    """Build the given sheets (None: all) and the collection; tell what happened.
+
+    `edition`: the one the last rebuild loaded, of which only the files `sheets` changed;
+    without it, or when `sheets` is None, everything is loaded again. Returns the edition
+    built, for the next rebuild; None when it could not be loaded or its sheets not built."""
     start = time.perf_counter()
+    told: list[Report] = []
+
+    def tell(report: Report) -> None:
+        told.append(report)
+        _tell(report, say)
+
+    options = BuildOptions(
+        out,
+        tuple(variants),
+        strict=strict,
+        collection=collection,
+        sheets=None if sheets is None else tuple(sheets),
+        stamp=False,
+        collection_after_problems=True,
+    )
     try:
-        report = build(project, out, sheets=sheets, variants=variants, strict=strict)
+        if edition is None or sheets is None:
+            edition = load_edition(project)
+        else:
+            edition = edition.with_sheets(sheets)
+        run(project, options, tell=tell, edition=edition)
     except InvalidSource as invalid:
         for problem in invalid.problems:
             say("error", str(problem))
-        return
+        if not told:
+            return None
     except OSError as error:
         if not is_system_error(error):
             raise
         say("error", system_message(error, project.display))  # a full disk: watching goes on
-        return
-    _tell(report, say)
-    written = len(report.outputs)
-    if collection:
-        try:
-            whole = build_collection(project, out, variants=variants, strict=strict)
-        except InvalidSource as invalid:
-            for problem in invalid.problems:
-                say("error", str(problem))
-        except OSError as error:
-            if not is_system_error(error):
-                raise
-            say("error", system_message(error, project.display))
-        else:
-            _tell(whole, say)
-            written += len(whole.outputs)
+        if not told:
+            return None  # stopped before the sheets were built; in the collection, it goes on
+    written = sum(len(report.outputs) for report in told)
     elapsed = time.perf_counter() - start
     say("info", f"{written} PDF{'' if written == 1 else 's'} written in {elapsed:.1f} s")
+    return edition
 
 
 def watch(
@@ -110,8 +123,11 @@ def watch(
     stop: Event | None = None,
     poll: bool = False,
 ) -> None:
-    """Build everything once, then rebuild on every save until `stop` is set (or Ctrl-C)."""
-    rebuild(project, out, None, variants=variants, strict=strict, collection=collection, say=say)
+    """Build everything once, then rebuild on every save until `stop` is set (or Ctrl-C): the
+    sheets saved are loaded again, or everything when anything else was."""
+    edition = rebuild(
+        project, out, None, variants=variants, strict=strict, collection=collection, say=say
+    )
     folders = [folder for folder in project.readable if folder.is_dir()]
     watching = "watching " + ", ".join(project.display(f) + "/" for f in folders)
     ready = False
@@ -134,6 +150,13 @@ def watch(
         shown = ", ".join(project.display(path) for path in changed)
         sheets = sheets_to_rebuild(project, changed)
         say("info", f"changed: {shown}")
-        rebuild(
-            project, out, sheets, variants=variants, strict=strict, collection=collection, say=say
+        edition = rebuild(
+            project,
+            out,
+            sheets,
+            variants=variants,
+            strict=strict,
+            collection=collection,
+            say=say,
+            edition=edition,
         )

@@ -10,7 +10,7 @@ import hashlib
 import os
 import re
 import types
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
@@ -244,6 +244,11 @@ def _inside(path: Path, project: Project, shown: str) -> None:
 
 def load_series(project: Project) -> Series:
     """Read and check `sheets/series.yaml`."""
+    return read_series(project)[0]
+
+
+def read_series(project: Project) -> tuple[Series, Positions]:
+    """Read and check `sheets/series.yaml`: the series, and where each of its values stands."""
     shown = project.display(project.series_file)
     _inside(project.series_file, project, shown)
     data, positions = read_yaml(project.series_file, shown, roots_of(project.root))
@@ -279,7 +284,7 @@ def load_series(project: Project) -> Series:
         problems += [p for p in picture_problems(target, project, reference) if p not in problems]
     if problems:
         raise InvalidSource(problems)
-    return series
+    return series, positions
 
 
 @dataclass(frozen=True)
@@ -319,18 +324,38 @@ def load_sheet(path: Path, project: Project) -> SheetSource:
     return source
 
 
+def load_each(project: Project, paths: Sequence[Path]) -> dict[Path, SheetSource | list[Problem]]:
+    """Each sheet of `paths` loaded on its own: its source, or its problems."""
+    loaded: dict[Path, SheetSource | list[Problem]] = {}
+    for path in paths:
+        try:
+            loaded[path] = load_sheet(path, project)
+        except InvalidSource as invalid:
+            loaded[path] = invalid.problems
+    return loaded
+
+
 def load_sheets(project: Project, paths: Sequence[Path]) -> tuple[list[SheetSource], list[Problem]]:
     """Load every sheet; return the valid ones and the problems of the others.
 
     Two sheets with the same number are both refused: which one is right is the author's call.
     """
+    return select_sheets(project, load_each(project, paths), paths)
+
+
+def select_sheets(
+    project: Project, loaded: Mapping[Path, SheetSource | list[Problem]], paths: Sequence[Path]
+) -> tuple[list[SheetSource], list[Problem]]:
+    """The sheets of `paths` among those `loaded` (`load_each`): the valid ones and the problems
+    of the others; two sheets of `paths` with the same number are both refused."""
     sources: list[SheetSource] = []
     problems: list[Problem] = []
     for path in paths:
-        try:
-            sources.append(load_sheet(path, project))
-        except InvalidSource as invalid:
-            problems.extend(invalid.problems)
+        found = loaded[path]
+        if isinstance(found, SheetSource):
+            sources.append(found)
+        else:
+            problems.extend(found)
     by_number: dict[int, list[SheetSource]] = {}
     for source in sources:
         by_number.setdefault(source.sheet.number, []).append(source)
