@@ -50,7 +50,7 @@ from fichepress.checks.ua_source import (
     title,
 )
 from fichepress.checks.ua_tree import identification, integrity, semantics
-from fichepress.core.findings import Finding
+from fichepress.core.findings import Finding, page_order
 from fichepress.pdf.scan import FontMetrics, Scan, scan_marks, scan_page
 from fichepress.pdf.structure import walk
 
@@ -121,7 +121,7 @@ def check_source(
         ]
         blocks = found_blocks(pdf, walk(pdf), scans)
         shown = title(metadata(pdf))
-        return sorted([*order(blocks), *against_source(blocks, source, shown)])
+        return sorted([*order(blocks), *against_source(blocks, source, shown)], key=page_order)
 
 
 def check_accessible(
@@ -164,4 +164,4 @@ def check_accessible(
             *(against_source(blocks, source, title(xmp)) if source is not None else ()),
             *(painted_contrast(scans) if contrast else ()),
         ]
-    return sorted(findings)
+    return sorted(findings, key=page_order)

@@ -39,7 +39,9 @@ def check_file(path: Path, profile: str = "auto", source: Source | None = None) 
     except (OSError, pikepdf.PdfError) as error:
         # pikepdf names the in-memory stream it read: the file is named by the caller
         said = re.sub(r"^(?:stream )?<[^>]*>:?\s*", "", str(error))
-        return [Finding(0, "FILE", "error", f"not a readable PDF: {said}")]
+        return [
+            Finding(page=0, rule="FILE", severity="error", message=f"not a readable PDF: {said}")
+        ]
     if chosen == "accessible":
         return check_accessible(data, source=source, contrast=True)
     return check_print(data)

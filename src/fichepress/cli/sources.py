@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -199,7 +199,7 @@ def preflight(
         for file, findings in results.items():
             for finding in findings:
                 colour = "red" if finding.severity == "error" else "yellow"
-                click.secho(finding.line(file), fg=colour)
+                click.secho(str(replace(finding, file=file)), fg=colour)
             if not findings:
                 click.echo(f"{file}: no findings")
     errors = sum(f.severity == "error" for findings in results.values() for f in findings)

@@ -98,11 +98,11 @@ class Builder:
         if variant == "print":
             from fichepress.checks.printing import check_print
 
-            return [f"preflight: {f.line('')[2:]}" for f in check_print(data, known)]
+            return [f"preflight: {f}" for f in check_print(data, known)]
         from fichepress.checks.accessibility import check_accessible
 
         findings = check_accessible(data, known, source=source)
-        return [f"check: {f.line('')[2:]}" for f in findings]
+        return [f"check: {f}" for f in findings]
 
     def source(self, sheet: Sheet) -> Source:
         """What the accessible PDF of a sheet must read as, from its HTML."""

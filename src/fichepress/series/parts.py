@@ -318,7 +318,7 @@ def _source_findings(
     if first_page is not None:
         shift = first_page - 1
         findings = [replace(f, page=f.page + shift) if f.page else f for f in findings]
-    return [f"check: {finding.line('')[2:]}" for finding in findings]
+    return [f"check: {finding}" for finding in findings]
 
 
 def page_results(variant: Variant, data: bytes) -> list[dict[str, Any]]:
