@@ -248,8 +248,8 @@ def test_a_raster_logo_is_converted_to_cmyk_and_its_resolution_checked(
     assert report.ok
     messages = [str(w) for w in report.warnings]
     assert messages[0] == (
-        f"sheets/{REFERENCE}.yaml: print PDF: sheets/logos/funder.png: transparency flattened on"
-        " white paper: supply an opaque image or an SVG"
+        "sheets/logos/funder.png: print PDF: transparency flattened on white paper: supply an"
+        " opaque image or an SVG"
     )
     # 120 pixels over the logo's printed width (11 mm high, 33 mm wide): about 92 ppi
     assert re.search(r"error IMAGES page 2: image of 120×40 pixels printed at 9\d ppi", messages[1])

@@ -625,6 +625,5 @@ def test_an_up_to_date_collection_repeats_its_warnings_as_they_were_said(tmp_pat
     again = build_collection(project, out, jobs=1)
     assert again.up_to_date == 2
     said = [str(w) for w in first.warnings]
-    assert said and all(w.startswith("sheets/series.yaml: ") for w in said)
-    assert "sheets/series.yaml: sheets/series.yaml" not in " ".join(said)
+    assert said and "sheets/series.yaml: sheets/series.yaml" not in " ".join(said)
     assert [str(w) for w in again.warnings] == said

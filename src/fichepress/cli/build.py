@@ -186,7 +186,7 @@ def _whole_series(
     report.merge(whole)
     if not report.failed and not report.problems:
         built = len(report.outputs) + report.up_to_date
-        stamp.record(out_dir, digest, [str(w) for w in report.warnings], built)
+        stamp.record(out_dir, digest, report.warnings, built)
 
 
 @click.command()
@@ -239,7 +239,7 @@ def collection(
             jobs=jobs,
             progress=progress,
         )
-        report.warnings[:0] = gathered.problems
+        report.warnings[:0] = [problem.as_warning() for problem in gathered.problems]
     what = f"collection of {counted(report.sheets, 'sheet')}"
     summarise(project, out_dir, report, quiet, what, output_format)
 

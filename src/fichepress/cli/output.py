@@ -86,8 +86,8 @@ def summarise(
         click.secho(f"error: {problem}", fg="red", err=True)
     for output in report.outputs if not quiet else ():
         click.echo(f"  wrote {shown_out}/{output.path} ({output.pages} pages)")
-    for path in report.kept if verbose else ():
-        click.echo(f"  kept {shown_out}/{path} (up to date)")
+    for output in report.kept if verbose else ():
+        click.echo(f"  kept {shown_out}/{output.path} (up to date)")
     if report.failed:
         raise BuildFailed(summary)
     click.echo(summary)

@@ -98,6 +98,18 @@ FIELDS = frozenset(field.name for field in fields(Finding))
 _NUMBERS = frozenset({"line", "column", "page"})
 
 
+def are_findings(value: Any) -> bool:
+    """Whether `value` is a list of findings as `Finding.as_json` writes them."""
+    if not isinstance(value, list):
+        return False
+    try:
+        for item in value:
+            Finding.from_json(item)
+    except ValueError:
+        return False
+    return True
+
+
 def page_order(finding: Finding) -> tuple[int, str, str, str, str]:
     """The order of a PDF check's findings: by page, rule, severity, message, where."""
     return (finding.page, finding.rule, finding.severity, finding.message, finding.where)

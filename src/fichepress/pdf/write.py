@@ -10,7 +10,7 @@ import tempfile
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from urllib.request import url2pathname
 from fichepress.core import media, svgread
 from fichepress.core.contrast import Pair, text_pairs
 from fichepress.core.errors import is_system_error
+from fichepress.core.findings import Finding
 from fichepress.core.media import Converter
 from fichepress.core.reading import Unreadable, not_regular, resolved
 from fichepress.html.render import Variant
@@ -89,7 +90,8 @@ class SandboxFetcher(URLFetcher):  # type: ignore[misc]
         self.refused: list[str] = []
         self.transform: Transform | None = None
         """Changes images and logos on their way to WeasyPrint (the print variant's CMYK)."""
-        self.notes: list[str] = []
+        self.notes: list[Finding] = []
+        """What `transform` said of each picture, at the picture's file."""
 
     def _shown(self, path: Path) -> str:
         try:
@@ -141,7 +143,10 @@ class SandboxFetcher(URLFetcher):  # type: ignore[misc]
         if self.transform is not None and served.picture is not None:
             data, new_type, notes = self.transform(served.picture)
             mime_type = new_type or mime_type
-            self.notes.extend(f"{self._shown(path)}: {note}" for note in notes)
+            self.notes.extend(
+                Finding(self._shown(path), message=note, severity="warning", rule="picture")
+                for note in notes
+            )
         return URLFetcherResponse(path.as_uri(), body=data, headers={"Content-Type": mime_type})
 
     def gate(self, path: Path) -> media.Served:
@@ -202,7 +207,9 @@ class Rendered:
 
     data: bytes
     pages: int
-    warnings: tuple[str, ...]
+    warnings: tuple[Finding, ...]
+    """What WeasyPrint and the pictures' conversion said, of the variant: at the picture's
+    file, or at no file (the caller knows which document it rendered)."""
     colour_pairs: dict[Any, Pair] = field(default_factory=dict)
     """Text colours on their backgrounds (accessible variant), for the contrast check."""
     anchors: dict[str, int] = field(default_factory=dict)
@@ -295,7 +302,10 @@ class Renderer:
         for index, page in enumerate(document.pages):
             for name in page.anchors:
                 anchors.setdefault(name, index)
-        notes = (*self.fetcher.notes, *warnings)
+        said = [Finding(message=w, severity="warning", rule="weasyprint") for w in warnings]
+        notes = tuple(
+            replace(note, variant=variant) for note in dict.fromkeys([*self.fetcher.notes, *said])
+        )
         return Rendered(
             data,
             len(document.pages),

@@ -22,6 +22,7 @@ from fichepress.checks.copyfit import copyfit_problems
 from fichepress.core.colour import print_asset
 from fichepress.core.errors import Problem, is_system_error, system_message
 from fichepress.core.files import write_atomic
+from fichepress.core.findings import Finding
 from fichepress.core.project import Project
 from fichepress.html.render import (
     VARIANTS,
@@ -91,18 +92,18 @@ class Builder:
         data: bytes,
         known: Mapping[int, Any] | None = None,
         source: Source | None = None,
-    ) -> list[str]:
-        """What the checks of a variant find in a finished PDF, as lines (`known`: the results
-        of pages checked already, see `check_print` and `check_accessible`; `source`: the
-        what an accessible PDF must read as)."""
+    ) -> list[Finding]:
+        """What the checks of a variant find in a finished PDF, of that variant, at no file
+        (`known`: the results of pages checked already, see `check_print` and
+        `check_accessible`; `source`: what an accessible PDF must read as)."""
         if variant == "print":
             from fichepress.checks.printing import check_print
 
-            return [f"preflight: {f}" for f in check_print(data, known)]
+            return [replace(f, variant=variant) for f in check_print(data, known)]
         from fichepress.checks.accessibility import check_accessible
 
         findings = check_accessible(data, known, source=source)
-        return [f"check: {f}" for f in findings]
+        return [replace(f, variant=variant) for f in findings]
 
     def source(self, sheet: Sheet) -> Source:
         """What the accessible PDF of a sheet must read as, from its HTML."""
@@ -111,17 +112,25 @@ class Builder:
 
         return source_of(expected_tree(self.sheet_html(sheet, "accessible")))
 
-    def contrast(self, rendered: Rendered) -> list[str]:
-        """Text colours on their backgrounds under WCAG AA, named by swatch."""
+    def contrast(self, rendered: Rendered) -> list[Finding]:
+        """Text colours on their backgrounds under WCAG AA, named by swatch, at no file."""
         from fichepress.core.contrast import contrast_problems
 
         names = self.theme.swatch_names()
-        return [f"contrast: {m}" for m in contrast_problems(rendered.colour_pairs, names)]
+        return [
+            Finding(message=m, severity="warning", rule="contrast", variant="accessible")
+            for m in contrast_problems(rendered.colour_pairs, names)
+        ]
+
+    def notes(self, rendered: Rendered, shown: str) -> list[Finding]:
+        """What the rendering said: at `shown` (the source rendered) unless at a file of
+        its own."""
+        return [note if note.file else replace(note, file=shown) for note in rendered.warnings]
 
     def finish(
         self, variant: Variant, data: bytes, rendered: Rendered, html: str
-    ) -> tuple[bytes, list[str]]:
-        """The finished PDF of a variant and what its checks found, as lines."""
+    ) -> tuple[bytes, list[Finding]]:
+        """The finished PDF of a variant and what its checks found, at no file."""
         parsed = html if rendered.tree is None else rendered.tree
         if variant == "print":
             data = self.finish_pdf(variant, data, parsed)
@@ -164,14 +173,13 @@ class Builder:
         report: Report,
         *,
         data: bytes | None = None,
-        warnings: Sequence[Problem] = (),
+        warnings: Sequence[Finding] = (),
         inputs: str = "",
     ) -> None:
         """Finish, check and write one output (`data` when it was changed since rendering)."""
         from fichepress.pdf.matching import StructureError
 
-        notes = [Problem(shown, message=f"{variant} PDF: {w}") for w in rendered.warnings]
-        all_warnings = [*notes, *warnings]
+        all_warnings = [*self.notes(rendered, shown), *warnings]
         try:
             finished, findings = self.finish(
                 variant, rendered.data if data is None else data, rendered, html
@@ -181,7 +189,7 @@ class Builder:
             report.problems.append(Problem(shown, message=message))
             report.failed.add(shown)
             return
-        all_warnings += [Problem(shown, message=f"{variant} PDF {line}") for line in findings]
+        all_warnings += [replace(finding, file=shown) for finding in findings]
         self.write_output(
             name, shown, variant, finished, rendered.pages, all_warnings, report, inputs
         )
@@ -193,7 +201,7 @@ class Builder:
         variant: Variant,
         finished: bytes,
         pages: int,
-        warnings: Sequence[Problem],
+        warnings: Sequence[Finding],
         report: Report,
         inputs: str,
         fonts: Sequence[str] | None = None,
@@ -228,7 +236,7 @@ class Builder:
                 pages=pages,
                 sha256=hashlib.sha256(finished).hexdigest(),
                 inputs=inputs,
-                warnings=tuple(str(w) for w in warnings),
+                warnings=tuple(warnings),
             )
         )
 
@@ -266,7 +274,7 @@ class Builder:
             return
         budget = source.sheet.page_budget or self.series.page_budget
         warnings = copyfit_problems(source, shown, variant, rendered.fill, budget)
-        warnings += drafts
+        warnings += [draft.as_warning() for draft in drafts]
         self.deliver(
             source.slug, shown, variant, rendered, html, report, warnings=warnings, inputs=inputs
         )
@@ -376,14 +384,12 @@ def build(
                 stale.append((variant, inputs))
                 continue
             report.up_to_date += 1
-            report.kept.append(entry["path"])
-            shown = project.display(source.path)
-            told = [Problem(shown, message=line.split(": ", 1)[-1]) for line in entry["warnings"]]
-            if strict and told:
-                report.problems += told
-                report.failed.add(shown)
+            report.kept.append(entry)
+            if strict and entry.warnings:
+                report.problems += entry.warnings
+                report.failed.add(project.display(source.path))
             else:
-                report.warnings += told
+                report.warnings += entry.warnings
         if stale:
             todo.append((source, tuple(stale)))
     if todo:

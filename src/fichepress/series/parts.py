@@ -29,6 +29,7 @@ from fichepress.core.files import (
     read_kept,
     write_cache,
 )
+from fichepress.core.findings import Finding, are_findings
 from fichepress.core.project import Project
 from fichepress.html.render import Part, Variant, edition_date, render_collection, template_problem
 from fichepress.series.builder import Builder, worker_builder
@@ -62,10 +63,6 @@ def _is_count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-def _is_texts(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(item, str) for item in value)
-
-
 def part_problems(entry: Any) -> list[tuple[str, str]]:
     """What is wrong with the entry of one part in a fragments index: (key, message) pairs."""
     if not isinstance(entry, dict):
@@ -76,8 +73,8 @@ def part_problems(entry: Any) -> list[tuple[str, str]]:
     if not isinstance(entry.get("sha256"), str) or not SHA256.fullmatch(entry["sha256"]):
         problems.append(("sha256", "is missing or not a SHA-256 digest"))
     for key in ("notes", "problems"):
-        if not _is_texts(entry.get(key, [])):
-            problems.append((key, "is not a list of texts"))
+        if not are_findings(entry.get(key, [])):
+            problems.append((key, "is not a list of findings"))
     if not isinstance(entry.get("content", ""), str):
         problems.append(("content", "is not a text"))
     return problems
@@ -279,34 +276,42 @@ def render_part(builder: Builder, spec: PartSpec, sheets: Sequence[SheetSource])
         )
     except jinja2.TemplateError as error:
         problem = template_problem(error, lambda path: builder.project.display(Path(path)))
-        return {"problems": [str(problem)], "pages": 0}
-    shown = builder.project.display(Path(spec.sheet)) if spec.sheet else "the collection"
+        return {"problems": [problem.as_json()], "pages": 0}
+    series = builder.project.display(builder.project.series_file)
+    shown = builder.project.display(Path(spec.sheet)) if spec.sheet else series
     report = Report()
     rendered = builder.render(html, spec.variant, shown, report)
     if rendered is None:
-        return {"problems": [str(p) for p in report.problems], "pages": 0}
+        return {"problems": [p.as_json() for p in report.problems], "pages": 0}
     parsed = html if rendered.tree is None else rendered.tree
     try:
         data = builder.finish_pdf(spec.variant, rendered.data, parsed)
     except StructureError as error:
-        return {"problems": [f"{shown}: its structure could not be repaired: {error}"], "pages": 0}
+        message = f"{spec.variant} PDF not made: its structure could not be repaired: {error}"
+        problem = Finding(shown, message=message)
+        return {"problems": [problem.as_json()], "pages": 0}
     fragments = Fragments(builder.out, empty_index())
     results = page_results(spec.variant, data)
     write_cache(fragments.results_path(spec.digest), json.dumps(results).encode())
     write_cache(fragments.path(spec.digest), data)
-    notes = [f"{shown}: {note}" for note in rendered.warnings]
+    notes = builder.notes(rendered, shown)
     if spec.variant == "accessible":
-        notes += [
-            f"{shown}: {line}" for line in _source_findings(data, parsed, results, spec.first_page)
-        ]
-        notes += [f"{shown}: {line}" for line in builder.contrast(rendered)]
+        # found in the collection's pages: told at the series file, the collection's source
+        found = _source_findings(data, parsed, results, spec.first_page)
+        notes += [replace(f, file=series, variant=spec.variant) for f in found]
+        notes += [replace(f, file=shown) for f in builder.contrast(rendered)]
     sha256 = hashlib.sha256(data).hexdigest()
-    return {"pages": rendered.pages, "notes": notes, "problems": [], "sha256": sha256}
+    return {
+        "pages": rendered.pages,
+        "notes": [note.as_json() for note in notes],
+        "problems": [],
+        "sha256": sha256,
+    }
 
 
 def _source_findings(
     data: bytes, html: str | Element, results: list[dict[str, Any]], first_page: int | None
-) -> list[str]:
+) -> list[Finding]:
     """How an accessible part reads against its HTML (the joined collection is checked whole,
     but knows no source); pages as the collection numbers them, from `first_page`."""
     from fichepress.checks.accessibility import PageMarks, check_source
@@ -318,7 +323,7 @@ def _source_findings(
     if first_page is not None:
         shift = first_page - 1
         findings = [replace(f, page=f.page + shift) if f.page else f for f in findings]
-    return [f"check: {finding}" for finding in findings]
+    return findings
 
 
 def page_results(variant: Variant, data: bytes) -> list[dict[str, Any]]:
@@ -341,13 +346,14 @@ def _render_in_worker(spec: PartSpec) -> dict[str, Any]:
     paths = [Path(spec.sheet)] if spec.sheet else project.sheet_files()
     sources, problems = load_sheets(project, paths)
     if problems:
-        return {"problems": [str(p) for p in problems], "pages": 0}
+        return {"problems": [p.as_json() for p in problems], "pages": 0}
     try:
         return render_part(builder, spec, sorted(sources, key=lambda s: s.sheet.number))
     except OSError as error:
         if not is_system_error(error):
             raise
-        return {"problems": [system_message(error, project.display)], "pages": 0}
+        told = Finding(message=system_message(error, project.display))
+        return {"problems": [told.as_json()], "pages": 0}
 
 
 def _render_all(
@@ -360,7 +366,8 @@ def _render_all(
     for done, (index, result) in enumerate(pool.run(_render_in_worker, [(s,) for s in specs]), 1):
         spec = specs[index]
         if isinstance(result, WorkerFailed):
-            result = {"problems": [f"{spec.kind} part not rendered: {result}"], "pages": 0}
+            told = Finding(message=f"{spec.kind} part not rendered: {result}")
+            result = {"problems": [told.as_json()], "pages": 0}
         results[spec.digest] = result
         if progress:
             progress(done, len(specs), f"collection: {spec.kind} ({spec.variant})")
@@ -382,7 +389,10 @@ def render_missing(
     for spec in missing:
         result = results[spec.digest]
         if result["problems"]:
-            report.problems += [Problem("the collection", message=p) for p in result["problems"]]
+            found = map(Finding.from_json, result["problems"])
+            report.problems += [
+                replace(p, message=f"in the collection: {p.message}") for p in found
+            ]
             failed = True
             continue
         fragments.put(spec.digest, result, content_of.get(spec.digest))

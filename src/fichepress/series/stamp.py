@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from fichepress import __version__
+from fichepress.core.findings import Finding
 from fichepress.core.project import Project
 from fichepress.core.reading import not_regular, outside, read_regular, roots_of
 
@@ -152,7 +153,7 @@ class Stamp:
     digest: str
     outputs: dict[str, str]
     """Each output of the manifest: its path under the output folder, to its sha256."""
-    warnings: list[str]
+    warnings: list[Finding]
     built: int
     """How many of them that build covered (its variants)."""
 
@@ -182,7 +183,7 @@ def read(out: Path) -> Stamp | None:
         stamp = Stamp(
             str(found["digest"]),
             dict(found["outputs"]),
-            [str(w) for w in found["warnings"]],
+            [Finding.from_json(w) for w in found["warnings"]],
             int(found["built"]),
         )
     except (ValueError, KeyError, TypeError, AttributeError):
@@ -212,7 +213,7 @@ def up_to_date(out: Path, digest: str) -> Stamp | None:
     return stamp
 
 
-def record(out: Path, digest: str, warnings: Sequence[str], built: int) -> None:
+def record(out: Path, digest: str, warnings: Sequence[Finding], built: int) -> None:
     """Keep the stamp of a complete build in the manifest, with every output it lists (none
     when the manifest is not as the build wrote it: the next build looks closer)."""
     from fichepress.core.files import write_cache
@@ -225,7 +226,7 @@ def record(out: Path, digest: str, warnings: Sequence[str], built: int) -> None:
     document["project"] = {
         "digest": digest,
         "outputs": outputs,
-        "warnings": list(warnings),
+        "warnings": [warning.as_json() for warning in warnings],
         "built": built,
     }
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -171,7 +171,7 @@ def make_proof(
     target = target or default_proof_path(project, sheet.stem, variant)
     make_folder(target.parent)  # a folder that cannot be made is told before the build
     report = build(project, out, sheets=[located(sheet)], variants=[variant])
-    made = [output.path for output in report.outputs] or report.kept  # written, or up to date
+    made = [output.path for output in report.outputs or report.kept]  # or up to date
     if report.failed or not made:
         return report, None
     pdf = out / made[0]
