@@ -7,7 +7,7 @@ import json
 import shutil
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from fichepress.core.errors import BuildFailed
+from fichepress.core.findings import Finding, grouped, told
 from fichepress.core.project import Project
 
 if TYPE_CHECKING:
@@ -61,9 +62,10 @@ def summarise(
     """Print the warnings, problems, outputs and a one-line summary; fail if anything failed.
     `verbose` lists the outputs kept as they were too."""
     shown_out = project.display(out_dir)
+    warnings, problems = grouped(report.warnings), grouped(report.problems)
     summary = (
         f"{what}: {counted(len(report.outputs), 'PDF')} written to {shown_out}/, "
-        f"{len(report.failed)} failed, {counted(len(report.warnings), 'warning')}"
+        f"{len(report.failed)} failed, {counted(len(warnings), 'warning')}"
     )
     if not report.outputs and not report.failed and report.up_to_date:
         kept = counted(report.up_to_date, "PDF")
@@ -80,10 +82,7 @@ def summarise(
         if report.failed:
             sys.exit(1)
         return
-    for warning in report.warnings:
-        click.secho(f"warning: {warning}", fg="yellow", err=True)
-    for problem in report.problems:
-        click.secho(f"error: {problem}", fg="red", err=True)
+    tell(warnings, problems)
     for output in report.outputs if not quiet else ():
         click.echo(f"  wrote {shown_out}/{output.path} ({output.pages} pages)")
     for output in report.kept if verbose else ():
@@ -103,14 +102,20 @@ def summarise_up_to_date(
         summary = f"{counted(count, 'sheet')}: everything is up to date"
         json_report(summary, [], found.built, [], [], found.warnings)
         return
-    for warning in found.warnings:
-        click.secho(f"warning: {warning}", fg="yellow", err=True)
+    tell(grouped(found.warnings), [])
     for path in sorted(found.outputs) if verbose else ():
         click.echo(f"  kept {project.display(out_dir)}/{path} (up to date)")
     count = len(project.sheet_files())
     shown = project.display(out_dir)
     kept = counted(found.built, "PDF")
     click.echo(f"{counted(count, 'sheet')}: everything is up to date ({kept} in {shown}/)")
+
+
+def tell(warnings: Sequence[tuple[Finding, int]], problems: Sequence[tuple[Finding, int]]) -> None:
+    """The warnings, then the problems, each cause once (see `grouped`), on standard error."""
+    for level, found in (("warning", warnings), ("error", problems)):
+        for finding, count in found:
+            click.secho(f"{level}: {told(finding, count)}", fg=_COLOURS[level], err=True)
 
 
 _COLOURS = {"info": None, "warning": "yellow", "error": "red"}

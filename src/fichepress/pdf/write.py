@@ -8,7 +8,7 @@ import os
 import re
 import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -22,7 +22,7 @@ from fichepress.core.contrast import Pair, text_pairs
 from fichepress.core.errors import is_system_error
 from fichepress.core.findings import Finding
 from fichepress.core.media import Converter
-from fichepress.core.reading import Unreadable, not_regular, resolved
+from fichepress.core.reading import Unreadable, not_regular, read_regular, resolved
 from fichepress.html.render import Variant
 from fichepress.pdf.copyfit import PageFill, measure
 from fichepress.pdf.libraries import quick_library_lookup
@@ -59,7 +59,7 @@ with (
     warnings.catch_warnings(),
 ):
     warnings.filterwarnings("ignore", "No fonts configured in FontConfig")
-    from weasyprint import HTML
+    from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
@@ -201,6 +201,43 @@ def _weasyprint_warnings() -> Iterator[list[str]]:
         logger.propagate = propagate
 
 
+class _EmptyImports(URLFetcher):  # type: ignore[misc]
+    """Answers every address with nothing: a stylesheet read on its own, without what it
+    imports or names (each imported stylesheet is read on its own too)."""
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        return URLFetcherResponse(url, body=b"", headers={"Content-Type": "text/css"})
+
+
+_AT = re.compile(r" at (\d+):(\d+)")
+"""Where WeasyPrint says a stylesheet's mistake is (line:column)."""
+
+
+def stylesheet_notes(stylesheets: Sequence[tuple[Path, str]]) -> dict[str, Finding]:
+    """What WeasyPrint says of each stylesheet read on its own (CSS it ignores), as
+    findings at its file (`stylesheets`: each file and its path as messages show it), line and
+    column; by the words WeasyPrint says them in, for the same words said while rendering a
+    PDF are said of that stylesheet. A stylesheet that cannot be read so is left out (a
+    rendering tells what is wrong with it)."""
+    notes: dict[str, Finding] = {}
+    for path, shown in stylesheets:
+        with _weasyprint_warnings() as said:
+            try:
+                text = read_regular(path).decode("utf-8-sig")
+                CSS(string=text, base_url=path.as_uri(), url_fetcher=_EmptyImports())
+            except Exception:
+                continue
+        for message in said:
+            at = _AT.search(message)
+            line, column = (int(at.group(1)), int(at.group(2))) if at else (0, 0)
+            words = _AT.sub("", message, count=1).rstrip(".")
+            notes.setdefault(
+                message,
+                Finding(shown, line, column, message=words, severity="warning", rule="css"),
+            )
+    return notes
+
+
 @dataclass(frozen=True)
 class Rendered:
     """A PDF in memory, with what the checks need to know of it."""
@@ -256,6 +293,9 @@ class Renderer:
 
     fetcher: SandboxFetcher
     font_config: FontConfiguration = field(default_factory=project_font_config)
+    stylesheets: dict[str, Finding] = field(default_factory=dict)
+    """What WeasyPrint says of the theme's stylesheets, at their place (`stylesheet_notes`):
+    said while rendering, it is told there rather than of the document."""
 
     def render(
         self, html: str, *, base_url: str, variant: Variant, transform: Transform | None = None
@@ -302,7 +342,10 @@ class Renderer:
         for index, page in enumerate(document.pages):
             for name in page.anchors:
                 anchors.setdefault(name, index)
-        said = [Finding(message=w, severity="warning", rule="weasyprint") for w in warnings]
+        said = [
+            self.stylesheets.get(w) or Finding(message=w, severity="warning", rule="weasyprint")
+            for w in warnings
+        ]
         notes = tuple(
             replace(note, variant=variant) for note in dict.fromkeys([*self.fetcher.notes, *said])
         )

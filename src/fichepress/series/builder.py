@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.etree.ElementTree import Element
@@ -64,13 +64,36 @@ class Builder:
     def renderer(self) -> Renderer:
         """WeasyPrint, imported when something has to be rendered, not before."""
         if self._renderer is None:
-            from fichepress.pdf.write import Renderer, SandboxFetcher, project_font_config
+            from fichepress.pdf.write import (
+                Renderer,
+                SandboxFetcher,
+                project_font_config,
+                stylesheet_notes,
+            )
 
             self._renderer = Renderer(
                 SandboxFetcher(self.project.readable, self.project.root),
                 project_font_config(self.out),
+                stylesheet_notes(self.stylesheets()),
             )
         return self._renderer
+
+    def stylesheets(self) -> list[tuple[Path, str]]:
+        """Every stylesheet of the theme a rendering may read (each variant's, the
+        collection's, what they import), and its path as messages show it."""
+        from fichepress.html.themecss import stylesheet_problems
+
+        roots = [p for v in VARIANTS for p in self.theme.stylesheets(v, collection=True)]
+        files, _ = stylesheet_problems(list(dict.fromkeys(roots)), self.project)
+        return [(path, self.project.display(path)) for path in files]
+
+    @cached_property
+    def logo_places(self) -> dict[str, Problem]:
+        """Each logo of the series file, as messages show its file, to where the series
+        file names it."""
+        from fichepress.source.load import logo_places
+
+        return logo_places(self.project, self.series)
 
     def output_path(self, variant: Variant, slug: str) -> Path:
         return self.out / variant / f"{slug}.pdf"
@@ -124,8 +147,18 @@ class Builder:
 
     def notes(self, rendered: Rendered, shown: str) -> list[Finding]:
         """What the rendering said: at `shown` (the source rendered) unless at a file of
-        its own."""
-        return [note if note.file else replace(note, file=shown) for note in rendered.warnings]
+        its own (a stylesheet, a picture; a logo at the line of the series file naming it)."""
+        notes = []
+        for note in rendered.warnings:
+            if not note.file:
+                note = replace(note, file=shown)
+            elif note.rule == "picture" and note.file in self.logo_places:
+                place = self.logo_places[note.file]  # a logo of the series: told where named
+                note = replace(
+                    note, file=place.file, line=place.line, column=place.column, key=place.key
+                )
+            notes.append(note)
+        return notes
 
     def finish(
         self, variant: Variant, data: bytes, rendered: Rendered, html: str

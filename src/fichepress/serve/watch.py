@@ -16,6 +16,7 @@ from threading import Event
 import watchfiles
 
 from fichepress.core.errors import InvalidSource, is_system_error, system_message
+from fichepress.core.findings import grouped, told
 from fichepress.core.project import SERIES_FILE, Project
 from fichepress.html.render import Variant
 from fichepress.series.builder import build
@@ -51,10 +52,9 @@ def sheets_to_rebuild(project: Project, changed: Iterable[Path]) -> list[Path] |
 
 
 def _tell(report: Report, say: Say) -> None:
-    for warning in report.warnings:
-        say("warning", str(warning))
-    for problem in report.problems:
-        say("error", str(problem))
+    for level, found in (("warning", report.warnings), ("error", report.problems)):
+        for finding, count in grouped(found):
+            say(level, told(finding, count))
 
 
 def rebuild(
