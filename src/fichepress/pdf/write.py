@@ -342,19 +342,22 @@ class Renderer:
         for index, page in enumerate(document.pages):
             for name in page.anchors:
                 anchors.setdefault(name, index)
-        said = [
-            self.stylesheets.get(w) or Finding(message=w, severity="warning", rule="weasyprint")
-            for w in warnings
-        ]
-        notes = tuple(
-            replace(note, variant=variant) for note in dict.fromkeys([*self.fetcher.notes, *said])
-        )
         return Rendered(
             data,
             len(document.pages),
-            notes,
+            self._notes(warnings, variant),
             pairs,
             anchors,
             measure(document),
             source.etree_element,
         )
+
+    def _notes(self, warnings: Sequence[str], variant: Variant) -> tuple[Finding, ...]:
+        """What the pictures' conversion and WeasyPrint said, each once, of `variant`: at the
+        stylesheet WeasyPrint's words are said of, or at no file (the document's)."""
+        said = [
+            self.stylesheets.get(w) or Finding(message=w, severity="warning", rule="weasyprint")
+            for w in warnings
+        ]
+        notes = dict.fromkeys([*self.fetcher.notes, *said])
+        return tuple(replace(note, variant=variant) for note in notes)
