@@ -863,11 +863,18 @@ def test_cli_json(good: bytes, tmp_path: Path) -> None:
     )
     code, out, _ = run("--format", "json", str(good_path), str(broken))
     assert code == 1
-    files_ = json.loads(out)["files"]
-    assert files_[0] == {"file": str(good_path), "errors": 0, "warnings": 0, "findings": []}
-    assert files_[1]["file"] == str(broken)
-    assert (files_[1]["errors"], files_[1]["warnings"]) == (2, 0)
-    assert {(f["rule"], f["page"], f["severity"]) for f in files_[1]["findings"]} == {
+    report = json.loads(out)
+    assert (report["command"], report["ok"], report["counts"]) == (
+        "preflight",
+        False,
+        {"errors": 2, "warnings": 0},
+    )
+    assert [(o["path"], o["variant"], o["status"]) for o in report["outputs"]] == [
+        (str(good_path), "print", "checked"),
+        (str(broken), "print", "checked"),
+    ]
+    assert {f["file"] for f in report["findings"]} == {str(broken)}
+    assert {(f["rule"], f["page"], f["severity"]) for f in report["findings"]} == {
         ("INK", 1, "error"),
         ("COLOUR", 1, "error"),
     }

@@ -1,18 +1,25 @@
 """What a build tells: each cause once, at its own file, line and column, with the number of
-PDFs it was found in; the findings kept in the manifest as data."""
+PDFs it was found in; the findings kept in the manifest as data; one JSON shape for every
+command."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 
 from fichepress.cli import main
+from fichepress.cli.output import report_document
 from fichepress.core.findings import Finding
 from fichepress.core.project import Project
+from fichepress.series.report import Report
+from fichepress.serve.watch import rebuild
 
 from .conftest import copy_project
 
@@ -110,3 +117,63 @@ def test_an_older_manifest_holding_texts_is_built_again(tmp_path: Path) -> None:
     )
     assert "  wrote build/print/collection.pdf" in again.stdout
     assert f"  wrote build/print/{REFERENCE}.pdf" in again.stdout
+
+
+SCHEMA = json.loads((Path(__file__).parent / "data" / "report.schema.json").read_text("utf-8"))
+
+
+def reported(*args: str) -> tuple[int, dict[str, Any]]:
+    """A command's exit code and its JSON document, valid against the schema."""
+    result = CliRunner().invoke(main, [*args, "--format", "json"])
+    document = json.loads(result.stdout)
+    jsonschema.validate(document, SCHEMA)
+    return result.exit_code, document
+
+
+def watched(project: Project) -> dict[str, Any]:
+    """The event of one rebuild of `watch --format json`, valid against the schema."""
+    events: list[dict[str, Any]] = []
+
+    def tell(report: Report, summary: str) -> None:
+        event = json.loads(json.dumps(report_document("watch", project, report, summary)))
+        jsonschema.validate(event, SCHEMA)
+        events.append(event)
+
+    out = project.root / "build"
+    rebuild(project, out, None, variants=["print", "accessible"], strict=False, collection=True,
+            say=lambda level, message: None, tell=tell)  # fmt: skip
+    [event] = events
+    return event
+
+
+def test_every_command_reports_in_one_json_shape(
+    built: tuple[Mistaken, str], tmp_path: Path
+) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(built[0].project.root, root)
+    project = Project(root)
+    at = ("--project", str(root))
+    code, build = reported("build", *at)  # up to date, with its warnings
+    assert code == 0 and build["ok"] and build["counts"] == {"errors": 0, "warnings": 4}
+    copyfit = [f for f in build["findings"] if f["rule"] == "copyfit"]
+    assert {(f["severity"], f["variant"], f["page"], f["count"]) for f in copyfit} == {
+        ("warning", "print", 2, 1),
+        ("warning", "accessible", 2, 1),
+    }
+    assert {(f["rule"], f["variant"], f["count"]) for f in build["findings"]} >= {("css", "", 4)}
+    assert reported("collection", *at)[1]["command"] == "collection"
+    assert reported("check", *at)[1]["ok"]
+    pdf = str(root / "build" / "print" / f"{REFERENCE}.pdf")
+    code, preflight = reported("preflight", pdf)
+    assert code == 0 and preflight["outputs"][0]["status"] == "checked"
+    assert watched(project)["ok"]
+
+    sheet = project.sheets / f"{REFERENCE}.yaml"
+    sheet.write_text(sheet.read_text("utf-8").replace("number: 3", "number: trois"), "utf-8")
+    for command in ("build", "collection", "check"):
+        code, failed = reported(command, *at)
+        assert code == 1 and not failed["ok"], command
+        assert failed["counts"]["errors"] >= 1, command
+    assert not watched(project)["ok"]
+    code, unread = reported("preflight", str(sheet))
+    assert code == 1 and unread["findings"][0]["rule"] == "FILE"

@@ -933,12 +933,15 @@ def test_cli_json(good: bytes, linked: bytes, tmp_path: Path) -> None:
     broken.write_bytes(mutated(linked, change))
     code, out, _ = run("--format", "json", str(good_path), str(broken))
     assert code == 1
-    files_ = json.loads(out)["files"]
-    assert files_[0] == {"file": str(good_path), "errors": 0, "warnings": 0, "findings": []}
-    assert files_[1]["file"] == str(broken)
-    assert (files_[1]["errors"], files_[1]["warnings"]) == (2, 0)
+    report = json.loads(out)
+    assert report["counts"] == {"errors": 2, "warnings": 0}
+    assert [(o["path"], o["variant"]) for o in report["outputs"]] == [
+        (str(good_path), "accessible"),
+        (str(broken), "accessible"),
+    ]
+    assert {f["file"] for f in report["findings"]} == {str(broken)}
     kept = ("page", "rule", "severity", "message", "where")
-    assert [{k: f[k] for k in kept} for f in files_[1]["findings"]] == [
+    assert [{k: f[k] for k in kept} for f in report["findings"]] == [
         {
             "page": 2,
             "rule": "UA-LINKS",

@@ -18,7 +18,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -156,6 +156,8 @@ class Stamp:
     warnings: list[Finding]
     built: int
     """How many of them that build covered (its variants)."""
+    pages: dict[str, int] = field(default_factory=dict)
+    """The pages of each output, as the manifest lists them."""
 
 
 def _manifest(out: Path) -> Any:
@@ -185,6 +187,11 @@ def read(out: Path) -> Stamp | None:
             dict(found["outputs"]),
             [Finding.from_json(w) for w in found["warnings"]],
             int(found["built"]),
+            {
+                entry["path"]: entry["pages"]
+                for entry in document["outputs"]
+                if isinstance(entry.get("path"), str) and isinstance(entry.get("pages"), int)
+            },
         )
     except (ValueError, KeyError, TypeError, AttributeError):
         return None

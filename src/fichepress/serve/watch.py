@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from pathlib import Path
 from threading import Event
 
 import watchfiles
 
 from fichepress.core.errors import InvalidSource, is_system_error, system_message
-from fichepress.core.findings import grouped, told
+from fichepress.core.findings import Finding, grouped, told
 from fichepress.core.project import SERIES_FILE, Project
 from fichepress.html.render import Variant
 from fichepress.series.builder import build
@@ -51,10 +52,32 @@ def sheets_to_rebuild(project: Project, changed: Iterable[Path]) -> list[Path] |
     return sorted(sheets)
 
 
+Told = Callable[[Report, str], None]
+"""(what a rebuild did, its summary): each rebuild's report, for machines and the preview."""
+
+
 def _tell(report: Report, say: Say) -> None:
     for level, found in (("warning", report.warnings), ("error", report.problems)):
         for finding, count in grouped(found):
             say(level, told(finding, count))
+
+
+def _attempt(project: Project, done: Report, run: Callable[[], Report]) -> bool:
+    """Run one build into `done`; False when it could not start (an invalid series file or
+    theme, a failure of the system such as a full disk: watching goes on)."""
+    try:
+        report = run()
+    except InvalidSource as invalid:
+        done.problems += invalid.problems
+        return False
+    except OSError as error:
+        if not is_system_error(error):
+            raise
+        done.problems.append(Finding(message=system_message(error, project.display)))
+        return False
+    done.merge(report)
+    done.sheets = max(done.sheets, report.sheets)
+    return True
 
 
 def rebuild(
@@ -66,37 +89,29 @@ def rebuild(
     strict: bool,
     collection: bool,
     say: Say,
+    tell: Told | None = None,
 ) -> None:
-    """Build the given sheets (None: all) and the collection; tell what happened."""
+    """Build the given sheets (None: all) and the collection; say what happened (each cause
+    once), and `tell` the report."""
     start = time.perf_counter()
-    try:
-        report = build(project, out, sheets=sheets, variants=variants, strict=strict)
-    except InvalidSource as invalid:
-        for problem in invalid.problems:
-            say("error", str(problem))
-        return
-    except OSError as error:
-        if not is_system_error(error):
-            raise
-        say("error", system_message(error, project.display))  # a full disk: watching goes on
-        return
-    _tell(report, say)
-    written = len(report.outputs)
-    if collection:
-        try:
-            whole = build_collection(project, out, variants=variants, strict=strict)
-        except InvalidSource as invalid:
-            for problem in invalid.problems:
-                say("error", str(problem))
-        except OSError as error:
-            if not is_system_error(error):
-                raise
-            say("error", system_message(error, project.display))
-        else:
-            _tell(whole, say)
-            written += len(whole.outputs)
+    done = Report()
+    built = _attempt(
+        project, done, lambda: build(project, out, sheets=sheets, variants=variants, strict=strict)
+    )
+    if built and collection:
+        _attempt(
+            project,
+            done,
+            lambda: build_collection(project, out, variants=variants, strict=strict),
+        )
+    _tell(done, say)
+    written = len(done.outputs)
     elapsed = time.perf_counter() - start
-    say("info", f"{written} PDF{'' if written == 1 else 's'} written in {elapsed:.1f} s")
+    summary = f"{written} PDF{'' if written == 1 else 's'} written in {elapsed:.1f} s"
+    if tell is not None:
+        tell(done, summary if built else "not built")
+    if built:
+        say("info", summary)
 
 
 def watch(
@@ -109,9 +124,14 @@ def watch(
     say: Say,
     stop: Event | None = None,
     poll: bool = False,
+    tell: Told | None = None,
 ) -> None:
-    """Build everything once, then rebuild on every save until `stop` is set (or Ctrl-C)."""
-    rebuild(project, out, None, variants=variants, strict=strict, collection=collection, say=say)
+    """Build everything once, then rebuild on every save until `stop` is set (or Ctrl-C);
+    `tell` is given each rebuild's report."""
+    again = partial(
+        rebuild, variants=variants, strict=strict, collection=collection, say=say, tell=tell
+    )
+    again(project, out, None)
     folders = [folder for folder in project.readable if folder.is_dir()]
     watching = "watching " + ", ".join(project.display(f) + "/" for f in folders)
     ready = False
@@ -134,6 +154,4 @@ def watch(
         shown = ", ".join(project.display(path) for path in changed)
         sheets = sheets_to_rebuild(project, changed)
         say("info", f"changed: {shown}")
-        rebuild(
-            project, out, sheets, variants=variants, strict=strict, collection=collection, say=say
-        )
+        again(project, out, sheets)
