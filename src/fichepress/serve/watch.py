@@ -75,6 +75,7 @@ def _attempt(project: Project, done: Report, run: Callable[[], Report]) -> bool:
             raise
         done.problems.append(Finding(message=system_message(error, project.display)))
         return False
+    report.problems = [p for p in report.problems if p not in done.problems]  # once
     done.merge(report)
     done.sheets = max(done.sheets, report.sheets)
     return True
