@@ -348,8 +348,8 @@ def test_the_build_compares_each_accessible_pdf_with_its_source(
         load_edition(project), tmp_path / "out", jobs=1, variants=["accessible"]
     )
     assert [str(w) for w in whole.warnings] == [
-        f"sheets/series.yaml: accessible collection: sheets/{REFERENCE}.yaml: check: error"
-        f' UA-SOURCE page 1: "Exercice tantôt périlleux, tantôt fabuleux, sortir des vases…"'
+        "sheets/series.yaml: accessible PDF check: error"
+        ' UA-SOURCE page 1: "Exercice tantôt périlleux, tantôt fabuleux, sortir des vases…"'
         f" {expected}"
     ]
     strict = build(

@@ -73,8 +73,9 @@ def test_check_in_json_for_editors(project: Project) -> None:
     code, out, _ = run("check", "--format", "json", "--project", str(project.root))
     assert code == 1
     data = json.loads(out)
-    assert data["sheets"] == 1
-    [problem] = data["problems"]
+    assert (data["command"], data["ok"], data["sheets"]) == ("check", False, 1)
+    assert data["summary"] == "1 problem found"
+    [problem] = data["findings"]
     assert problem["severity"] == "error"
     assert problem["file"] == f"sheets/{REFERENCE}.yaml"
     assert problem["key"] == "selection.groups[0].resources[0].year"

@@ -254,9 +254,13 @@ def test_a_raster_logo_is_converted_to_cmyk_and_its_resolution_checked(
     report = build(load_edition(project), tmp_path / "out", variants=["print"])
     assert report.ok
     messages = [str(w) for w in report.warnings]
+    lines = series.read_text("utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if "logos/funder.png" in text)
+    column = lines[line - 1].index("logos/funder.png") + 1
+    # told at the line of the series file that names the logo
     assert messages[0] == (
-        f"sheets/{REFERENCE}.yaml: print PDF: sheets/logos/funder.png: transparency flattened on"
-        " white paper: supply an opaque image or an SVG"
+        f"sheets/series.yaml:{line}:{column}: funders.organisations[0].logo: print PDF:"
+        " transparency flattened on white paper: supply an opaque image or an SVG"
     )
     # 120 pixels over the logo's printed width (11 mm high, 33 mm wide): about 92 ppi
     assert re.search(r"error IMAGES page 2: image of 120×40 pixels printed at 9\d ppi", messages[1])

@@ -196,18 +196,21 @@ def test_build_reports_in_json_for_machines(project: Project) -> None:
     first = CliRunner().invoke(main, args)
     assert first.exit_code == 0, first.output
     report = json.loads(first.stdout)
-    assert {(w["variant"], w["path"]) for w in report["written"]} == {
-        ("print", f"print/{REFERENCE}.pdf"),
-        ("accessible", f"accessible/{REFERENCE}.pdf"),
-        ("print", "print/collection.pdf"),
-        ("accessible", "accessible/collection.pdf"),
+    assert report["command"] == "build" and report["ok"] and report["sheets"] == 1
+    assert {(o["variant"], o["path"], o["status"]) for o in report["outputs"]} == {
+        ("print", f"print/{REFERENCE}.pdf", "written"),
+        ("accessible", f"accessible/{REFERENCE}.pdf", "written"),
+        ("print", "print/collection.pdf", "written"),
+        ("accessible", "accessible/collection.pdf", "written"),
     }
-    assert report["failed"] == [] and report["problems"] == []
+    assert report["findings"] == [] and report["counts"] == {"errors": 0, "warnings": 0}
     again = json.loads(CliRunner().invoke(main, args).stdout)
-    assert again["written"] == [] and again["up_to_date"] == 4
-    assert again["summary"] == "1 sheet: everything is up to date"
+    assert {o["status"] for o in again["outputs"]} == {"kept"} and len(again["outputs"]) == 4
+    assert {o["pages"] for o in again["outputs"]} != {0}
+    assert again["summary"] == "1 sheet: everything is up to date (4 PDFs in build/)"
     collection_args = ["collection", "--format", "json", "--project", str(project.root)]
     collection = json.loads(CliRunner().invoke(main, collection_args).stdout)
+    assert collection["command"] == "collection"
     assert collection["summary"] == (
         "collection of 1 sheet: everything is up to date (2 PDFs in build/)"
     )
@@ -216,9 +219,13 @@ def test_build_reports_in_json_for_machines(project: Project) -> None:
     failed = CliRunner().invoke(main, args)
     assert failed.exit_code == 1
     broken = json.loads(failed.stdout)
-    assert broken["failed"] == [f"sheets/{REFERENCE}.yaml"]
-    [problem] = broken["problems"]
+    assert not broken["ok"] and broken["counts"] == {"errors": 1, "warnings": 0}
+    assert [o for o in broken["outputs"] if o["status"] == "failed"] == [
+        {"variant": "", "sheet": REFERENCE, "path": "", "pages": 0, "status": "failed"}
+    ]
+    [problem] = broken["findings"]
     assert (problem["line"], problem["column"], problem["key"]) == (3, 9, "number")
+    assert (problem["severity"], problem["count"]) == ("error", 1)
 
 
 @pytest.mark.e2e

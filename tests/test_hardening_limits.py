@@ -50,7 +50,7 @@ def checked_json(project: Project) -> list[dict[str, object]]:
     """`check --format json`: one JSON document, whatever went wrong."""
     result = invoke("check", "--format", "json", "--project", str(project.root))
     assert result.exit_code == 1
-    problems: list[dict[str, object]] = json.loads(result.stdout)["problems"]
+    problems: list[dict[str, object]] = json.loads(result.stdout)["findings"]
     return problems
 
 
@@ -158,6 +158,11 @@ def test_yaml_nested_too_deep_is_one_error_at_its_place(
             "key": "",
             "message": "nests deeper than 50 levels",
             "severity": "error",
+            "rule": "",
+            "variant": "",
+            "page": 0,
+            "where": "",
+            "count": 1,
         }
     ]
 
@@ -211,7 +216,7 @@ def test_tens_of_thousands_of_mistakes_are_told_in_a_moment(
     start = time.monotonic()
     done = fichepress(project.root, "check", "--format", "json", timeout=60)
     assert done.returncode == 1
-    assert len(json.loads(done.stdout)["problems"]) == count
+    assert len(json.loads(done.stdout)["findings"]) == count
     assert time.monotonic() - start < 30
 
 
@@ -644,7 +649,7 @@ def test_theme_css_is_checked_in_a_moment(tmp_path: Path, css: str) -> None:
     start = time.monotonic()
     done = fichepress(project.root, "check", "--format", "json", timeout=30)
     assert done.returncode == 1
-    assert json.loads(done.stdout)["problems"]
+    assert json.loads(done.stdout)["findings"]
     assert time.monotonic() - start < 15
 
 

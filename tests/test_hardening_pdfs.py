@@ -89,7 +89,7 @@ def test_a_damaged_pdf_is_told_not_a_traceback(tmp_path: Path, name: str, profil
 def test_a_deep_tree_is_told_at_its_limit(tmp_path: Path) -> None:
     path = tmp_path / "deep.pdf"
     _tagged(_deep_tree).save(path)
-    told = [f.what for f in check_file(path, "accessible")]
+    told = [f.message for f in check_file(path, "accessible").findings]
     assert f"the tree is nested more than {structure.MAX_STRUCTURE_DEPTH} deep" in told
 
 
@@ -146,5 +146,5 @@ def test_a_damaged_content_stream_is_told(tmp_path: Path, stream: bytes, profile
 def test_an_operator_with_the_wrong_operands_is_skipped_and_told(tmp_path: Path) -> None:
     path = tmp_path / "damaged.pdf"
     _tagged(_content(BAD_CONTENT[0])).save(path)
-    told = [(f.rule, f.what) for f in check_file(path, "print")]
+    told = [(f.rule, f.message) for f in check_file(path, "print").findings]
     assert ("CONTENT", "1 operator with the wrong operands (cm): skipped, as readers do") in told

@@ -496,7 +496,7 @@ def test_every_picture_path_reaches_the_print_pdf_in_cmyk(project: Project) -> N
             rgb, images = device_rgb(images_and_colours(pdf))
         assert images >= 4, name  # none left out
         assert rgb == [], name
-        colour_findings = [f for f in check_print(printed.read_bytes()) if "COLOUR" in f.line("")]
+        colour_findings = [f for f in check_print(printed.read_bytes()) if f.rule == "COLOUR"]
         assert colour_findings == [], name
 
 

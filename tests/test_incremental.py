@@ -229,7 +229,9 @@ def test_the_collection_checked_from_its_parts_is_checked_as_in_full(
         from fichepress.core.findings import Finding
 
         kept = known[first]
-        known[first] = PageResult((Finding(1, "TEST", "error", "kept"),), kept.glyphs)
+        known[first] = PageResult(
+            (Finding(page=1, rule="TEST", severity="error", message="kept"),), kept.glyphs
+        )
         assert [(f.page, f.rule) for f in check_print(data, known)] == [(first + 1, "TEST")]
     else:
         from fichepress.checks.accessibility import PageMarks

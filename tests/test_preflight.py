@@ -172,7 +172,7 @@ def _drop_pdfx_version(pdf: pikepdf.Pdf) -> None:
 def test_pdfx_without_pdfx_version_in_the_xmp(good: bytes) -> None:
     finding = only_finding(mutated(good, _drop_pdfx_version), "PDFX")
     assert (finding.page, finding.severity) == (0, "error")
-    assert finding.what == "not identified as PDF/X-4 (XMP GTS_PDFXVersion: none)"
+    assert finding.message == "not identified as PDF/X-4 (XMP GTS_PDFXVersion: none)"
 
 
 def test_pdfx_with_xmp_that_is_not_pdfx(good: bytes) -> None:
@@ -190,7 +190,7 @@ def test_pdfx_with_xmp_that_is_not_pdfx(good: bytes) -> None:
 
     finding = only_finding(mutated(good, change), "PDFX")
     assert (finding.page, finding.severity) == (0, "error")
-    assert "not identified as PDF/X-4" in finding.what
+    assert "not identified as PDF/X-4" in finding.message
 
 
 def test_pdfx_with_another_pdfx_version(good: bytes) -> None:
@@ -199,7 +199,7 @@ def test_pdfx_with_another_pdfx_version(good: bytes) -> None:
             xmp["pdfxid:GTS_PDFXVersion"] = "PDF/X-1a:2001"
 
     finding = only_finding(mutated(good, change), "PDFX")
-    assert finding.what == 'not identified as PDF/X-4 (XMP GTS_PDFXVersion: "PDF/X-1a:2001")'
+    assert finding.message == 'not identified as PDF/X-4 (XMP GTS_PDFXVersion: "PDF/X-1a:2001")'
 
 
 def test_pdfx_without_info_title(good: bytes) -> None:
@@ -208,7 +208,7 @@ def test_pdfx_without_info_title(good: bytes) -> None:
 
     finding = only_finding(mutated(good, change), "PDFX")
     assert (finding.page, finding.severity) == (0, "error")
-    assert "no document title" in finding.what
+    assert "no document title" in finding.message
 
 
 @pytest.mark.parametrize("trapped", [Name.Unknown, None])
@@ -221,7 +221,7 @@ def test_pdfx_trapped_unknown_or_missing(good: bytes, trapped: Name | None) -> N
 
     finding = only_finding(mutated(good, change), "PDFX")
     assert (finding.page, finding.severity) == (0, "error")
-    assert finding.what == "Trapped is not set to True or False"
+    assert finding.message == "Trapped is not set to True or False"
 
 
 def with_compressed_xmp(data: bytes) -> bytes:
@@ -263,7 +263,7 @@ def test_the_compressed_xmp_helper_works(good: bytes) -> None:
 def test_pdfx_compressed_xmp_is_a_warning(good: bytes) -> None:
     finding = only_finding(with_compressed_xmp(good), "PDFX")
     assert (finding.page, finding.severity) == (0, "warning")
-    assert finding.what == "the XMP metadata stream is compressed"
+    assert finding.message == "the XMP metadata stream is compressed"
 
 
 # --- OUTPUT-INTENT ---------------------------------------------------------------------------
@@ -275,7 +275,7 @@ def test_output_intent_missing(good: bytes) -> None:
 
     finding = only_finding(mutated(good, change), "OUTPUT-INTENT")
     assert (finding.page, finding.severity) == (0, "error")
-    assert finding.what == "0 PDF/X output intents, not one"
+    assert finding.message == "0 PDF/X output intents, not one"
 
 
 def test_output_intent_twice(good: bytes) -> None:
@@ -284,7 +284,7 @@ def test_output_intent_twice(good: bytes) -> None:
         intents.append(intents[0])
 
     finding = only_finding(mutated(good, change), "OUTPUT-INTENT")
-    assert finding.what == "2 PDF/X output intents, not one"
+    assert finding.message == "2 PDF/X output intents, not one"
 
 
 def test_output_intent_with_an_rgb_profile(good: bytes) -> None:
@@ -294,8 +294,8 @@ def test_output_intent_with_an_rgb_profile(good: bytes) -> None:
 
     finding = only_finding(mutated(good, change), "OUTPUT-INTENT")
     assert (finding.page, finding.severity) == (0, "error")
-    assert "not a CMYK printer profile" in finding.what
-    assert "RGB" in finding.what
+    assert "not a CMYK printer profile" in finding.message
+    assert "RGB" in finding.message
     assert finding.where == "FOGRA39"
 
 
@@ -305,7 +305,7 @@ def test_output_intent_without_profile_or_identifier(good: bytes) -> None:
         del intent.DestOutputProfile
         del intent.OutputConditionIdentifier
 
-    whats = [f.what for f in findings_of(mutated(good, change), "OUTPUT-INTENT")]
+    whats = [f.message for f in findings_of(mutated(good, change), "OUTPUT-INTENT")]
     assert sorted(whats) == ["no OutputConditionIdentifier", "no embedded output profile"]
 
 
@@ -325,7 +325,7 @@ def test_boxes_without_trimbox(good: bytes) -> None:
 
     # without a TrimBox no geometry rule can run, and the crop marks count as ink of the page
     assert findings_of(mutated(good, change), "BOXES") == [
-        Finding(2, "BOXES", "error", "no TrimBox")
+        Finding(page=2, rule="BOXES", severity="error", message="no TrimBox")
     ]
 
 
@@ -334,7 +334,9 @@ def test_boxes_without_bleedbox(good: bytes) -> None:
         del pdf.pages[1].obj.BleedBox
 
     assert findings_of(mutated(good, change), "BOXES") == [
-        Finding(2, "BOXES", "error", "no BleedBox: backgrounds cannot bleed")
+        Finding(
+            page=2, rule="BOXES", severity="error", message="no BleedBox: backgrounds cannot bleed"
+        )
     ]
 
 
@@ -343,7 +345,7 @@ def test_boxes_bleed_of_one_millimetre(good: bytes) -> None:
     findings = findings_of(mutated(good, _set_box("/BleedBox", bleed)), "BOXES")
     assert len(findings) == 1
     assert (findings[0].page, findings[0].severity) == (2, "error")
-    assert findings[0].what == (
+    assert findings[0].message == (
         "BleedBox [-2.83 -2.83 614.83 794.83] is not the TrimBox [0.00 0.00 612.00 792.00] + 3 mm"
     )
 
@@ -351,7 +353,7 @@ def test_boxes_bleed_of_one_millimetre(good: bytes) -> None:
 def test_boxes_bleed_beyond_the_mediabox(good: bytes) -> None:
     finding = only_finding(mutated(good, _set_box("/MediaBox", list(TRIM))), "BOXES")
     assert (finding.page, finding.severity) == (2, "error")
-    assert finding.what == (
+    assert finding.message == (
         "BleedBox [-8.50 -8.50 620.50 800.50] reaches beyond the MediaBox [0.00 0.00 612.00 792.00]"
     )
 
@@ -359,7 +361,7 @@ def test_boxes_bleed_beyond_the_mediabox(good: bytes) -> None:
 def test_boxes_artbox_with_trimbox_is_a_warning(good: bytes) -> None:
     finding = only_finding(mutated(good, _set_box("/ArtBox", [10, 10, 600, 780])), "BOXES")
     assert (finding.page, finding.severity) == (2, "warning")
-    assert "ArtBox" in finding.what
+    assert "ArtBox" in finding.message
 
 
 # --- MARKS -----------------------------------------------------------------------------------
@@ -369,7 +371,7 @@ def test_marks_a_stroke_in_the_bleed(good: bytes) -> None:
     data = with_content(good, b"q 0 0 0 1 K 0.25 w -5 100 m -2 100 l S Q", page_index=1)
     finding = only_finding(data, "MARKS")
     assert (finding.page, finding.severity) == (2, "error")
-    assert finding.what == "a stroke outside the trim reaches into the bleed"
+    assert finding.message == "a stroke outside the trim reaches into the bleed"
     assert finding.where == "page, at [-5.12 99.88 -1.88 100.12]"
 
 
@@ -386,15 +388,15 @@ def test_marks_missing_on_the_good_pdf(good: bytes) -> None:
 
     findings = check_print(mutated(good, change))
     assert findings == [
-        Finding(1, "MARKS", "warning", "no crop marks around the trim"),
-        Finding(2, "MARKS", "warning", "no crop marks around the trim"),
+        Finding(page=1, rule="MARKS", severity="warning", message="no crop marks around the trim"),
+        Finding(page=2, rule="MARKS", severity="warning", message="no crop marks around the trim"),
     ]
 
 
 def test_marks_missing_on_a_page_with_only_a_rectangle() -> None:
     data = new_print_pdf(b"q 0 0 0 0.5 k 100 100 200 200 re f Q")
     assert findings_of(data, "MARKS") == [
-        Finding(1, "MARKS", "warning", "no crop marks around the trim")
+        Finding(page=1, rule="MARKS", severity="warning", message="no crop marks around the trim")
     ]
 
 
@@ -412,7 +414,7 @@ def test_marks_missing_on_a_page_with_only_a_rectangle() -> None:
 )
 def test_colour_operators(good: bytes, content: bytes, what: str) -> None:
     findings = findings_of(with_content(good, content, page_index=1), "COLOUR")
-    assert Finding(2, "COLOUR", "error", what, "page") in findings
+    assert Finding(page=2, rule="COLOUR", severity="error", message=what, where="page") in findings
     assert rules_of(with_content(good, content)) == {"COLOUR"}
 
 
@@ -423,7 +425,7 @@ def test_colour_icc_based_rgb(good: bytes) -> None:
         append_content(pdf, 0, b"q /CSrgb cs 0.1 0.2 0.3 scn 100 100 10 10 re f Q")
 
     findings = findings_of(mutated(good, change), "COLOUR")
-    assert {f.what for f in findings} == {
+    assert {f.message for f in findings} == {
         "ICCBased (N=3) colour (cs)",
         "ICCBased (N=3) colour (scn 0.1 0.2 0.3)",
     }
@@ -452,14 +454,14 @@ def test_colour_rgb_image(good: bytes) -> None:
 
     finding = only_finding(with_image(good, image, b"72 0 0 72 200 300"), "COLOUR")
     assert (finding.page, finding.severity) == (1, "error")
-    assert finding.what == "DeviceRGB image of 600×600 pixels"
+    assert finding.message == "DeviceRGB image of 600×600 pixels"
     assert finding.where == "page, image /ImTest"
 
 
 def test_colour_inline_rgb_image(good: bytes) -> None:
     content = b"q 10 0 0 10 200 300 cm BI /W 2 /H 2 /CS /RGB /BPC 8 ID " + bytes(12) + b" EI Q"
     findings = findings_of(with_content(good, content), "COLOUR")
-    assert [(f.page, f.severity, f.what) for f in findings] == [
+    assert [(f.page, f.severity, f.message) for f in findings] == [
         (1, "error", "DeviceRGB image of 2×2 pixels")
     ]
 
@@ -478,7 +480,7 @@ def test_colour_inside_a_form_names_the_form(good: bytes) -> None:
 
     finding = only_finding(mutated(good, change), "COLOUR")
     assert (finding.page, finding.severity) == (1, "error")
-    assert finding.what == "DeviceRGB colour (rg 0 1 0)"
+    assert finding.message == "DeviceRGB colour (rg 0 1 0)"
     assert "/FmRGB" in finding.where
 
 
@@ -488,7 +490,7 @@ def test_colour_page_group_in_rgb(good: bytes) -> None:
 
     finding = only_finding(mutated(good, change), "COLOUR")
     assert (finding.page, finding.severity) == (2, "error")
-    assert finding.what == "DeviceRGB colour (Group)"
+    assert finding.message == "DeviceRGB colour (Group)"
     assert finding.where == "page group"
 
 
@@ -506,7 +508,7 @@ def test_colour_rgb_shading_drawn_with_sh(good: bytes) -> None:
 
     finding = only_finding(mutated(good, change), "COLOUR")
     assert (finding.page, finding.severity) == (1, "error")
-    assert finding.what == "DeviceRGB colour (sh)"
+    assert finding.message == "DeviceRGB colour (sh)"
 
 
 def test_colour_rgb_shading_pattern(good: bytes) -> None:
@@ -517,7 +519,7 @@ def test_colour_rgb_shading_pattern(good: bytes) -> None:
 
     finding = only_finding(mutated(good, change), "COLOUR")
     assert (finding.page, finding.severity) == (1, "error")
-    assert finding.what == "DeviceRGB colour (Pattern)"
+    assert finding.message == "DeviceRGB colour (Pattern)"
     assert "/PaRGB" in finding.where
 
 
@@ -541,7 +543,7 @@ def test_colour_rgb_colour_of_an_uncoloured_pattern(good: bytes) -> None:
     findings = findings_of(mutated(good, change), "COLOUR")
     assert findings
     assert all(f.page == 1 and f.severity == "error" for f in findings)
-    assert any("RGB" in f.what for f in findings)
+    assert any("RGB" in f.message for f in findings)
 
 
 # --- TEXT-BLACK ------------------------------------------------------------------------------
@@ -554,7 +556,7 @@ def _text(colour: bytes, x: float = 100, y: float = 400, font: str = BODY_FONT) 
 def test_text_black_rich_black(good: bytes) -> None:
     finding = only_finding(with_content(good, _text(b"0.6 0.5 0.4 1 k")), "TEXT-BLACK")
     assert (finding.page, finding.severity) == (1, "error")
-    assert finding.what == "black text in rich black (CMYK 0.6 0.5 0.4 1): use black ink only"
+    assert finding.message == "black text in rich black (CMYK 0.6 0.5 0.4 1): use black ink only"
     assert finding.where.startswith("page, at [100.00 ")
 
 
@@ -566,7 +568,7 @@ def test_text_black_body_text_not_in_full_black(good: bytes) -> None:
     data = mutated(good, lambda pdf: replace_in_content(pdf, b"0 0 0 1 scn", b"0 0 0 0.8 scn"))
     finding = only_finding(data, "TEXT-BLACK")
     assert (finding.page, finding.severity) == (0, "error")
-    assert finding.what == (
+    assert finding.message == (
         "body text is printed in CMYK 0 0 0 0.8, not in black ink only (0 0 0 1)"
     )
 
@@ -577,11 +579,11 @@ def test_text_black_body_text_all_in_rich_black(good: bytes) -> None:
         mutated(good, lambda pdf: replace_in_content(pdf, b"0 0 0 1 scn", rich)), "TEXT-BLACK"
     )
     body = [f for f in findings if f.page == 0]
-    assert [f.what for f in body] == [
+    assert [f.message for f in body] == [
         "body text is printed in CMYK 0.2 0.2 0.2 0.9, not in black ink only (0 0 0 1)"
     ]
     assert {f.page for f in findings} == {0, 1, 2}
-    assert all("rich black (CMYK 0.2 0.2 0.2 0.9)" in f.what for f in findings if f.page)
+    assert all("rich black (CMYK 0.2 0.2 0.2 0.9)" in f.message for f in findings if f.page)
 
 
 # --- INK -------------------------------------------------------------------------------------
@@ -590,7 +592,7 @@ def test_text_black_body_text_all_in_rich_black(good: bytes) -> None:
 def test_ink_over_300_percent(good: bytes) -> None:
     finding = only_finding(with_content(good, b"q 1 1 1 0.5 k 100 100 50 50 re f Q", 1), "INK")
     assert (finding.page, finding.severity) == (2, "error")
-    assert finding.what == "CMYK 1 1 1 0.5 uses 350 % of ink, over 300 %"
+    assert finding.message == "CMYK 1 1 1 0.5 uses 350 % of ink, over 300 %"
 
 
 def test_ink_at_300_percent_is_fine(good: bytes) -> None:
@@ -603,7 +605,7 @@ def test_ink_of_a_cmyk_image(good: bytes) -> None:
     )
     finding = only_finding(data, "INK")
     assert (finding.page, finding.severity) == (1, "error")
-    assert finding.what == "a CMYK image reaches 350 % of ink, over 300 %"
+    assert finding.message == "a CMYK image reaches 350 % of ink, over 300 %"
     assert finding.where == "page, image /ImTest"
 
 
@@ -627,7 +629,7 @@ def test_ink_of_a_cmyk_shading_over_300_percent(good: bytes) -> None:
 
     finding = only_finding(mutated(good, change), "INK")
     assert (finding.page, finding.severity) == (1, "error")
-    assert "over 300 %" in finding.what
+    assert "over 300 %" in finding.message
 
 
 def _cmyk_shading(c0: list[float], c1: list[float]) -> Dictionary:
@@ -644,7 +646,7 @@ def test_ink_of_a_cmyk_shading_pattern_fill_over_300_percent(good: bytes) -> Non
         append_content(pdf, 0, b"q /Pattern cs /PaK scn 100 100 100 50 re f Q")
 
     finding = only_finding(mutated(good, change), "INK")
-    assert "CMYK 1 1 1 0.2 uses 320 % of ink" in finding.what
+    assert "CMYK 1 1 1 0.2 uses 320 % of ink" in finding.message
 
 
 def test_bleed_of_a_clipped_shading_that_stops_at_the_trim(good: bytes) -> None:
@@ -654,7 +656,7 @@ def test_bleed_of_a_clipped_shading_that_stops_at_the_trim(good: bytes) -> None:
         append_content(pdf, 0, b"q 0 300 200 100 re W n /ShB sh Q")
 
     finding = only_finding(mutated(good, change), "BLEED")
-    assert "a shading reaches the trim on the left but stops short of the bleed" in finding.what
+    assert "a shading reaches the trim on the left but stops short of the bleed" in finding.message
 
 
 # --- BLEED -----------------------------------------------------------------------------------
@@ -666,7 +668,7 @@ def test_bleed_a_background_stopping_exactly_at_the_trim(good: bytes) -> None:
     # from y = 700 up to the top of the TrimBox (792), not on into the bleed (800.5)
     finding = only_finding(with_content(good, b"q " + ORANGE + b" 100 700 200 92 re f Q"), "BLEED")
     assert (finding.page, finding.severity) == (1, "error")
-    assert "reaches the trim on the top but stops short of the bleed" in finding.what
+    assert "reaches the trim on the top but stops short of the bleed" in finding.message
 
 
 @pytest.mark.parametrize(
@@ -680,7 +682,7 @@ def test_bleed_a_background_stopping_short_of_the_bleed(
         with_content(good, b"q " + ORANGE + b" " + rectangle + b" re f Q"), "BLEED"
     )
     assert (finding.page, finding.severity) == (1, "error")
-    assert finding.what == (
+    assert finding.message == (
         f"a fill reaches the trim on the {side} but stops short of the bleed:"
         " extend it 3 mm beyond the page"
     )
@@ -727,7 +729,7 @@ def test_bleed_a_pattern_fill_stopping_short_of_the_bleed(good: bytes) -> None:
         append_content(pdf, 0, b"q /Pattern cs /PaDots scn 100 700 200 95 re f Q")
 
     finding = only_finding(mutated(good, change), "BLEED")
-    assert "reaches the trim on the top" in finding.what
+    assert "reaches the trim on the top" in finding.message
 
 
 # --- SAFETY ----------------------------------------------------------------------------------
@@ -736,7 +738,7 @@ def test_bleed_a_pattern_fill_stopping_short_of_the_bleed(good: bytes) -> None:
 def test_safety_text_one_millimetre_from_the_trim(good: bytes) -> None:
     finding = only_finding(with_content(good, _text(b"0 0 0 1 k", x=MM)), "SAFETY")
     assert (finding.page, finding.severity) == (1, "error")
-    assert finding.what == "text within 3 mm of the trim, where the cut may take it"
+    assert finding.message == "text within 3 mm of the trim, where the cut may take it"
     assert finding.where.startswith("page, at [2.83 ")
 
 
@@ -744,7 +746,7 @@ def test_safety_image_one_millimetre_from_the_trim(good: bytes) -> None:
     data = with_image(good, lambda pdf: cmyk_image(pdf, 400, 400), b"72 0 0 72 300 %.3f" % MM)
     finding = only_finding(data, "SAFETY")
     assert (finding.page, finding.severity) == (1, "error")
-    assert finding.what.startswith("image within 3 mm of the trim")
+    assert finding.message.startswith("image within 3 mm of the trim")
 
 
 def test_safety_text_four_millimetres_from_the_trim_is_fine(good: bytes) -> None:
@@ -762,7 +764,7 @@ def test_fonts_not_embedded(good: bytes) -> None:
 
     finding = only_finding(mutated(good, change), "FONTS")
     assert (finding.page, finding.severity) == (2, "error")
-    assert finding.what == 'font "Helvetica" is not embedded'
+    assert finding.message == 'font "Helvetica" is not embedded'
 
 
 def test_fonts_embedded_whole(good: bytes) -> None:
@@ -774,7 +776,7 @@ def test_fonts_embedded_whole(good: bytes) -> None:
 
     findings = findings_of(mutated(good, change), "FONTS")
     assert findings  # the font is shared: one finding per page that uses it
-    assert {(f.severity, f.what) for f in findings} == {
+    assert {(f.severity, f.message) for f in findings} == {
         ("error", 'font "Lato" is embedded whole, not subset')
     }
     assert 1 in {f.page for f in findings}
@@ -795,7 +797,7 @@ def test_images_resolution(good: bytes, pixels: int, expected: tuple[str, str] |
     severity, ppi = expected
     finding = only_finding(data, "IMAGES")
     assert (finding.page, finding.severity) == (1, severity)
-    assert finding.what == (
+    assert finding.message == (
         f"image of {pixels}×{pixels} pixels printed at {ppi} ppi"
         " (needs 300; under 150 it looks blurred)"
     )
@@ -806,7 +808,7 @@ def test_images_resolution_is_that_of_the_worse_direction(good: bytes) -> None:
     # 400×400 pixels stretched over 2×1 inches: 200 ppi across, 400 up
     data = with_image(good, lambda pdf: cmyk_image(pdf, 400, 400), b"144 0 0 72 200 300")
     finding = only_finding(data, "IMAGES")
-    assert (finding.severity, "200 ppi" in finding.what) == ("warning", True)
+    assert (finding.severity, "200 ppi" in finding.message) == ("warning", True)
 
 
 def test_images_resolution_of_a_rotated_image(good: bytes) -> None:
@@ -860,11 +862,18 @@ def test_cli_json(good: bytes, tmp_path: Path) -> None:
     )
     code, out, _ = run("--format", "json", str(good_path), str(broken))
     assert code == 1
-    files_ = json.loads(out)["files"]
-    assert files_[0] == {"file": str(good_path), "errors": 0, "warnings": 0, "findings": []}
-    assert files_[1]["file"] == str(broken)
-    assert (files_[1]["errors"], files_[1]["warnings"]) == (2, 0)
-    assert {(f["rule"], f["page"], f["severity"]) for f in files_[1]["findings"]} == {
+    report = json.loads(out)
+    assert (report["command"], report["ok"], report["counts"]) == (
+        "preflight",
+        False,
+        {"errors": 2, "warnings": 0},
+    )
+    assert [(o["path"], o["variant"], o["status"]) for o in report["outputs"]] == [
+        (str(good_path), "print", "checked"),
+        (str(broken), "print", "checked"),
+    ]
+    assert {f["file"] for f in report["findings"]} == {str(broken)}
+    assert {(f["rule"], f["page"], f["severity"]) for f in report["findings"]} == {
         ("INK", 1, "error"),
         ("COLOUR", 1, "error"),
     }
@@ -887,7 +896,7 @@ def test_output_intent_of_a_condition_that_is_not_standard(good: bytes) -> None:
 
     finding = only_finding(mutated(good, change), "OUTPUT-INTENT")
     assert (finding.page, finding.severity, finding.where) == (0, "warning", "Our own press")
-    assert "not a standard printing condition" in finding.what
+    assert "not a standard printing condition" in finding.message
 
 
 @pytest.mark.parametrize("identifier", ["FOGRA39", "FOGRA51", "CGATS21_CRPC6", "GRACoL2006"])
@@ -912,7 +921,7 @@ def test_annotations_a_link_on_the_printed_piece(good: bytes) -> None:
 
     finding = only_finding(mutated(good, change), "ANNOTATIONS")
     assert (finding.page, finding.severity) == (2, "error")
-    assert finding.what == "a Link annotation on the printed piece"
+    assert finding.message == "a Link annotation on the printed piece"
 
 
 def test_annotations_printer_marks_are_allowed(good: bytes) -> None:

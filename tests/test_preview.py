@@ -10,32 +10,47 @@ from collections.abc import Iterator
 import pytest
 
 from fichepress.core.errors import FichepressError
+from fichepress.core.findings import Finding
 from fichepress.core.project import Project
 from fichepress.html.edition import load_edition
 from fichepress.series.builder import build
-from fichepress.serve.preview import Finding, Preview, PreviewServer
+from fichepress.series.report import Report
+from fichepress.serve.preview import Preview, PreviewServer, shown
 
 from .conftest import copy_project
 
 REFERENCE = "03-strategie-globale"
 SHOWN = f"sheets/{REFERENCE}.yaml"
-BUDGET = (
-    f"{SHOWN}:48:1: selection: the print PDF runs 48 lines (233 mm) over its budget of 1 page:"
-    " page 2 starts with selection; shorten the text or raise page_budget"
+BUDGET = Finding(
+    SHOWN,
+    48,
+    1,
+    "selection",
+    "the print PDF runs 48 lines (233 mm) over its budget of 1 page: page 2 starts with"
+    " selection; shorten the text or raise page_budget",
+    severity="warning",
+    rule="copyfit",
+    variant="print",
+    page=2,
 )
+BLEED = Finding(
+    SHOWN,
+    message="a fill reaches the trim",
+    rule="BLEED",
+    variant="print",
+    page=1,
+)
+"""A preflight error, which the build reports as a warning: the preview shows its severity."""
 
 
-def test_findings_name_their_variant_and_page() -> None:
-    assert Finding.of("warning", BUDGET) == Finding("warning", BUDGET, "print", 2)
-    preflight = f"{SHOWN}: print PDF preflight: error BLEED page 1: a fill reaches the trim"
-    # the build reports the checks' findings as warnings; the preview shows their own severity
-    assert Finding.of("warning", preflight) == Finding("error", preflight, "print", 1)
-    check = f"{SHOWN}: accessible PDF check: warning UA-X page 2: something"
-    assert Finding.of("warning", check) == Finding("warning", check, "accessible", 2)
-    year = f'{SHOWN}:63:17: selection.groups[0].resources[0].year: got "20l2"'
-    assert Finding.of("error", year) == Finding("error", year, None, None)
-    filled = f"{SHOWN}: page 2 of the accessible PDF is only 31% filled"
-    assert Finding.of("warning", filled) == Finding("warning", filled, "accessible", 2)
+def test_findings_come_as_data() -> None:
+    assert shown((BLEED, 2)) == {
+        **BLEED.as_json(),
+        "count": 2,
+        "text": f"{SHOWN}: print PDF preflight: error BLEED page 1: a fill reaches the trim"
+        " (in 2 PDFs)",
+    }
+    assert (BLEED.variant, BLEED.page, BLEED.severity) == ("print", 1, "error")
 
 
 @pytest.fixture(scope="module")
@@ -78,15 +93,19 @@ def test_a_build_is_followed_by_its_messages(built: Preview) -> None:
 
     version = state["version"]
     built.say("info", f"changed: {SHOWN}")
-    built.say("warning", BUDGET)
-    built.say("error", "sheets/series.yaml:13:14: page_budget: must be a whole number")
-    assert built.state()["findings"][0]["severity"] == "error"  # shown at once
+    built.say("warning", str(BUDGET))  # what the terminal is told: the data comes by `take`
+    series = Finding("sheets/series.yaml", 13, 14, "page_budget", "must be a whole number")
+    built.take(Report(warnings=[BUDGET, BLEED], problems=[series]))
+    [general] = built.state()["findings"]  # shown at once
+    assert (general["file"], general["severity"]) == ("sheets/series.yaml", "error")
     built.say("info", "0 PDFs written in 1.0 s")
     state = built.state()
     assert state["version"] > version
     [sheet] = state["sheets"]
-    assert sheet["findings"] == [
-        {"severity": "warning", "text": BUDGET, "variant": "print", "page": 2}
+    assert sheet["findings"] == [shown((BUDGET, 1)), shown((BLEED, 1))]
+    assert [(f["variant"], f["page"], f["severity"]) for f in sheet["findings"]] == [
+        ("print", 2, "warning"),
+        ("print", 1, "error"),
     ]
     assert sheet["variants"]["print"] == pages  # not rebuilt: the same images
 

@@ -89,7 +89,7 @@ def whats(data: bytes, rule: str) -> list[tuple[int, str]]:
     """(page, what) of every finding of the PDF, all of which must be errors of `rule`."""
     findings = check_accessible(data)
     assert {(f.rule, f.severity) for f in findings} == {(rule, "error")}, findings
-    return [(f.page, f.what) for f in findings]
+    return [(f.page, f.message) for f in findings]
 
 
 def kids(element: Any) -> list[Any]:
@@ -212,20 +212,20 @@ def _set_xmp(key: str, value: str | None) -> Callable[[pikepdf.Pdf], None]:
 def test_id_without_pdfua_part(good: bytes) -> None:
     finding = only_finding(mutated(good, _set_xmp("pdfuaid:part", None)), "UA-ID")
     assert (finding.page, finding.severity) == (0, "error")
-    assert finding.what == "not identified as PDF/UA-1 (pdfuaid:part: none)"
+    assert finding.message == "not identified as PDF/UA-1 (pdfuaid:part: none)"
 
 
 def test_id_with_pdfua_part_2(good: bytes) -> None:
     finding = only_finding(mutated(good, _set_xmp("pdfuaid:part", "2")), "UA-ID")
     assert (finding.page, finding.severity) == (0, "error")
-    assert finding.what == "not identified as PDF/UA-1 (pdfuaid:part: 2)"
+    assert finding.message == "not identified as PDF/UA-1 (pdfuaid:part: 2)"
 
 
 @pytest.mark.parametrize("title", ["", None])
 def test_id_empty_or_missing_title(good: bytes, title: str | None) -> None:
     finding = only_finding(mutated(good, _set_xmp("dc:title", title)), "UA-ID")
     assert (finding.page, finding.severity) == (0, "error")
-    assert finding.what == "no document title in the XMP metadata (dc:title)"
+    assert finding.message == "no document title in the XMP metadata (dc:title)"
 
 
 @pytest.mark.parametrize("display", [False, None, "no preferences"])
@@ -240,7 +240,7 @@ def test_id_display_doc_title_false_or_missing(good: bytes, display: object) -> 
 
     finding = only_finding(mutated(good, change), "UA-ID")
     assert (finding.page, finding.severity) == (0, "error")
-    assert finding.what == "viewers are not asked to show the title (DisplayDocTitle)"
+    assert finding.message == "viewers are not asked to show the title (DisplayDocTitle)"
 
 
 @pytest.mark.parametrize(("lang", "shown"), [(None, ""), ("français", "français"), ("", "")])
@@ -253,7 +253,7 @@ def test_id_language_missing_or_invalid(good: bytes, lang: str | None, shown: st
 
     finding = only_finding(mutated(good, change), "UA-ID")
     assert (finding.page, finding.severity) == (0, "error")
-    assert finding.what == f'no valid document language (/Lang "{shown}")'
+    assert finding.message == f'no valid document language (/Lang "{shown}")'
 
 
 @pytest.mark.parametrize("lang", ["fr", "fr-CA", "en-US"])
@@ -274,7 +274,7 @@ def test_id_not_marked(good: bytes, marked: bool | None) -> None:
 
     finding = only_finding(mutated(good, change), "UA-ID")
     assert (finding.page, finding.severity) == (0, "error")
-    assert finding.what == "the document is not marked as tagged (MarkInfo)"
+    assert finding.message == "the document is not marked as tagged (MarkInfo)"
 
 
 def test_id_suspects(good: bytes) -> None:
@@ -283,7 +283,7 @@ def test_id_suspects(good: bytes) -> None:
 
     finding = only_finding(mutated(good, change), "UA-ID")
     assert (finding.page, finding.severity) == (0, "error")
-    assert finding.what == "the tagging is marked as suspect (MarkInfo /Suspects)"
+    assert finding.message == "the tagging is marked as suspect (MarkInfo /Suspects)"
 
 
 # --- UA-TREE ---------------------------------------------------------------------------------
@@ -295,8 +295,10 @@ def test_tree_missing(good: bytes) -> None:
 
     # without a tree there is no heading either
     assert check_accessible(mutated(good, change)) == [
-        Finding(0, "UA-HEADINGS", "error", "no H1 heading"),
-        Finding(0, "UA-TREE", "error", "no structure tree (StructTreeRoot)"),
+        Finding(page=0, rule="UA-HEADINGS", severity="error", message="no H1 heading"),
+        Finding(
+            page=0, rule="UA-TREE", severity="error", message="no structure tree (StructTreeRoot)"
+        ),
     ]
 
 
@@ -314,7 +316,7 @@ def test_tree_parent_tree_next_key_too_small(good: bytes, key: int) -> None:
 
     finding = only_finding(mutated(good, change), "UA-TREE")
     assert (finding.page, finding.severity) == (0, "error")
-    assert finding.what == f"ParentTreeNextKey {key} is not above every key"
+    assert finding.message == f"ParentTreeNextKey {key} is not above every key"
 
 
 def test_tree_parent_tree_next_key_above_is_fine(good: bytes) -> None:
@@ -330,7 +332,7 @@ def test_tree_page_without_struct_parents(good: bytes) -> None:
 
     finding = only_finding(mutated(good, change), "UA-TREE")
     assert (finding.page, finding.severity) == (2, "error")
-    assert finding.what == "the page has marked content but no StructParents"
+    assert finding.message == "the page has marked content but no StructParents"
 
 
 def test_tree_two_pages_sharing_struct_parents(good: bytes) -> None:
@@ -350,7 +352,7 @@ def test_tree_orphan_marked_content_names_the_mcid(good: bytes) -> None:
 
     finding = only_finding(mutated(good, change), "UA-TREE")
     assert (finding.page, finding.severity) == (1, "error")
-    assert finding.what == (
+    assert finding.message == (
         "marked content no element of the tree holds (MCID 7): tag it or make it an artifact"
     )
 
@@ -363,7 +365,7 @@ def test_tree_orphan_marked_content_on_page_2(good: bytes) -> None:
 
     finding = only_finding(mutated(good, change), "UA-TREE")
     assert (finding.page, finding.severity) == (2, "error")
-    assert "(MCID 3, 40)" in finding.what
+    assert "(MCID 3, 40)" in finding.message
 
 
 def test_tree_parent_tree_names_an_element_that_does_not_hold_the_mcid(good: bytes) -> None:
@@ -374,7 +376,7 @@ def test_tree_parent_tree_names_an_element_that_does_not_hold_the_mcid(good: byt
 
     finding = only_finding(mutated(good, change), "UA-TREE")
     assert (finding.page, finding.severity) == (1, "error")
-    assert finding.what == "MCID 7: the ParentTree names an element that does not hold it"
+    assert finding.message == "MCID 7: the ParentTree names an element that does not hold it"
 
 
 def test_tree_element_holds_an_mcid_the_page_does_not_have(good: bytes) -> None:
@@ -385,7 +387,7 @@ def test_tree_element_holds_an_mcid_the_page_does_not_have(good: bytes) -> None:
 
     finding = only_finding(mutated(good, change), "UA-TREE")
     assert (finding.page, finding.severity) == (1, "error")
-    assert finding.what == "elements hold MCIDs the page does not have (999)"
+    assert finding.message == "elements hold MCIDs the page does not have (999)"
 
 
 def test_tree_element_appears_twice(good: bytes) -> None:
@@ -398,7 +400,7 @@ def test_tree_element_appears_twice(good: bytes) -> None:
 
     finding = only_finding(mutated(good, change), "UA-TREE")
     assert (finding.page, finding.severity) == (0, "error")
-    assert finding.what == f"the element {objgen[0]} appears twice in the tree"
+    assert finding.message == f"the element {objgen[0]} appears twice in the tree"
 
 
 # --- UA-ARTIFACT -----------------------------------------------------------------------------
@@ -409,7 +411,7 @@ PAINTING = b"q 0 0 1 rg 10 10 5 5 re f Q"
 def test_artifact_painting_outside_marked_content(good: bytes) -> None:
     finding = only_finding(with_content(good, PAINTING), "UA-ARTIFACT")
     assert (finding.page, finding.severity) == (1, "error")
-    assert finding.what == "1 painting operations are neither tagged nor artifacts"
+    assert finding.message == "1 painting operations are neither tagged nor artifacts"
     # WeasyPrint's `1 0 0 -1 0 792 cm` (top-down coordinates) is still in force at the end
     assert finding.where == "fill in page at (10.0, 777.0, 15.0, 782.0)"
 
@@ -418,7 +420,7 @@ def test_artifact_counts_the_operations_of_the_page(good: bytes) -> None:
     data = with_content(good, PAINTING + b" " + PAINTING + b" q 0 G 20 20 m 30 30 l S Q", 1)
     finding = only_finding(data, "UA-ARTIFACT")
     assert (finding.page, finding.severity) == (2, "error")
-    assert finding.what == "3 painting operations are neither tagged nor artifacts"
+    assert finding.message == "3 painting operations are neither tagged nor artifacts"
 
 
 def test_artifact_painting_marked_as_artifact_is_fine(good: bytes) -> None:
@@ -456,19 +458,19 @@ def test_headings_no_h1(good: bytes) -> None:
 def test_headings_skipped_level(good: bytes) -> None:
     finding = only_finding(mutated(good, _retag("/H2", 0, "/H3")), "UA-HEADINGS")
     assert (finding.page, finding.severity) == (0, "error")
-    assert finding.what == "H3 follows H1: a heading level is skipped"
+    assert finding.message == "H3 follows H1: a heading level is skipped"
 
 
 def test_headings_skipped_level_after_h2(good: bytes) -> None:
     finding = only_finding(mutated(good, _retag("/H3", 0, "/H4")), "UA-HEADINGS")
-    assert finding.what == "H4 follows H2: a heading level is skipped"
+    assert finding.message == "H4 follows H2: a heading level is skipped"
 
 
 def test_headings_two_h1_in_one_article(good: bytes) -> None:
     # the last H2 ("Une suggestion pour aller plus loin") comes after H3s: no level is skipped
     finding = only_finding(mutated(good, _retag("/H2", 1, "/H1")), "UA-HEADINGS")
     assert (finding.page, finding.severity) == (0, "error")
-    assert finding.what == "2 H1 headings in one article, not one"
+    assert finding.message == "2 H1 headings in one article, not one"
 
 
 def test_headings_going_back_up_is_fine(good: bytes) -> None:
@@ -501,7 +503,7 @@ def test_lists_a_new_empty_p_in_a_list(good: bytes) -> None:
 
     finding = only_finding(mutated(good, change), "UA-LISTS")
     assert (finding.page, finding.severity) == (0, "error")
-    assert finding.what == "a list (L) holds P, not LI"
+    assert finding.message == "a list (L) holds P, not LI"
 
 
 def test_lists_lbody_whose_parent_is_not_an_li(good: bytes) -> None:
@@ -524,13 +526,21 @@ def test_lists_lbody_moved_out_of_its_li(good: bytes) -> None:
         elements(pdf, "/Sect")[0].K.append(body)
 
     findings = check_accessible(mutated(good, change))
-    assert Finding(0, "UA-LISTS", "error", "a LBody is not inside a list item (LI)") in findings
+    assert (
+        Finding(
+            page=0,
+            rule="UA-LISTS",
+            severity="error",
+            message="a LBody is not inside a list item (LI)",
+        )
+        in findings
+    )
 
 
 def test_lists_li_holding_a_p(good: bytes) -> None:
     finding = only_finding(mutated(good, _retag("/LBody", 4, "/P")), "UA-LISTS")
     assert (finding.page, finding.severity) == (0, "error")
-    assert finding.what == "a list item (LI) holds P"
+    assert finding.message == "a list item (LI) holds P"
 
 
 # --- UA-FIGURES ------------------------------------------------------------------------------
@@ -547,7 +557,7 @@ def test_figures_without_alternative_text(good: bytes, alt: str | None) -> None:
 
     finding = only_finding(mutated(good, change), "UA-FIGURES")
     assert (finding.page, finding.severity) == (0, "error")
-    assert finding.what == "a Figure has no alternative text (Alt)"
+    assert finding.message == "a Figure has no alternative text (Alt)"
 
 
 def test_figures_both_without_alternative_text(good: bytes) -> None:
@@ -570,7 +580,7 @@ def test_links_without_contents(linked: bytes) -> None:
 
     finding = only_finding(mutated(linked, change), "UA-LINKS")
     assert (finding.page, finding.severity) == (2, "error")
-    assert finding.what == "a link has no description (/Contents)"
+    assert finding.message == "a link has no description (/Contents)"
     assert finding.where == FIRST_URI
 
 
@@ -582,7 +592,7 @@ def test_links_meaningless_out_of_context(linked: bytes, text: str) -> None:
     finding = only_finding(mutated(linked, change), "UA-LINKS")
     assert (finding.page, finding.severity) == (2, "error")
     shown = " ".join(text.split())
-    assert finding.what == f'the link text "{shown}" means nothing out of context'
+    assert finding.message == f'the link text "{shown}" means nothing out of context'
     assert finding.where == FIRST_URI
 
 
@@ -605,7 +615,7 @@ def test_links_annotation_outside_a_link_element(linked: bytes) -> None:
 
     finding = only_finding(mutated(linked, change), "UA-LINKS")
     assert (finding.page, finding.severity) == (2, "error")
-    assert finding.what == "a link annotation is not inside a Link element"
+    assert finding.message == "a link annotation is not inside a Link element"
     assert finding.where == FIRST_URI
 
 
@@ -614,7 +624,7 @@ def test_links_annotation_in_an_element_that_is_not_a_link(linked: bytes) -> Non
         elements(pdf, "/Link")[0].S = Name.Span
 
     finding = only_finding(mutated(linked, change), "UA-LINKS")
-    assert (finding.page, finding.what) == (2, "a link annotation is not inside a Link element")
+    assert (finding.page, finding.message) == (2, "a link annotation is not inside a Link element")
 
 
 def test_links_without_struct_parent(linked: bytes) -> None:
@@ -623,7 +633,7 @@ def test_links_without_struct_parent(linked: bytes) -> None:
 
     finding = only_finding(mutated(linked, change), "UA-LINKS")
     assert (finding.page, finding.severity) == (2, "error")
-    assert finding.what == "a link annotation has no StructParent"
+    assert finding.message == "a link annotation has no StructParent"
     assert finding.where == FIRST_URI
 
 
@@ -652,7 +662,7 @@ def test_tabs_not_following_the_structure(good: bytes, page_index: int, tabs: Na
 
     finding = only_finding(mutated(good, change), "UA-TABS")
     assert (finding.page, finding.severity) == (page_index + 1, "error")
-    assert finding.what == "the tab order does not follow the structure (/Tabs /S)"
+    assert finding.message == "the tab order does not follow the structure (/Tabs /S)"
 
 
 # --- UA-BOOKMARKS ----------------------------------------------------------------------------
@@ -677,7 +687,7 @@ def test_bookmarks_of_the_h1_renamed(good: bytes) -> None:
 
     finding = only_finding(mutated(good, change), "UA-BOOKMARKS")
     assert (finding.page, finding.severity) == (0, "error")
-    assert finding.what == f'no bookmark for the H1 "{H1}"'
+    assert finding.message == f'no bookmark for the H1 "{H1}"'
 
 
 def test_bookmarks_compare_case_and_spaces_loosely(good: bytes) -> None:
@@ -698,7 +708,7 @@ def test_bookmarks_leading_to_another_page(good: bytes) -> None:
 
     finding = only_finding(mutated(good, change), "UA-BOOKMARKS")
     assert (finding.page, finding.severity) == (2, "error")
-    assert finding.what == (
+    assert finding.message == (
         'the bookmark "Notre sélection" leads to page 1, not to page 2 where its H2 is'
     )
 
@@ -721,7 +731,7 @@ def test_bookmarks_one_for_each_heading_of_the_same_title(sobre_build: Built) ->
 
     findings = check_accessible(mutated(data, change))
     assert [(f.rule, f.severity) for f in findings] == [("UA-BOOKMARKS", "error")]
-    assert findings[0].what.startswith('the bookmark "Notre sélection" leads to page ')
+    assert findings[0].message.startswith('the bookmark "Notre sélection" leads to page ')
 
 
 # --- UA-TEXT ---------------------------------------------------------------------------------
@@ -753,7 +763,7 @@ def test_text_glyph_without_unicode(good: bytes) -> None:
     assert any("\ufffd la différence" in t for t in mcid_text(broken, 0).values())
     finding = only_finding(broken, "UA-TEXT")
     assert (finding.page, finding.severity) == (1, "error")
-    assert finding.what == "1 glyphs have no Unicode value"
+    assert finding.message == "1 glyphs have no Unicode value"
 
 
 def test_text_glyphs_without_unicode_are_counted(good: bytes) -> None:
@@ -815,8 +825,8 @@ def test_text_word_cut_by_hyphenation(good: bytes) -> None:
     assert mcid_text(broken, 0)[8] == line + "\u2010"
     finding = only_finding(broken, "UA-TEXT")
     assert (finding.page, finding.severity) == (1, "error")
-    assert finding.what == "1 words are cut by hyphenation: readers get them in pieces"
-    assert "cut by hyphenation" in finding.what
+    assert finding.message == "1 words are cut by hyphenation: readers get them in pieces"
+    assert "cut by hyphenation" in finding.message
     assert finding.where == '"' + (line + "\u2010")[-30:] + '"'
 
 
@@ -836,7 +846,7 @@ def test_text_soft_hyphen_at_the_end_of_a_line(good: bytes) -> None:
         _append_to_mcid(pdf, 1, 22, HYPHEN_CODE)
 
     finding = only_finding(mutated(good, change), "UA-TEXT")
-    assert (finding.page, finding.what) == (
+    assert (finding.page, finding.message) == (
         2,
         "1 words are cut by hyphenation: readers get them in pieces",
     )
@@ -923,23 +933,27 @@ def test_cli_json(good: bytes, linked: bytes, tmp_path: Path) -> None:
     broken.write_bytes(mutated(linked, change))
     code, out, _ = run("--format", "json", str(good_path), str(broken))
     assert code == 1
-    files_ = json.loads(out)["files"]
-    assert files_[0] == {"file": str(good_path), "errors": 0, "warnings": 0, "findings": []}
-    assert files_[1]["file"] == str(broken)
-    assert (files_[1]["errors"], files_[1]["warnings"]) == (2, 0)
-    assert files_[1]["findings"] == [
+    report = json.loads(out)
+    assert report["counts"] == {"errors": 2, "warnings": 0}
+    assert [(o["path"], o["variant"]) for o in report["outputs"]] == [
+        (str(good_path), "accessible"),
+        (str(broken), "accessible"),
+    ]
+    assert {f["file"] for f in report["findings"]} == {str(broken)}
+    kept = ("page", "rule", "severity", "message", "where")
+    assert [{k: f[k] for k in kept} for f in report["findings"]] == [
         {
             "page": 2,
             "rule": "UA-LINKS",
             "severity": "error",
-            "what": "a link has no description (/Contents)",
+            "message": "a link has no description (/Contents)",
             "where": FIRST_URI,
         },
         {
             "page": 2,
             "rule": "UA-TABS",
             "severity": "error",
-            "what": "the tab order does not follow the structure (/Tabs /S)",
+            "message": "the tab order does not follow the structure (/Tabs /S)",
             "where": "",
         },
     ]
@@ -949,7 +963,7 @@ def test_figures_a_logo_tagged_as_a_paragraph(good: bytes) -> None:
     """A logo's marked content held by a P: the picture cannot be given alternative text."""
     finding = only_finding(mutated(good, _retag("/Figure", 1, "/P")), "UA-FIGURES")
     assert (finding.page, finding.severity) == (2, "error")
-    assert finding.what == (
+    assert finding.message == (
         "a picture is tagged as P, not held by a Figure: it cannot be given alternative text"
     )
     assert finding.where.startswith("MCID ")
@@ -989,7 +1003,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Source:
 
 
 def against(data: bytes, source: Source) -> list[tuple[str, int, str]]:
-    return [(f.rule, f.page, f.what) for f in check_accessible(data, source=source)]
+    return [(f.rule, f.page, f.message) for f in check_accessible(data, source=source)]
 
 
 def test_source_the_blocks_of_the_reference_sheet(source: Source) -> None:
@@ -1028,7 +1042,7 @@ def test_source_credits_read_before_the_content(good: bytes, source: Source) -> 
     data = mutated(good, change)
     order = [f for f in check_accessible(data) if f.rule == "UA-ORDER"]
     assert [(f.page, f.severity) for f in order] == [(2, "error")]
-    assert order[0].what == (
+    assert order[0].message == (
         f'"{COPYRIGHT}" (page 2) is read before "{SERIES_LINE[:60]}…" (page 1): the reading'
         " order does not follow the pages"
     )
@@ -1157,7 +1171,7 @@ def test_contrast_pale_body_text(good: bytes) -> None:
     assert check_accessible(data) == []  # the build checks contrast from the layout instead
     findings = contrast_of(data)
     assert [(f.page, f.severity) for f in findings] == [(1, "error")]
-    assert findings[0].what == (
+    assert findings[0].message == (
         "text in #999999 on #ffffff has a contrast of 2.85:1, under the 4.5:1 of WCAG AA"
     )
     assert findings[0].where.startswith('"')
@@ -1167,7 +1181,7 @@ def test_contrast_text_on_a_coloured_band(good: bytes) -> None:
     """The title is white on the navy band: a navy-ish title is measured against the band,
     where against the white paper it would pass."""
     data = mutated(good, _recolour(b"1 1 1 rg", b"0.2 0.3 0.45 rg"))
-    whats_ = [f.what for f in contrast_of(data)]
+    whats_ = [f.message for f in contrast_of(data)]
     assert whats_
     title = [what for what in whats_ if " in #334c73 " in what]
     assert title
@@ -1298,7 +1312,7 @@ def test_links_a_link_element_pointing_at_an_annotation_on_no_page(linked: bytes
         page.Annots = Array([a for a in page.Annots if str(a.A.URI) != FIRST_URI])
 
     finding = only_finding(mutated(linked, change), "UA-LINKS")
-    assert finding.what == "a Link element points at an annotation that is on no page"
+    assert finding.message == "a Link element points at an annotation that is on no page"
 
 
 def test_id_an_element_language_that_is_not_a_tag(good: bytes) -> None:
@@ -1306,14 +1320,14 @@ def test_id_an_element_language_that_is_not_a_tag(good: bytes) -> None:
         elements(pdf, "/BlockQuote")[0].Lang = String("english!")
 
     finding = only_finding(mutated(good, change), "UA-ID")
-    assert finding.what == 'an element\'s language "english!" is not a language tag'
+    assert finding.message == 'an element\'s language "english!" is not a language tag'
 
 
 def test_tree_a_role_map_remapping_a_standard_type(good: bytes) -> None:
     def change(pdf: pikepdf.Pdf) -> None:
         pdf.Root.StructTreeRoot.RoleMap = Dictionary(P=Name.H1)
 
-    whats_ = [(f.rule, f.what) for f in check_accessible(mutated(good, change))]
+    whats_ = [(f.rule, f.message) for f in check_accessible(mutated(good, change))]
     assert ("UA-TREE", "the RoleMap remaps the standard type /P to /H1") in whats_
 
 
@@ -1328,7 +1342,7 @@ def test_tree_a_type_of_its_own_mapped_or_not(good: bytes) -> None:
 
     assert check_accessible(mutated(good, own_type(True))) == []
     finding = only_finding(mutated(good, own_type(False)), "UA-TREE")
-    assert finding.what == "types mapped to no standard type: PullQuote"
+    assert finding.message == "types mapped to no standard type: PullQuote"
 
 
 def test_figures_boxes_are_where_the_logos_are_painted(good: bytes) -> None:
@@ -1361,7 +1375,7 @@ def test_figures_a_box_off_the_page(good: bytes) -> None:
         elements(pdf, "/Figure")[0].A.BBox = Array([71.81, 916.39, 203.68, 957.96])
 
     finding = only_finding(mutated(good, change), "UA-FIGURES")
-    assert finding.what == (
+    assert finding.message == (
         'the Figure "Travail, Emploi et Solidarité sociale Québec": its BBox'
         " [71.81 916.39 203.68 957.96] is not within its page (points, from the bottom left)"
     )

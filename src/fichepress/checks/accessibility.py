@@ -50,7 +50,7 @@ from fichepress.checks.ua_source import (
     title,
 )
 from fichepress.checks.ua_tree import identification, integrity, semantics
-from fichepress.core.findings import Finding
+from fichepress.core.findings import Finding, page_order
 from fichepress.pdf.fonts import FontMetrics
 from fichepress.pdf.marks import scan_marks
 from fichepress.pdf.paints import Scan
@@ -136,7 +136,7 @@ def check_source_pdf(
     ]
     blocks = found_blocks(pdf, walk(pdf), scans)
     shown = title(metadata(pdf))
-    return sorted([*order(blocks), *against_source(blocks, source, shown)])
+    return sorted([*order(blocks), *against_source(blocks, source, shown)], key=page_order)
 
 
 def check_accessible(
@@ -190,4 +190,4 @@ def check_accessible_pdf(
         *(against_source(blocks, source, title(xmp)) if source is not None else ()),
         *(painted_contrast(scans) if contrast else ()),
     ]
-    return sorted(findings)
+    return sorted(findings, key=page_order)

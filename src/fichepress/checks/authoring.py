@@ -71,7 +71,7 @@ def placeholder_problems(source: SheetSource, shown: str) -> list[Problem]:
 
 
 def length_problems(source: SheetSource, shown: str, theme: Theme) -> list[Problem]:
-    """A title or kicker longer than the theme's layout holds."""
+    """A title or kicker longer than the theme's layout holds: warnings."""
     problems = []
     limits = theme.config.limits
     for name, limit in (("title", limits.title), ("kicker", limits.kicker)):
@@ -80,7 +80,7 @@ def length_problems(source: SheetSource, shown: str, theme: Theme) -> list[Probl
             message = (
                 f"is {len(text)} characters long; the theme's layout holds {limit}: shorten it"
             )
-            problems.append(_at(source, shown, (name,), message))
+            problems.append(_at(source, shown, (name,), message).as_warning())
     return problems
 
 

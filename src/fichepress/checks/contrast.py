@@ -57,12 +57,13 @@ def painted_contrast(scans: list[Scan]) -> Iterator[Finding]:
                 continue
             seen.add((foreground, background, large))
             yield Finding(
-                index + 1,
-                "UA-CONTRAST",
-                "error",
-                f"{'large text' if large else 'text'} in {_hex(foreground)} on {_hex(background)}"
+                page=index + 1,
+                rule="UA-CONTRAST",
+                severity="error",
+                message=f"{'large text' if large else 'text'} in {_hex(foreground)} on"
+                f" {_hex(background)}"
                 f" has a contrast of {pair.ratio:.2f}:1, under the {pair.minimum:g}:1 of WCAG AA",
-                f'"{pair.sample}"',
+                where=f'"{pair.sample}"',
             )
 
 

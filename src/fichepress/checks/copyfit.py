@@ -4,8 +4,9 @@ page left more than half empty."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from fichepress.core.errors import Problem
+from fichepress.core.findings import Finding
 from fichepress.core.variants import VariantName
 from fichepress.pdf.copyfit import HALF, PageFill
 from fichepress.source.load import SheetSource
@@ -14,10 +15,11 @@ from fichepress.source.yamlfile import key_path
 
 def copyfit_problems(
     source: SheetSource, shown: str, variant: VariantName, fill: Sequence[PageFill], budget: int
-) -> list[Problem]:
+) -> list[Finding]:
     """A sheet over its page budget (by how much, from which YAML block), or a page of it
-    left more than half empty."""
+    left more than half empty: warnings of the variant's PDF."""
     problems = []
+    told: dict[str, Any] = {"severity": "warning", "rule": "copyfit", "variant": variant}
     locations = {key_path(loc): loc for loc in source.positions.values}
     if len(fill) > budget:
         over = fill[budget:]
@@ -30,7 +32,7 @@ def copyfit_problems(
         if not first:
             where += " only the credits"
         problems.append(
-            Problem(
+            Finding(
                 shown,
                 line,
                 column,
@@ -38,15 +40,19 @@ def copyfit_problems(
                 f"the {variant} PDF runs {lines} lines ({height:.0f} mm) over its budget of"
                 f" {budget} page{'s' if budget > 1 else ''}: {where}; shorten the text or"
                 " raise page_budget",
+                page=budget + 1,
+                **told,
             )
         )
     for page in fill[:budget]:
         if page.filled < HALF:
             problems.append(
-                Problem(
+                Finding(
                     shown,
                     message=f"page {page.number} of the {variant} PDF is only"
                     f" {page.filled:.0%} filled",
+                    page=page.number,
+                    **told,
                 )
             )
     return problems

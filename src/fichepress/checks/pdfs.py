@@ -1,4 +1,4 @@
-"""Checking a PDF file from outside a build: which rules it is meant for, its findings, JSON.
+"""Checking a PDF file from outside a build: which rules it is meant for, its findings.
 
 Above both rule sets (print and accessible), so that neither imports the other.
 """
@@ -6,11 +6,10 @@ Above both rule sets (print and accessible), so that neither imports the other.
 from __future__ import annotations
 
 import io
-import json
 import re
-from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import pikepdf
 
@@ -20,59 +19,40 @@ from fichepress.checks.ua_source import Source
 from fichepress.core.findings import Finding
 
 
-def _print_rules(data: bytes, source: Source | None) -> list[Finding]:
-    return check_print(data)
-
-
-def _accessible_rules(data: bytes, source: Source | None) -> list[Finding]:
-    return check_accessible(data, source=source, contrast=True)
-
-
-PROFILES: dict[str, Callable[[bytes, Source | None], list[Finding]]] = {
-    "print": _print_rules,
-    "accessible": _accessible_rules,
-}
-"""The rules a PDF file is checked by, by profile (`preflight --profile`): an accessible
-PDF is also checked for contrast as painted, and against its source when given."""
-
-
-def profile_of(data: bytes) -> str:
-    """Which rules a PDF is meant for: accessible if it claims PDF/UA, print otherwise."""
+def profile_of(data: bytes) -> tuple[Literal["print", "accessible"], int]:
+    """Which rules a PDF is meant for (accessible if it claims PDF/UA, print otherwise), and
+    its number of pages."""
     with pikepdf.open(io.BytesIO(data)) as pdf:
+        pages = len(pdf.pages)
         if "/Metadata" not in pdf.Root:
-            return "print"
+            return "print", pages
         xmp = pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False)
-        return "accessible" if xmp.get("pdfuaid:part") else "print"
+        return ("accessible" if xmp.get("pdfuaid:part") else "print"), pages
 
 
-def check_file(path: Path, profile: str = "auto", source: Source | None = None) -> list[Finding]:
+@dataclass(frozen=True)
+class Checked:
+    """A PDF file checked: the rules applied ("" when it could not be read), its pages, and
+    what they found (at no file: the caller names it)."""
+
+    profile: str
+    pages: int
+    findings: list[Finding]
+
+
+def check_file(path: Path, profile: str = "auto", source: Source | None = None) -> Checked:
     """The findings for a PDF file (print or accessible rules; `auto` reads its claims);
     an unreadable file is one finding. An accessible PDF is also checked for contrast as
     painted, and against `source` (what it must read as) when given."""
     try:
         data = path.read_bytes()
-        chosen = profile_of(data) if profile == "auto" else profile
+        claimed, pages = profile_of(data)
     except (OSError, pikepdf.PdfError) as error:
         # pikepdf names the in-memory stream it read: the file is named by the caller
         said = re.sub(r"^(?:stream )?<[^>]*>:?\s*", "", str(error))
-        return [Finding(0, "FILE", "error", f"not a readable PDF: {said}")]
-    return PROFILES[chosen](data, source)
-
-
-def as_json(results: dict[str, list[Finding]]) -> str:
-    """Findings of several files for machines."""
-    return json.dumps(
-        {
-            "files": [
-                {
-                    "file": file,
-                    "errors": sum(f.severity == "error" for f in findings),
-                    "warnings": sum(f.severity == "warning" for f in findings),
-                    "findings": [asdict(finding) for finding in findings],
-                }
-                for file, findings in results.items()
-            ]
-        },
-        indent=2,
-        ensure_ascii=False,
-    )
+        unread = Finding(rule="FILE", severity="error", message=f"not a readable PDF: {said}")
+        return Checked("", 0, [unread])
+    chosen = claimed if profile == "auto" else profile
+    if chosen == "accessible":
+        return Checked(chosen, pages, check_accessible(data, source=source, contrast=True))
+    return Checked(chosen, pages, check_print(data))

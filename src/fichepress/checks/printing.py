@@ -25,13 +25,13 @@ import io
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pikepdf
 from PIL import Image, ImageMath
 
-from fichepress.core.findings import Finding, Severity
+from fichepress.core.findings import Finding, Severity, page_order
 from fichepress.core.geometry import BLEED_PT, SAFETY_PT
 from fichepress.pdf.fonts import FontMetrics
 from fichepress.pdf.paints import Box, Paint, Scan
@@ -83,62 +83,51 @@ def _inside(inner: Box, outer: Box, slack: float = TOLERANCE) -> bool:
 # --- document rules --------------------------------------------------------------------------
 
 
+def _whole(rule: str, message: str, severity: Severity = "error", where: str = "") -> Finding:
+    """A finding about the whole document (page 0)."""
+    return Finding(rule=rule, severity=severity, message=message, where=where)
+
+
 def _document_rules(pdf: pikepdf.Pdf) -> list[Finding]:
     findings = []
     metadata = pdf.Root.get("/Metadata")
     if metadata is not None and "/Filter" in metadata:
-        findings.append(Finding(0, "PDFX", "warning", "the XMP metadata stream is compressed"))
+        findings.append(_whole("PDFX", "the XMP metadata stream is compressed", "warning"))
     xmp = pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False)  # read only
     version = xmp.get("pdfxid:GTS_PDFXVersion", "")
     title = xmp.get("dc:title", "")
     if not str(version).startswith("PDF/X-4"):
         shown = f'"{version}"' if version else "none"
-        findings.append(
-            Finding(0, "PDFX", "error", f"not identified as PDF/X-4 (XMP GTS_PDFXVersion: {shown})")
-        )
+        findings.append(_whole("PDFX", f"not identified as PDF/X-4 (XMP GTS_PDFXVersion: {shown})"))
     if not title or "/Title" not in pdf.docinfo:
-        findings.append(
-            Finding(0, "PDFX", "error", "no document title (Info /Title and XMP dc:title)")
-        )
+        findings.append(_whole("PDFX", "no document title (Info /Title and XMP dc:title)"))
     if str(pdf.docinfo.get("/Trapped", "")) not in ("/True", "/False"):
-        findings.append(Finding(0, "PDFX", "error", "Trapped is not set to True or False"))
+        findings.append(_whole("PDFX", "Trapped is not set to True or False"))
 
     intents = [i for i in pdf.Root.get("/OutputIntents", []) if str(i.get("/S")) == "/GTS_PDFX"]
     if len(intents) != 1:
-        findings.append(
-            Finding(0, "OUTPUT-INTENT", "error", f"{len(intents)} PDF/X output intents, not one")
-        )
+        findings.append(_whole("OUTPUT-INTENT", f"{len(intents)} PDF/X output intents, not one"))
     for intent in intents:
         profile = intent.get("/DestOutputProfile")
         identifier = str(intent.get("/OutputConditionIdentifier", ""))
         if not identifier:
-            findings.append(Finding(0, "OUTPUT-INTENT", "error", "no OutputConditionIdentifier"))
+            findings.append(_whole("OUTPUT-INTENT", "no OutputConditionIdentifier"))
         elif not STANDARD_CONDITION.search(identifier):
-            findings.append(
-                Finding(
-                    0,
-                    "OUTPUT-INTENT",
-                    "warning",
-                    "the output condition is not a standard printing condition of the ICC"
-                    " registry (FOGRA, GRACoL, SWOP, CGATS, PSO…): ask the printer",
-                    identifier,
-                )
+            message = (
+                "the output condition is not a standard printing condition of the ICC"
+                " registry (FOGRA, GRACoL, SWOP, CGATS, PSO…): ask the printer"
             )
+            findings.append(_whole("OUTPUT-INTENT", message, "warning", identifier))
         if not isinstance(profile, pikepdf.Stream):
-            findings.append(Finding(0, "OUTPUT-INTENT", "error", "no embedded output profile"))
+            findings.append(_whole("OUTPUT-INTENT", "no embedded output profile"))
             continue
         header = profile.read_bytes()[:20]
         if header[16:20] != b"CMYK" or header[12:16] != b"prtr":
-            findings.append(
-                Finding(
-                    0,
-                    "OUTPUT-INTENT",
-                    "error",
-                    f"the output profile is not a CMYK printer profile ({header[16:20]!r}, "
-                    f"{header[12:16]!r})",
-                    identifier,
-                )
+            message = (
+                f"the output profile is not a CMYK printer profile ({header[16:20]!r}, "
+                f"{header[12:16]!r})"
             )
+            findings.append(_whole("OUTPUT-INTENT", message, where=identifier))
     return findings
 
 
@@ -150,32 +139,47 @@ def _boxes(number: int, page: pikepdf.Page) -> tuple[list[Finding], Box | None, 
     media, trim, bleed = _box(page, "/MediaBox"), _box(page, "/TrimBox"), _box(page, "/BleedBox")
     assert media is not None
     if trim is None:
-        findings.append(Finding(number, "BOXES", "error", "no TrimBox"))
+        findings.append(Finding(page=number, rule="BOXES", severity="error", message="no TrimBox"))
         return findings, None, None
     if bleed is None:
-        findings.append(Finding(number, "BOXES", "error", "no BleedBox: backgrounds cannot bleed"))
+        findings.append(
+            Finding(
+                page=number,
+                rule="BOXES",
+                severity="error",
+                message="no BleedBox: backgrounds cannot bleed",
+            )
+        )
         return findings, trim, None
     expected = (trim[0] - BLEED_PT, trim[1] - BLEED_PT, trim[2] + BLEED_PT, trim[3] + BLEED_PT)
     if any(abs(a - b) > 0.05 for a, b in zip(bleed, expected, strict=True)):
         findings.append(
             Finding(
-                number,
-                "BOXES",
-                "error",
-                f"BleedBox {_box_text(bleed)} is not the TrimBox {_box_text(trim)} + 3 mm",
+                page=number,
+                rule="BOXES",
+                severity="error",
+                message=f"BleedBox {_box_text(bleed)} is not the TrimBox {_box_text(trim)} + 3 mm",
             )
         )
     if not _inside(bleed, media, 0.01):
         findings.append(
             Finding(
-                number,
-                "BOXES",
-                "error",
-                f"BleedBox {_box_text(bleed)} reaches beyond the MediaBox {_box_text(media)}",
+                page=number,
+                rule="BOXES",
+                severity="error",
+                message=f"BleedBox {_box_text(bleed)} reaches beyond the MediaBox"
+                f" {_box_text(media)}",
             )
         )
     if "/ArtBox" in page.obj and "/TrimBox" in page.obj:
-        findings.append(Finding(number, "BOXES", "warning", "both ArtBox and TrimBox are set"))
+        findings.append(
+            Finding(
+                page=number,
+                rule="BOXES",
+                severity="warning",
+                message="both ArtBox and TrimBox are set",
+            )
+        )
     return findings, trim, bleed
 
 
@@ -186,12 +190,18 @@ def _colour(number: int, scan: Scan) -> list[Finding]:
         if family in ("cmyk", "pattern"):
             continue
         what = f"{use.space.name} colour ({use.operator} {_fmt(use.values)})".replace(" )", ")")
-        findings.setdefault((what, use.where), Finding(number, "COLOUR", "error", what, use.where))
+        findings.setdefault(
+            (what, use.where),
+            Finding(page=number, rule="COLOUR", severity="error", message=what, where=use.where),
+        )
     for paint in scan.paints:
         if paint.kind == "image" and paint.space.family not in ("cmyk",) and paint.colour == ():
             what = f"{paint.space.name} image of {paint.pixels[0]}×{paint.pixels[1]} pixels"
             findings.setdefault(
-                (what, paint.where), Finding(number, "COLOUR", "error", what, paint.where)
+                (what, paint.where),
+                Finding(
+                    page=number, rule="COLOUR", severity="error", message=what, where=paint.where
+                ),
             )
     return list(findings.values())
 
@@ -216,11 +226,11 @@ def _text_black(number: int, scan: Scan) -> tuple[list[Finding], Glyphs]:
         if _is_blackish(colour) and colour != BLACK:
             findings.append(
                 Finding(
-                    number,
-                    "TEXT-BLACK",
-                    "error",
-                    f"black text in rich black (CMYK {_fmt(colour)}): use black ink only",
-                    f"{paint.where}, at {_box_text(paint.bbox)}",
+                    page=number,
+                    rule="TEXT-BLACK",
+                    severity="error",
+                    message=f"black text in rich black (CMYK {_fmt(colour)}): use black ink only",
+                    where=f"{paint.where}, at {_box_text(paint.bbox)}",
                 )
             )
     return findings[:5], glyphs
@@ -242,7 +252,10 @@ def _ink(number: int, scan: Scan, bleed: Box | None) -> list[Finding]:
         else:
             continue
         if total > MAX_INK + 0.5:
-            findings.setdefault(what, Finding(number, "INK", "error", what, paint.where))
+            findings.setdefault(
+                what,
+                Finding(page=number, rule="INK", severity="error", message=what, where=paint.where),
+            )
     return list(findings.values())
 
 
@@ -296,12 +309,16 @@ def _inside_the_page(number: int, paint: Paint, trim: Box, bleed: Box, safe: Box
                 f"a {paint.kind} reaches the trim on the {', '.join(short)} but stops"
                 " short of the bleed: extend it 3 mm beyond the page"
             )
-            findings.append(Finding(number, "BLEED", "error", message, where))
+            findings.append(
+                Finding(page=number, rule="BLEED", severity="error", message=message, where=where)
+            )
     if paint.kind in ("text", "image") and not _inside(paint.bbox, safe, 0.0):
         if paint.kind == "image" and not _inside(paint.bbox, trim):
             return findings  # a picture that bleeds: checked as a background above
         message = f"{paint.kind} within 3 mm of the trim, where the cut may take it"
-        findings.append(Finding(number, "SAFETY", "error", message, where))
+        findings.append(
+            Finding(page=number, rule="SAFETY", severity="error", message=message, where=where)
+        )
     return findings
 
 
@@ -321,9 +338,18 @@ def _geometry(number: int, scan: Scan, trim: Box, bleed: Box) -> list[Finding]:
         if _intersects(paint.bbox, bleed):
             where = f"{paint.where}, at {_box_text(paint.bbox)}"
             message = f"a {paint.kind} outside the trim reaches into the bleed"
-            findings.append(Finding(number, "MARKS", "error", message, where))
+            findings.append(
+                Finding(page=number, rule="MARKS", severity="error", message=message, where=where)
+            )
     if marks == 0:
-        findings.append(Finding(number, "MARKS", "warning", "no crop marks around the trim"))
+        findings.append(
+            Finding(
+                page=number,
+                rule="MARKS",
+                severity="warning",
+                message="no crop marks around the trim",
+            )
+        )
     return findings
 
 
@@ -336,10 +362,22 @@ def _fonts(number: int, scan: Scan) -> list[Finding]:
         described = font.DescendantFonts[0] if "/DescendantFonts" in font else font
         descriptor = described.get("/FontDescriptor", {})
         if not any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")):
-            findings.append(Finding(number, "FONTS", "error", f'font "{name}" is not embedded'))
+            findings.append(
+                Finding(
+                    page=number,
+                    rule="FONTS",
+                    severity="error",
+                    message=f'font "{name}" is not embedded',
+                )
+            )
         elif len(name) < 8 or name[6] != "+" or not name[:6].isupper():
             findings.append(
-                Finding(number, "FONTS", "error", f'font "{name}" is embedded whole, not subset')
+                Finding(
+                    page=number,
+                    rule="FONTS",
+                    severity="error",
+                    message=f'font "{name}" is embedded whole, not subset',
+                )
             )
     return findings
 
@@ -357,12 +395,13 @@ def _images(number: int, scan: Scan) -> list[Finding]:
             severity: Severity = "error" if ppi < MINIMUM_PPI else "warning"
             findings.append(
                 Finding(
-                    number,
-                    "IMAGES",
-                    severity,
-                    f"image of {paint.pixels[0]}×{paint.pixels[1]} pixels printed at {ppi:.0f}"
+                    page=number,
+                    rule="IMAGES",
+                    severity=severity,
+                    message=f"image of {paint.pixels[0]}×{paint.pixels[1]} pixels printed at"
+                    f" {ppi:.0f}"
                     f" ppi (needs {GOOD_PPI}; under {MINIMUM_PPI} it looks blurred)",
-                    f"{paint.where}, at {_box_text(paint.bbox)}",
+                    where=f"{paint.where}, at {_box_text(paint.bbox)}",
                 )
             )
     return findings
@@ -391,11 +430,11 @@ def _annotations(number: int, page: pikepdf.Page, bleed: Box | None) -> list[Fin
         ):
             findings.append(
                 Finding(
-                    number,
-                    "ANNOTATIONS",
-                    "error",
-                    f"a {kind.lstrip('/')} annotation on the printed piece",
-                    str(box),
+                    page=number,
+                    rule="ANNOTATIONS",
+                    severity="error",
+                    message=f"a {kind.lstrip('/')} annotation on the printed piece",
+                    where=str(box),
                 )
             )
     return findings
@@ -432,14 +471,14 @@ class PageResult:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "findings": [asdict(f) for f in self.findings],
+            "findings": [f.as_json() for f in self.findings],
             "glyphs": [[size, list(colour), count] for size, colour, count in self.glyphs],
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PageResult:
         return cls(
-            tuple(Finding(**f) for f in data["findings"]),
+            tuple(Finding.from_json(f) for f in data["findings"]),
             tuple((float(s), tuple(float(v) for v in c), int(n)) for s, c, n in data["glyphs"]),
         )
 
@@ -459,7 +498,8 @@ def _page_result(number: int, page: pikepdf.Page, scan: Scan) -> PageResult:
         said = ", ".join(sorted(set(scan.skipped)))
         count = len(scan.skipped)
         message = f"{count} operator{'s' * (count > 1)} with the wrong operands ({said})"
-        findings.append(Finding(number, "CONTENT", "error", message + ": skipped, as readers do"))
+        message += ": skipped, as readers do"
+        findings.append(Finding(page=number, rule="CONTENT", severity="error", message=message))
     counts = tuple((size, colour, count) for (size, colour), count in glyphs.items())
     return PageResult(tuple(findings), counts)
 
@@ -506,10 +546,11 @@ def check_print_pdf(
     if body is not None and body != BLACK:
         findings.append(
             Finding(
-                0,
-                "TEXT-BLACK",
-                "error",
-                f"body text is printed in CMYK {_fmt(body)}, not in black ink only (0 0 0 1)",
+                page=0,
+                rule="TEXT-BLACK",
+                severity="error",
+                message=f"body text is printed in CMYK {_fmt(body)}, not in black ink only"
+                " (0 0 0 1)",
             )
         )
-    return sorted(findings)
+    return sorted(findings, key=page_order)

@@ -95,10 +95,10 @@ def links(pdf: pikepdf.Pdf, tree: StructTree) -> Iterator[Finding]:
                 yield from _link(index, annotation, tree, role_map, parent_tree)
         if page.obj.get("/Tabs") != "/S":
             yield Finding(
-                index + 1,
-                "UA-TABS",
-                "error",
-                "the tab order does not follow the structure (/Tabs /S)",
+                page=index + 1,
+                rule="UA-TABS",
+                severity="error",
+                message="the tab order does not follow the structure (/Tabs /S)",
             )
 
 
@@ -112,22 +112,22 @@ def _link(
     uri = str(action.get("/URI", ""))
     if owner is None or structure.role(owner, role_map) != "Link":
         yield Finding(
-            index + 1,
-            "UA-LINKS",
-            "error",
-            "a link annotation is not inside a Link element",
-            uri,
+            page=index + 1,
+            rule="UA-LINKS",
+            severity="error",
+            message="a link annotation is not inside a Link element",
+            where=uri,
         )
     contents = SPACE.sub(" ", str(annotation.get("/Contents", ""))).strip()
     if not contents:
         yield error(index + 1, "UA-LINKS", "a link has no description (/Contents)", uri)
     elif contents.casefold().strip(" .:!?»«") in MEANINGLESS_LINKS:
         yield Finding(
-            index + 1,
-            "UA-LINKS",
-            "error",
-            f'the link text "{contents}" means nothing out of context',
-            uri,
+            page=index + 1,
+            rule="UA-LINKS",
+            severity="error",
+            message=f'the link text "{contents}" means nothing out of context',
+            where=uri,
         )
     key = annotation.get("/StructParent")
     entry = parent_tree.get(int(key)) if key is not None else None
@@ -202,9 +202,9 @@ def text_rules(scans: list[Scan]) -> Iterator[Finding]:
         cut = [t for t in texts if t.rstrip().endswith(("\u2010", "\u00ad"))]
         if cut:
             yield Finding(
-                index + 1,
-                "UA-TEXT",
-                "error",
-                f"{len(cut)} words are cut by hyphenation: readers get them in pieces",
-                f'"{cut[0].strip()[-30:]}"',
+                page=index + 1,
+                rule="UA-TEXT",
+                severity="error",
+                message=f"{len(cut)} words are cut by hyphenation: readers get them in pieces",
+                where=f'"{cut[0].strip()[-30:]}"',
             )

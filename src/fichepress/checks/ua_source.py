@@ -224,10 +224,10 @@ def order(blocks: list[Block]) -> Iterator[Finding]:
             continue
         if latest is not None and block.page < latest.page:
             yield Finding(
-                latest.page,
-                "UA-ORDER",
-                "error",
-                f"{latest.shown} (page {latest.page}) is read before {block.shown} (page"
+                page=latest.page,
+                rule="UA-ORDER",
+                severity="error",
+                message=f"{latest.shown} (page {latest.page}) is read before {block.shown} (page"
                 f" {block.page}): the reading order does not follow the pages",
             )
             return  # one is enough to say the order is wrong
@@ -235,7 +235,7 @@ def order(blocks: list[Block]) -> Iterator[Finding]:
 
 
 def _error(page: int, what: str) -> Finding:
-    return Finding(page, "UA-SOURCE", "error", what)
+    return Finding(page=page, rule="UA-SOURCE", severity="error", message=what)
 
 
 def against_source(found: list[Block], source: Source, title: str) -> Iterator[Finding]:

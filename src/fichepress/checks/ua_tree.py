@@ -20,7 +20,7 @@ _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 def error(page: int, rule: str, what: str, where: str = "") -> Finding:
     """An error of `rule` on a page (1-based, 0 for the document)."""
-    return Finding(page, rule, "error", what, where)
+    return Finding(page=page, rule=rule, severity="error", message=what, where=where)
 
 
 def identification(pdf: pikepdf.Pdf, xmp: Any) -> Iterator[Finding]:
@@ -75,10 +75,10 @@ def integrity(pdf: pikepdf.Pdf, tree: StructTree, scans: list[Scan]) -> Iterator
         key = int(value)
         if key in keys:
             yield Finding(
-                number,
-                "UA-TREE",
-                "error",
-                f"StructParents {key} is shared with page {keys[key] + 1}",
+                page=number,
+                rule="UA-TREE",
+                severity="error",
+                message=f"StructParents {key} is shared with page {keys[key] + 1}",
             )
         keys[key] = index
         yield from _page_content(
@@ -110,28 +110,29 @@ def _page_content(
             orphans.append(mcid)
         elif holder is None or holder.objgen != entry.objgen:
             yield Finding(
-                number,
-                "UA-TREE",
-                "error",
-                f"MCID {mcid}: the ParentTree names an element that does not hold it",
+                page=number,
+                rule="UA-TREE",
+                severity="error",
+                message=f"MCID {mcid}: the ParentTree names an element that does not hold it",
             )
     if orphans:
         shown = ", ".join(str(m) for m in orphans[:8]) + (" …" if len(orphans) > 8 else "")
         yield Finding(
-            number,
-            "UA-TREE",
-            "error",
-            f"marked content no element of the tree holds (MCID {shown}): tag it or"
+            page=number,
+            rule="UA-TREE",
+            severity="error",
+            message=f"marked content no element of the tree holds (MCID {shown}): tag it or"
             " make it an artifact",
         )
     present = set(scan.mcid_order)
     missing = sorted(m for m in held if m not in present)
     if missing:
         yield Finding(
-            number,
-            "UA-TREE",
-            "error",
-            f"elements hold MCIDs the page does not have ({', '.join(map(str, missing[:8]))})",
+            page=number,
+            rule="UA-TREE",
+            severity="error",
+            message="elements hold MCIDs the page does not have"
+            f" ({', '.join(map(str, missing[:8]))})",
         )
 
 
@@ -234,10 +235,10 @@ def _headings(tree: StructTree, role: Callable[[Any], str]) -> Iterator[Finding]
             level = int(kind[1])
             if level > previous + 1:
                 yield Finding(
-                    0,
-                    "UA-HEADINGS",
-                    "error",
-                    f"H{level} follows {f'H{previous}' if previous else 'no heading'}:"
+                    page=0,
+                    rule="UA-HEADINGS",
+                    severity="error",
+                    message=f"H{level} follows {f'H{previous}' if previous else 'no heading'}:"
                     " a heading level is skipped",
                 )
             previous = level

@@ -24,7 +24,16 @@ from fichepress.cli.options import (
     sheets_argument,
     variants_option,
 )
-from fichepress.cli.output import counted, progress_bar, say, summarise, summarise_up_to_date
+from fichepress.cli.output import (
+    counted,
+    echo_json,
+    progress_bar,
+    report_document,
+    say,
+    say_aside,
+    summarise,
+    summarise_up_to_date,
+)
 from fichepress.core.errors import BuildFailed
 from fichepress.core.files import resolved
 from fichepress.core.reading import located
@@ -33,6 +42,7 @@ from fichepress.series.run import BuildOptions, run
 
 if TYPE_CHECKING:
     from fichepress.core.variants import VariantName
+    from fichepress.series.report import Report
 
 
 @click.command()
@@ -158,9 +168,9 @@ def collection(
         options = BuildOptions(out_dir, variants, strict=strict, jobs=jobs, sheets=())
         report = run(project, options, progress=progress).report
         assert report is not None  # the collection alone is never found up to date by a stamp
-        report.warnings[:0] = gathered.problems
+        report.warnings[:0] = [problem.as_warning() for problem in gathered.problems]
     what = f"collection of {counted(report.sheets, 'sheet')}"
-    summarise(project, out_dir, report, quiet, what, output_format)
+    summarise(project, out_dir, report, quiet, what, output_format, command="collection")
 
 
 @click.command()
@@ -168,6 +178,7 @@ def collection(
 @output_options("Fail a sheet on any warning.")
 @click.option("--no-collection", is_flag=True, help="Do not rebuild the collection.")
 @poll_option
+@format_option
 def watch(
     project_dir: Path | None,
     out: Path | None,
@@ -175,11 +186,19 @@ def watch(
     strict: bool,
     no_collection: bool,
     poll: bool,
+    output_format: str,
 ) -> None:
-    """Build, then rebuild what each save changes, until Ctrl-C. Errors do not stop it."""
+    """Build, then rebuild what each save changes, until Ctrl-C. Errors do not stop it.
+
+    With --format json, each rebuild is one line of JSON on standard output."""
     from fichepress.serve.watch import watch as run_watch
 
     project = project_from(project_dir)
+
+    def event(report: Report, summary: str) -> None:
+        echo_json(report_document("watch", project, report, summary), one_line=True)
+
+    json = output_format == "json"
     try:
         run_watch(
             project,
@@ -187,8 +206,9 @@ def watch(
             variants=variants,
             strict=strict,
             collection=not no_collection,
-            say=say,
+            say=say_aside if json else say,
             poll=poll,
+            tell=event if json else None,
         )
     except KeyboardInterrupt:
         # Ctrl-C in the middle of a build: outputs are written atomically, nothing is half done

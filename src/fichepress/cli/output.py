@@ -7,19 +7,19 @@ import json
 import shutil
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from fichepress.core.errors import BuildFailed
+from fichepress.core.findings import SEVERITIES, Finding, grouped, told
 from fichepress.core.project import Project
 
 if TYPE_CHECKING:
-    from fichepress.series.report import Progress
+    from fichepress.series.report import Progress, Report
     from fichepress.series.stamp import Stamp
 
 BAR_WIDTH = 24
@@ -30,64 +30,97 @@ def counted(number: int, word: str) -> str:
     return f"{number} {word}{'' if number == 1 else 's'}"
 
 
-def json_report(
-    summary: str, written: list[Any], up_to_date: int, failed: Any, problems: Any, warnings: Any
-) -> None:
-    """A build's report for machines (`--format json`): one object on standard output."""
-    document = {
+def document(
+    command: str,
+    summary: str,
+    *,
+    ok: bool,
+    findings: Iterable[Finding] = (),
+    outputs: Iterable[dict[str, Any]] = (),
+    sheets: int = 0,
+) -> dict[str, Any]:
+    """What a command did, for machines: the one shape of every `--format json` (the README's
+    "Output for machines"); each cause once, with the number of times it was found."""
+    told = grouped(findings)
+    return {
+        "command": command,
+        "ok": ok,
         "summary": summary,
-        "written": [
-            {k: v for k, v in asdict(o).items() if k in ("variant", "sheet", "path", "pages")}
-            for o in written
-        ],
-        "up_to_date": up_to_date,
-        "failed": sorted(failed),
-        "problems": [asdict(p) for p in problems],
-        "warnings": [str(w) for w in warnings],
+        "counts": {f"{level}s": sum(f.severity == level for f, _ in told) for level in SEVERITIES},
+        "findings": [{**finding.as_json(), "count": count} for finding, count in told],
+        "outputs": list(outputs),
+        "sheets": sheets,
     }
-    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def echo_json(told: dict[str, Any], *, one_line: bool = False) -> None:
+    """A document for machines on standard output (`one_line`: one event of a stream)."""
+    click.echo(json.dumps(told, indent=None if one_line else 2, ensure_ascii=False))
+
+
+def output_json(variant: str, sheet: str, path: str, pages: int, status: str) -> dict[str, Any]:
+    """One output as the JSON reports list it."""
+    return {"variant": variant, "sheet": sheet, "path": path, "pages": pages, "status": status}
+
+
+def report_outputs(project: Project, report: Report) -> list[dict[str, Any]]:
+    """The outputs of a build: written, kept (up to date), and the sources that failed (the
+    collection's is the series file)."""
+    series = project.display(project.series_file)
+    return [
+        *(output_json(o.variant, o.sheet, o.path, o.pages, "written") for o in report.outputs),
+        *(output_json(o.variant, o.sheet, o.path, o.pages, "kept") for o in report.kept),
+        *(
+            output_json("", "collection" if shown == series else Path(shown).stem, "", 0, "failed")
+            for shown in sorted(report.failed)
+        ),
+    ]
+
+
+def report_document(command: str, project: Project, report: Report, summary: str) -> dict[str, Any]:
+    """A build's report for machines (`build`, `collection`, `watch`)."""
+    return document(
+        command,
+        summary,
+        ok=not report.failed,
+        findings=[*report.warnings, *report.problems],
+        outputs=report_outputs(project, report),
+        sheets=report.sheets,
+    )
 
 
 def summarise(
     project: Project,
     out_dir: Path,
-    report: Any,
+    report: Report,
     quiet: bool,
     what: str,
     output_format: str = "text",
     *,
     verbose: bool = False,
+    command: str = "build",
 ) -> None:
     """Print the warnings, problems, outputs and a one-line summary; fail if anything failed.
     `verbose` lists the outputs kept as they were too."""
     shown_out = project.display(out_dir)
+    warnings, problems = grouped(report.warnings), grouped(report.problems)
     summary = (
         f"{what}: {counted(len(report.outputs), 'PDF')} written to {shown_out}/, "
-        f"{len(report.failed)} failed, {counted(len(report.warnings), 'warning')}"
+        f"{len(report.failed)} failed, {counted(len(warnings), 'warning')}"
     )
     if not report.outputs and not report.failed and report.up_to_date:
         kept = counted(report.up_to_date, "PDF")
         summary = f"{what}: everything is up to date ({kept} in {shown_out}/)"
     if output_format == "json":
-        json_report(
-            summary,
-            report.outputs,
-            report.up_to_date,
-            report.failed,
-            report.problems,
-            report.warnings,
-        )
+        echo_json(report_document(command, project, report, summary))
         if report.failed:
             sys.exit(1)
         return
-    for warning in report.warnings:
-        click.secho(f"warning: {warning}", fg="yellow", err=True)
-    for problem in report.problems:
-        click.secho(f"error: {problem}", fg="red", err=True)
+    tell(warnings, problems)
     for output in report.outputs if not quiet else ():
         click.echo(f"  wrote {shown_out}/{output.path} ({output.pages} pages)")
-    for path in report.kept if verbose else ():
-        click.echo(f"  kept {shown_out}/{path} (up to date)")
+    for output in report.kept if verbose else ():
+        click.echo(f"  kept {shown_out}/{output.path} (up to date)")
     if report.failed:
         raise BuildFailed(summary)
     click.echo(summary)
@@ -98,19 +131,32 @@ def summarise_up_to_date(
 ) -> None:
     """What a complete build prints when nothing changed since the last one: its warnings
     again, the outputs kept (`verbose`) and one line; or its JSON report."""
-    if output_format == "json":
-        count = len(project.sheet_files())
-        summary = f"{counted(count, 'sheet')}: everything is up to date"
-        json_report(summary, [], found.built, [], [], found.warnings)
-        return
-    for warning in found.warnings:
-        click.secho(f"warning: {warning}", fg="yellow", err=True)
-    for path in sorted(found.outputs) if verbose else ():
-        click.echo(f"  kept {project.display(out_dir)}/{path} (up to date)")
     count = len(project.sheet_files())
     shown = project.display(out_dir)
     kept = counted(found.built, "PDF")
-    click.echo(f"{counted(count, 'sheet')}: everything is up to date ({kept} in {shown}/)")
+    summary = f"{counted(count, 'sheet')}: everything is up to date ({kept} in {shown}/)"
+    if output_format == "json":
+        outputs = [
+            output_json(path.split("/")[0], Path(path).stem, path, found.pages.get(path, 0), "kept")
+            for path in sorted(found.outputs)
+        ]
+        echo_json(
+            document(
+                "build", summary, ok=True, findings=found.warnings, outputs=outputs, sheets=count
+            )
+        )
+        return
+    tell(grouped(found.warnings), [])
+    for path in sorted(found.outputs) if verbose else ():
+        click.echo(f"  kept {shown}/{path} (up to date)")
+    click.echo(summary)
+
+
+def tell(warnings: Sequence[tuple[Finding, int]], problems: Sequence[tuple[Finding, int]]) -> None:
+    """The warnings, then the problems, each cause once (see `grouped`), on standard error."""
+    for level, found in (("warning", warnings), ("error", problems)):
+        for finding, count in found:
+            click.secho(f"{level}: {told(finding, count)}", fg=_COLOURS[level], err=True)
 
 
 _COLOURS = {"info": None, "warning": "yellow", "error": "red"}
@@ -122,6 +168,13 @@ def say(level: str, message: str) -> None:
     prefix = "" if level == "info" else f"{level}: "
     stamp = time.strftime("%H:%M:%S")
     click.secho(f"{stamp} {prefix}{message}", fg=_COLOURS[level], err=level != "info")
+
+
+def say_aside(level: str, message: str) -> None:
+    """What a long-running command says when its standard output is for machines: the
+    information, timestamped, on standard error; its warnings and errors are in its JSON."""
+    if level == "info":
+        click.echo(f"{time.strftime('%H:%M:%S')} {message}", err=True)
 
 
 @contextmanager

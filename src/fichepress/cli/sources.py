@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +16,7 @@ from fichepress.cli.options import (
     sheets_argument,
     strict_option,
 )
-from fichepress.cli.output import counted
+from fichepress.cli.output import counted, document, echo_json, output_json, tell
 from fichepress.core.errors import FichepressError
 from fichepress.core.project import Project
 from fichepress.core.reading import located
@@ -38,35 +38,28 @@ def check(
     Reports every problem at once: schema errors, duplicate numbers or names, text still
     holding the template's placeholders, titles and kickers too long for the theme.
     """
-    import json
-
     from fichepress.checks.authoring import check_sources
 
     project = project_from(project_dir)
     report = check_sources(project, [located(path) for path in sheets])
-    if output_format == "json":
-        problems = [
-            {**asdict(problem), "severity": severity}
-            for severity, found in (("error", report.errors), ("warning", report.warnings))
-            for problem in found
-        ]
-        click.echo(
-            json.dumps(
-                {"sheets": report.sheets, "problems": problems}, indent=2, ensure_ascii=False
-            )
-        )
-    else:
-        for problem in report.warnings:
-            click.secho(f"warning: {problem}", fg="yellow", err=True)
-        for problem in report.errors:
-            click.secho(f"error: {problem}", fg="red", err=True)
     failed = report.errors or (strict and report.warnings)
+    count = len(report.errors) + (len(report.warnings) if strict else 0)
+    warned = f" ({counted(len(report.warnings), 'warning')})" if report.warnings else ""
+    summary = (
+        f"{count} problem{'s' if count > 1 else ''} found"
+        if failed
+        else f"{counted(report.sheets, 'sheet')} and the series file are valid{warned}"
+    )
+    if output_format == "json":
+        found = [*report.errors, *report.warnings]
+        told = document("check", summary, ok=not failed, findings=found, sheets=report.sheets)
+        echo_json(told)
+    else:
+        tell([(w, 1) for w in report.warnings], [(e, 1) for e in report.errors])
     if failed:
-        count = len(report.errors) + (len(report.warnings) if strict else 0)
-        raise FichepressError(f"{count} problem{'s' if count > 1 else ''} found")
+        raise FichepressError(summary)
     if output_format == "text":
-        warned = f" ({counted(len(report.warnings), 'warning')})" if report.warnings else ""
-        click.echo(f"{counted(report.sheets, 'sheet')} and the series file are valid{warned}")
+        click.echo(summary)
 
 
 @click.command()
@@ -185,7 +178,7 @@ def preflight(
 
     Prints one line per finding (rule, page, what, where); exits with 1 if any is an error.
     """
-    from fichepress.checks.pdfs import as_json, check_file
+    from fichepress.checks.pdfs import check_file
 
     source = None
     if sheet is not None:
@@ -193,18 +186,24 @@ def preflight(
             raise click.UsageError("--source goes with one PDF only")
         source = _source(project_from(project_dir), sheet)
     results = {str(path): check_file(path, profile, source) for path in files}
+    named = {file: [replace(f, file=file) for f in done.findings] for file, done in results.items()}
+    findings = [finding for found in named.values() for finding in found]
+    errors = sum(f.severity == "error" for f in findings)
+    summary = f"{errors} error{'s' if errors > 1 else ''} in {len(files)} file(s)"
     if output_format == "json":
-        click.echo(as_json(results))
+        outputs = [
+            output_json(checked.profile, "", file, checked.pages, "checked")
+            for file, checked in results.items()
+        ]
+        echo_json(document("preflight", summary, ok=not errors, findings=findings, outputs=outputs))
     else:
-        for file, findings in results.items():
-            for finding in findings:
-                colour = "red" if finding.severity == "error" else "yellow"
-                click.secho(finding.line(file), fg=colour)
-            if not findings:
+        for file, found in named.items():
+            for finding in found:
+                click.secho(str(finding), fg="red" if finding.severity == "error" else "yellow")
+            if not found:
                 click.echo(f"{file}: no findings")
-    errors = sum(f.severity == "error" for findings in results.values() for f in findings)
     if errors:
-        raise FichepressError(f"{errors} error{'s' if errors > 1 else ''} in {len(files)} file(s)")
+        raise FichepressError(summary)
 
 
 def _source(project: Project, path: Path) -> Source:

@@ -4,35 +4,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import click
 
+from fichepress.core.findings import Finding
 
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One thing wrong in a source file, and where."""
-
-    file: str
-    """Path of the file, relative to the project."""
-    line: int = 0
-    """1-based line, 0 when the problem concerns the whole file."""
-    column: int = 0
-    """1-based column, 0 when unknown."""
-    key: str = ""
-    """Key path inside the file, such as `selection.groups[1].resources[0].year`."""
-    message: str = ""
-    """What is wrong, in plain words."""
-
-    def __str__(self) -> str:
-        place = self.file
-        if self.line:
-            place += f":{self.line}"
-            if self.column:
-                place += f":{self.column}"
-        return f"{place}: {self.key}: {self.message}" if self.key else f"{place}: {self.message}"
+Problem = Finding
+"""One thing wrong in a source file, and where: a finding of no rule (`Problem(file, line,
+column, key, message)`)."""
 
 
 class FichepressError(click.ClickException):

@@ -8,9 +8,9 @@ import os
 import re
 import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,8 +20,9 @@ from urllib.request import url2pathname
 from fichepress.core import media, svgread
 from fichepress.core.contrast import Pair, text_pairs
 from fichepress.core.errors import is_system_error
+from fichepress.core.findings import Finding
 from fichepress.core.media import Converter
-from fichepress.core.reading import Unreadable, not_regular, resolved
+from fichepress.core.reading import Unreadable, not_regular, read_regular, resolved
 from fichepress.core.variants import VARIANTS, VariantName
 from fichepress.pdf.copyfit import PageFill, measure
 from fichepress.pdf.libraries import quick_library_lookup
@@ -58,7 +59,7 @@ with (
     warnings.catch_warnings(),
 ):
     warnings.filterwarnings("ignore", "No fonts configured in FontConfig")
-    from weasyprint import HTML
+    from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
@@ -86,7 +87,8 @@ class SandboxFetcher(URLFetcher):  # type: ignore[misc]
         self.refused: list[str] = []
         self.transform: Transform | None = None
         """Changes images and logos on their way to WeasyPrint (the print variant's CMYK)."""
-        self.notes: list[str] = []
+        self.notes: list[Finding] = []
+        """What `transform` said of each picture, at the picture's file."""
 
     def _shown(self, path: Path) -> str:
         try:
@@ -138,7 +140,10 @@ class SandboxFetcher(URLFetcher):  # type: ignore[misc]
         if self.transform is not None and served.picture is not None:
             data, new_type, notes = self.transform(served.picture)
             mime_type = new_type or mime_type
-            self.notes.extend(f"{self._shown(path)}: {note}" for note in notes)
+            self.notes.extend(
+                Finding(self._shown(path), message=note, severity="warning", rule="picture")
+                for note in notes
+            )
         return URLFetcherResponse(path.as_uri(), body=data, headers={"Content-Type": mime_type})
 
     def gate(self, path: Path) -> media.Served:
@@ -193,13 +198,52 @@ def _weasyprint_warnings() -> Iterator[list[str]]:
         logger.propagate = propagate
 
 
+class _EmptyImports(URLFetcher):  # type: ignore[misc]
+    """Answers every address with nothing: a stylesheet read on its own, without what it
+    imports or names (each imported stylesheet is read on its own too)."""
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        return URLFetcherResponse(url, body=b"", headers={"Content-Type": "text/css"})
+
+
+_AT = re.compile(r" at (\d+):(\d+)")
+"""Where WeasyPrint says a stylesheet's mistake is (line:column)."""
+
+
+def stylesheet_notes(stylesheets: Sequence[tuple[Path, str]]) -> dict[str, Finding]:
+    """What WeasyPrint says of each stylesheet read on its own (CSS it ignores), as
+    findings at its file (`stylesheets`: each file and its path as messages show it), line and
+    column; by the words WeasyPrint says them in, for the same words said while rendering a
+    PDF are said of that stylesheet. A stylesheet that cannot be read so is left out (a
+    rendering tells what is wrong with it)."""
+    notes: dict[str, Finding] = {}
+    for path, shown in stylesheets:
+        with _weasyprint_warnings() as said:
+            try:
+                text = read_regular(path).decode("utf-8-sig")
+                CSS(string=text, base_url=path.as_uri(), url_fetcher=_EmptyImports())
+            except Exception:
+                continue
+        for message in said:
+            at = _AT.search(message)
+            line, column = (int(at.group(1)), int(at.group(2))) if at else (0, 0)
+            words = _AT.sub("", message, count=1).rstrip(".")
+            notes.setdefault(
+                message,
+                Finding(shown, line, column, message=words, severity="warning", rule="css"),
+            )
+    return notes
+
+
 @dataclass(frozen=True)
 class Rendered:
     """A PDF in memory, with what the checks need to know of it."""
 
     data: bytes
     pages: int
-    warnings: tuple[str, ...]
+    warnings: tuple[Finding, ...]
+    """What WeasyPrint and the pictures' conversion said, of the variant: at the picture's
+    file, or at no file (the caller knows which document it rendered)."""
     colour_pairs: dict[Any, Pair] = field(default_factory=dict)
     """Text colours on their backgrounds (accessible variant), for the contrast check."""
     anchors: dict[str, int] = field(default_factory=dict)
@@ -246,6 +290,9 @@ class Renderer:
 
     fetcher: SandboxFetcher
     font_config: FontConfiguration = field(default_factory=project_font_config)
+    stylesheets: dict[str, Finding] = field(default_factory=dict)
+    """What WeasyPrint says of the theme's stylesheets, at their place (`stylesheet_notes`):
+    said while rendering, it is told there rather than of the document."""
 
     def render(
         self, html: str, *, base_url: str, variant: VariantName, transform: Transform | None = None
@@ -293,13 +340,22 @@ class Renderer:
         for index, page in enumerate(document.pages):
             for name in page.anchors:
                 anchors.setdefault(name, index)
-        notes = (*self.fetcher.notes, *warnings)
         return Rendered(
             data,
             len(document.pages),
-            notes,
+            self._notes(warnings, variant),
             pairs,
             anchors,
             measure(document),
             source.etree_element,
         )
+
+    def _notes(self, warnings: Sequence[str], variant: VariantName) -> tuple[Finding, ...]:
+        """What the pictures' conversion and WeasyPrint said, each once, of `variant`: at the
+        stylesheet WeasyPrint's words are said of, or at no file (the document's)."""
+        said = [
+            self.stylesheets.get(w) or Finding(message=w, severity="warning", rule="weasyprint")
+            for w in warnings
+        ]
+        notes = dict.fromkeys([*self.fetcher.notes, *said])
+        return tuple(replace(note, variant=variant) for note in notes)

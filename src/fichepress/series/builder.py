@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from fichepress.checks.copyfit import copyfit_problems
 from fichepress.core.colour import print_asset
 from fichepress.core.errors import Problem, is_system_error, system_message
 from fichepress.core.files import write_atomic
+from fichepress.core.findings import Finding
 from fichepress.core.project import Project
 from fichepress.core.variants import ACCESSIBLE, VARIANT_NAMES, VARIANTS, VariantName
 from fichepress.html.edition import Edition
@@ -60,13 +61,36 @@ class Builder:
     def renderer(self) -> Renderer:
         """WeasyPrint, imported when something has to be rendered, not before."""
         if self._renderer is None:
-            from fichepress.pdf.write import Renderer, SandboxFetcher, project_font_config
+            from fichepress.pdf.write import (
+                Renderer,
+                SandboxFetcher,
+                project_font_config,
+                stylesheet_notes,
+            )
 
             self._renderer = Renderer(
                 SandboxFetcher(self.project.readable, self.project.root),
                 project_font_config(self.out),
+                stylesheet_notes(self.stylesheets()),
             )
         return self._renderer
+
+    def stylesheets(self) -> list[tuple[Path, str]]:
+        """Every stylesheet of the theme a rendering may read (each variant's, the
+        collection's, what they import), and its path as messages show it."""
+        from fichepress.html.themecss import stylesheet_problems
+
+        roots = [p for v in VARIANTS for p in self.theme.stylesheets(v, collection=True)]
+        files, _ = stylesheet_problems(list(dict.fromkeys(roots)), self.project)
+        return [(path, self.project.display(path)) for path in files]
+
+    @cached_property
+    def logo_places(self) -> dict[str, Problem]:
+        """Each logo of the series file, as messages show its file, to where the series
+        file names it."""
+        from fichepress.source.load import logo_places
+
+        return logo_places(self.project, self.series)
 
     def output_path(self, variant: VariantName, slug: str) -> Path:
         return self.out / VARIANTS[variant].folder / f"{slug}.pdf"
@@ -77,13 +101,13 @@ class Builder:
         pdf: pikepdf.Pdf,
         known: Mapping[int, Any] | None = None,
         source: Source | None = None,
-    ) -> list[str]:
-        """What the checks of a variant find in a finished PDF, open, as lines (`known`: the
-        results of pages checked already, see `check_print` and `check_accessible`; `source`:
-        the what an accessible PDF must read as)."""
+    ) -> list[Finding]:
+        """What the checks of a variant find in a finished PDF, open, of that variant, at no
+        file (`known`: the results of pages checked already, see `check_print` and
+        `check_accessible`; `source`: what an accessible PDF must read as)."""
         pipeline = PIPELINES[variant]
         findings = pipeline.check(pdf, known or {}, source)
-        return [f"{pipeline.tool}: {f.line('')[2:]}" for f in findings]
+        return [replace(f, variant=variant) for f in findings]
 
     def source(self, sheet: Sheet) -> Source:
         """What the accessible PDF of a sheet must read as, from its HTML."""
@@ -92,18 +116,36 @@ class Builder:
 
         return source_of(expected_tree(self.sheet_html(sheet, ACCESSIBLE.name)))
 
-    def contrast(self, rendered: Rendered) -> list[str]:
-        """Text colours on their backgrounds under WCAG AA, named by swatch."""
+    def contrast(self, rendered: Rendered) -> list[Finding]:
+        """Text colours on their backgrounds under WCAG AA, named by swatch, at no file."""
         from fichepress.core.contrast import contrast_problems
 
         names = self.theme.swatch_names()
-        return [f"contrast: {m}" for m in contrast_problems(rendered.colour_pairs, names)]
+        return [
+            Finding(message=m, severity="warning", rule="contrast", variant="accessible")
+            for m in contrast_problems(rendered.colour_pairs, names)
+        ]
+
+    def notes(self, rendered: Rendered, shown: str) -> list[Finding]:
+        """What the rendering said: at `shown` (the source rendered) unless at a file of
+        its own (a stylesheet, a picture; a logo at the line of the series file naming it)."""
+        notes = []
+        for note in rendered.warnings:
+            if not note.file:
+                note = replace(note, file=shown)
+            elif note.rule == "picture" and note.file in self.logo_places:
+                place = self.logo_places[note.file]  # a logo of the series: told where named
+                note = replace(
+                    note, file=place.file, line=place.line, column=place.column, key=place.key
+                )
+            notes.append(note)
+        return notes
 
     def finish(
         self, variant: VariantName, pdf: pikepdf.Pdf, rendered: Rendered, html: str
-    ) -> tuple[bytes, list[str]]:
+    ) -> tuple[bytes, list[Finding]]:
         """The finished PDF of a variant (`pdf`, finished in place) and what its checks found,
-        as lines."""
+        at no file."""
         parsed = html if rendered.tree is None else rendered.tree
         finished = PIPELINES[variant].finish(pdf, parsed)
         found = self.check_pdf(variant, pdf, finished.known, finished.source)
@@ -139,15 +181,14 @@ class Builder:
         report: Report,
         *,
         data: bytes | None = None,
-        warnings: Sequence[Problem] = (),
+        warnings: Sequence[Finding] = (),
         inputs: str = "",
     ) -> None:
         """Finish, check and write one output (`data` when it was changed since rendering),
         parsed once: finished, checked and its fonts read as it stands."""
         from fichepress.pdf.matching import StructureError
 
-        notes = [Problem(shown, message=f"{variant} PDF: {w}") for w in rendered.warnings]
-        all_warnings = [*notes, *warnings]
+        all_warnings = [*self.notes(rendered, shown), *warnings]
         with open_pdf(rendered.data if data is None else data) as pdf:
             try:
                 finished, findings = self.finish(variant, pdf, rendered, html)
@@ -157,7 +198,7 @@ class Builder:
                 report.failed.add(shown)
                 return
             fonts = foreign_fonts_in(pdf, self.theme.families)
-        all_warnings += [Problem(shown, message=f"{variant} PDF {line}") for line in findings]
+        all_warnings += [replace(finding, file=shown) for finding in findings]
         self.write_output(
             name, shown, variant, finished, rendered.pages, all_warnings, report, inputs, fonts
         )
@@ -169,7 +210,7 @@ class Builder:
         variant: VariantName,
         finished: bytes,
         pages: int,
-        warnings: Sequence[Problem],
+        warnings: Sequence[Finding],
         report: Report,
         inputs: str,
         fonts: Sequence[str],
@@ -200,7 +241,7 @@ class Builder:
                 pages=pages,
                 sha256=hashlib.sha256(finished).hexdigest(),
                 inputs=inputs,
-                warnings=tuple(str(w) for w in warnings),
+                warnings=tuple(warnings),
             )
         )
 
@@ -238,7 +279,7 @@ class Builder:
             return
         budget = source.sheet.page_budget or self.series.page_budget
         warnings = copyfit_problems(source, shown, variant, rendered.fill, budget)
-        warnings += drafts
+        warnings += [draft.as_warning() for draft in drafts]
         self.deliver(
             source.slug, shown, variant, rendered, html, report, warnings=warnings, inputs=inputs
         )
@@ -337,14 +378,12 @@ def build(
                 stale.append((variant, inputs))
                 continue
             report.up_to_date += 1
-            report.kept.append(entry["path"])
-            shown = project.display(source.path)
-            told = [Problem(shown, message=line.split(": ", 1)[-1]) for line in entry["warnings"]]
-            if strict and told:
-                report.problems += told
-                report.failed.add(shown)
+            report.kept.append(entry)
+            if strict and entry.warnings:
+                report.problems += entry.warnings
+                report.failed.add(project.display(source.path))
             else:
-                report.warnings += told
+                report.warnings += entry.warnings
         if stale:
             todo.append((source, tuple(stale)))
     if todo:

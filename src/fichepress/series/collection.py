@@ -32,6 +32,7 @@ from typing import Any
 
 from fichepress.core.errors import Problem
 from fichepress.core.files import DAMAGE, Unfit, discard, read_kept, write_atomic
+from fichepress.core.findings import Finding
 from fichepress.core.project import Project
 from fichepress.core.variants import VARIANT_NAMES, VARIANTS, VariantName
 from fichepress.html.edition import Edition
@@ -112,9 +113,9 @@ def join_parts(
 
 def _join_in_worker(
     variant: VariantName, files: list[tuple[Part, str]], digests: list[str], numbers: list[int]
-) -> tuple[str, int, list[str], list[str]]:
+) -> tuple[str, int, list[Finding], list[str]]:
     """Join a variant's parts and check the result as it stands, joined (not parsed again):
-    (file written, pages, findings, fonts not of the theme)."""
+    (file written, pages, findings at no file, fonts not of the theme)."""
     builder = worker_builder()
     fragments = Fragments(builder.out, empty_index())
     parts = [(kind, Path(path)) for kind, path in files]
@@ -133,7 +134,7 @@ class _Assembly:
 
     digests: list[str]
     files: list[tuple[Part, Path]]
-    notes: list[str]
+    notes: list[Finding]
 
 
 def _parts(
@@ -189,10 +190,10 @@ def _ends(
 
 def _assembly(ordered: Sequence[PartSpec], fragments: Fragments) -> _Assembly:
     """The parts of a variant, in order, once rendered, with their notes (each told once)."""
-    notes: list[str] = []
+    notes: list[Finding] = []
     for spec in ordered:
         found = fragments.index["parts"][spec.digest].get("notes", [])
-        notes += [n for n in found if n not in notes]
+        notes += [n for n in map(Finding.from_json, found) if n not in notes]
     files: list[tuple[Part, Path]] = [(s.kind, fragments.path(s.digest)) for s in ordered]
     return _Assembly([s.digest for s in ordered], files, notes)
 
@@ -268,7 +269,6 @@ def _stale(
 ) -> tuple[dict[VariantName, str], set[str]]:
     """The variants whose collection is stale, with the digest of their inputs; and the parts
     the others were joined from. Those are told as kept, with their warnings."""
-    shown = project.display(project.series_file)
     used: set[str] = set()
     stale: dict[VariantName, str] = {}
     for variant in variants:
@@ -278,12 +278,9 @@ def _stale(
             stale[variant] = inputs
             continue
         report.up_to_date += 1
-        report.kept.append(entry["path"])
-        used |= set(entry.get("parts", ()))
-        # kept as written: "<series file>: <message>"
-        report.warnings += [
-            Problem(shown, message=line.removeprefix(f"{shown}: ")) for line in entry["warnings"]
-        ]
+        report.kept.append(entry)
+        used |= set(entry.parts)
+        report.warnings += entry.warnings
     return stale, used
 
 
@@ -312,10 +309,7 @@ def _build_stale(
     joined = _join_all(pool, shown, variants, assembled, numbers, progress, report)
     writer = Builder(edition, out, strict=strict)
     for variant, (path, pages, findings, fonts) in joined.items():
-        warnings = [
-            Problem(shown, message=f"{variant} collection: {n}") for n in assembled[variant].notes
-        ]
-        warnings += [Problem(shown, message=f"{variant} collection {line}") for line in findings]
+        warnings = assembled[variant].notes + [replace(f, file=shown) for f in findings]
         data = path.read_bytes()
         path.unlink()
         writer.write_output(
@@ -334,7 +328,7 @@ def _join_all(
     numbers: list[int],
     progress: Progress | None,
     report: Report,
-) -> dict[VariantName, tuple[Path, int, list[str], list[str]]]:
+) -> dict[VariantName, tuple[Path, int, list[Finding], list[str]]]:
     """Join each variant's parts and check the result, by the pool's workers: (file written,
     pages, findings, fonts not of the theme) by variant. One not joined is told in `report`."""
     tasks = [
@@ -346,7 +340,7 @@ def _join_all(
         )
         for variant in variants
     ]
-    joined: dict[VariantName, tuple[Path, int, list[str], list[str]]] = {}
+    joined: dict[VariantName, tuple[Path, int, list[Finding], list[str]]] = {}
     if progress:
         progress(0, len(variants), "collection: joining the parts")
     for done, (index, result) in enumerate(pool.run(_join_in_worker, tasks), start=1):

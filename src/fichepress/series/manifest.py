@@ -13,6 +13,7 @@ from typing import Any
 
 from fichepress import __version__
 from fichepress.core.files import Damaged, Unfit, load_cache, read_kept, write_cache
+from fichepress.core.findings import Finding, are_findings
 from fichepress.core.variants import VARIANTS
 from fichepress.series.report import Output
 from fichepress.series.stamp import MANIFEST, is_output_of, output_folders
@@ -38,10 +39,11 @@ def entry_problems(entry: Any, *, paths: bool = True) -> list[tuple[str, str]]:
     pages = entry.get("pages", 0)
     if not isinstance(pages, int) or isinstance(pages, bool) or pages < 0:
         problems.append(("pages", "is not a number of pages"))
-    for key in ("warnings", "parts"):
-        value = entry.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            problems.append((key, "is not a list of texts"))
+    parts = entry.get("parts", [])
+    if not isinstance(parts, list) or not all(isinstance(item, str) for item in parts):
+        problems.append(("parts", "is not a list of texts"))
+    if not are_findings(entry.get("warnings", [])):
+        problems.append(("warnings", "is not a list of findings"))
     variant, path, sha256 = entry.get("variant"), entry.get("path"), entry.get("sha256")
     if isinstance(variant, str) and variant not in VARIANTS:
         names = " nor ".join(f'"{name}"' for name in VARIANTS)
@@ -84,7 +86,7 @@ def manifest_outputs(document: Any, *, paths: bool = True) -> list[Output]:
             pages=entry["pages"],
             sha256=entry["sha256"],
             inputs=entry.get("inputs", ""),
-            warnings=tuple(entry.get("warnings", ())),
+            warnings=tuple(Finding.from_json(w) for w in entry.get("warnings", ())),
             parts=tuple(entry.get("parts", ())),
         )
         for entry in document["outputs"]
@@ -98,33 +100,33 @@ class Manifest:
 
     def __init__(self, out: Path) -> None:
         self.out = out
-        self.entries: dict[tuple[str, str], dict[str, Any]] = {}
+        self.entries: dict[tuple[str, str], Output] = {}
         shown = f"{out.name}/{MANIFEST}"
         outputs = load_cache(out / MANIFEST, manifest_outputs, shown, "every PDF is built again")
         for output in outputs or ():
             if (out / output.path).is_file():
-                self.entries[(output.sheet, output.variant)] = _entry(output)
+                self.entries[(output.sheet, output.variant)] = output
 
-    def fresh(self, name: str, variant: str, inputs: str) -> dict[str, Any] | None:
-        """The entry of an output built from the same inputs, still whole on disk, or None."""
+    def fresh(self, name: str, variant: str, inputs: str) -> Output | None:
+        """The output built from the same inputs, still whole on disk, or None."""
         entry = self.entries.get((name, variant))
-        if entry is None or entry.get("inputs") != inputs:
+        if entry is None or entry.inputs != inputs:
             return None
         try:
-            data = read_kept(self.out / entry["path"], None)
+            data = read_kept(self.out / entry.path, None)
         except (OSError, Unfit):
             return None
         if data is None:
             return None
-        return entry if hashlib.sha256(data).hexdigest() == entry.get("sha256") else None
+        return entry if hashlib.sha256(data).hexdigest() == entry.sha256 else None
 
     def write(self, outputs: Sequence[Output]) -> None:
         """Record new outputs, keeping the entries of the others."""
         for output in outputs:
-            self.entries[(output.sheet, output.variant)] = _entry(output)
+            self.entries[(output.sheet, output.variant)] = output
         document = {
             "generator": f"fichepress {__version__}",
-            "outputs": [self.entries[key] for key in sorted(self.entries)],
+            "outputs": [_entry(self.entries[key]) for key in sorted(self.entries)],
         }
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
         write_cache(self.out / MANIFEST, text.encode("utf-8"))
@@ -133,5 +135,6 @@ class Manifest:
 def _entry(output: Output) -> dict[str, Any]:
     """An output as the manifest lists it (lists where the dataclass has tuples)."""
     entry = asdict(output)
-    entry["warnings"], entry["parts"] = list(output.warnings), list(output.parts)
+    entry["warnings"] = [warning.as_json() for warning in output.warnings]
+    entry["parts"] = list(output.parts)
     return entry

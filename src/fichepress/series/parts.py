@@ -28,6 +28,7 @@ from fichepress.core.files import (
     read_kept,
     write_cache,
 )
+from fichepress.core.findings import Finding, are_findings
 from fichepress.core.variants import VARIANTS, VariantName
 from fichepress.html.edition import Edition
 from fichepress.html.render import Part, edition_date, render_collection, template_problem
@@ -66,10 +67,6 @@ def _is_count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-def _is_texts(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(item, str) for item in value)
-
-
 def part_problems(entry: Any) -> list[tuple[str, str]]:
     """What is wrong with the entry of one part in a fragments index: (key, message) pairs."""
     if not isinstance(entry, dict):
@@ -80,8 +77,8 @@ def part_problems(entry: Any) -> list[tuple[str, str]]:
     if not isinstance(entry.get("sha256"), str) or not SHA256.fullmatch(entry["sha256"]):
         problems.append(("sha256", "is missing or not a SHA-256 digest"))
     for key in ("notes", "problems"):
-        if not _is_texts(entry.get(key, [])):
-            problems.append((key, "is not a list of texts"))
+        if not are_findings(entry.get(key, [])):
+            problems.append((key, "is not a list of findings"))
     if not isinstance(entry.get("content", ""), str):
         problems.append(("content", "is not a text"))
     return problems
@@ -283,37 +280,45 @@ def render_part(builder: Builder, spec: PartSpec, sheets: Sequence[SheetSource])
         )
     except jinja2.TemplateError as error:
         problem = template_problem(error, lambda path: builder.project.display(Path(path)))
-        return {"problems": [str(problem)], "pages": 0}
-    shown = builder.project.display(Path(spec.sheet)) if spec.sheet else "the collection"
+        return {"problems": [problem.as_json()], "pages": 0}
+    series = builder.project.display(builder.project.series_file)
+    shown = builder.project.display(Path(spec.sheet)) if spec.sheet else series
     report = Report()
     rendered = builder.render(html, spec.variant, shown, report)
     if rendered is None:
-        return {"problems": [str(p) for p in report.problems], "pages": 0}
+        return {"problems": [p.as_json() for p in report.problems], "pages": 0}
     parsed = html if rendered.tree is None else rendered.tree
     pipeline = PIPELINES[spec.variant]
     with open_pdf(rendered.data) as pdf:  # parsed once: finished, then read as it stands
         try:
             finished = pipeline.finish(pdf, parsed)
         except StructureError as error:
-            said = f"{shown}: its structure could not be repaired: {error}"
-            return {"problems": [said], "pages": 0}
+            message = f"{spec.variant} PDF not made: its structure could not be repaired: {error}"
+            problem = Finding(shown, message=message)
+            return {"problems": [problem.as_json()], "pages": 0}
         results = pipeline.page_results(pdf)
         found = _part_findings(spec, pipeline, pdf, finished, results)
     data = finished.data
     fragments = Fragments(builder.out, empty_index())
     write_cache(fragments.results_path(spec.digest), json.dumps(results).encode())
     write_cache(fragments.path(spec.digest), data)
-    notes = [f"{shown}: {note}" for note in rendered.warnings]
-    notes += [f"{shown}: {line}" for line in found]
+    notes = builder.notes(rendered, shown)
+    # found in the collection's pages: told at the series file, the collection's source
+    notes += [replace(f, file=series, variant=spec.variant) for f in found]
     if VARIANTS[spec.variant].contrast:
-        notes += [f"{shown}: {line}" for line in builder.contrast(rendered)]
+        notes += [replace(f, file=shown) for f in builder.contrast(rendered)]
     sha256 = hashlib.sha256(data).hexdigest()
-    return {"pages": rendered.pages, "notes": notes, "problems": [], "sha256": sha256}
+    return {
+        "pages": rendered.pages,
+        "notes": [note.as_json() for note in notes],
+        "problems": [],
+        "sha256": sha256,
+    }
 
 
 def _part_findings(
     spec: PartSpec, pipeline: Pipeline, pdf: pikepdf.Pdf, finished: Finished, results: Results
-) -> list[str]:
+) -> list[Finding]:
     """What the joined collection's check cannot tell of a part (how an accessible part reads
     against its HTML: the collection is checked whole, but knows no source); pages as the
     collection numbers them, from the part's first page."""
@@ -323,7 +328,7 @@ def _part_findings(
     if spec.first_page is not None:
         shift = spec.first_page - 1
         findings = [replace(f, page=f.page + shift) if f.page else f for f in findings]
-    return [f"{pipeline.tool}: {finding.line('')[2:]}" for finding in findings]
+    return findings
 
 
 def _render_in_worker(spec: PartSpec, sources: list[SheetSource]) -> dict[str, Any]:
@@ -336,7 +341,8 @@ def _render_in_worker(spec: PartSpec, sources: list[SheetSource]) -> dict[str, A
     except OSError as error:
         if not is_system_error(error):
             raise
-        return {"problems": [system_message(error, project.display)], "pages": 0}
+        told = Finding(message=system_message(error, project.display))
+        return {"problems": [told.as_json()], "pages": 0}
 
 
 def _render_all(
@@ -357,7 +363,8 @@ def _render_all(
     for done, (index, result) in enumerate(pool.run(_render_in_worker, tasks), 1):
         spec = specs[index]
         if isinstance(result, WorkerFailed):
-            result = {"problems": [f"{spec.kind} part not rendered: {result}"], "pages": 0}
+            told = Finding(message=f"{spec.kind} part not rendered: {result}")
+            result = {"problems": [told.as_json()], "pages": 0}
         results[spec.digest] = result
         if progress:
             progress(done, len(specs), f"collection: {spec.kind} ({spec.variant})")
@@ -381,7 +388,10 @@ def render_missing(
     for spec in missing:
         result = results[spec.digest]
         if result["problems"]:
-            report.problems += [Problem("the collection", message=p) for p in result["problems"]]
+            found = map(Finding.from_json, result["problems"])
+            report.problems += [
+                replace(p, message=f"in the collection: {p.message}") for p in found
+            ]
             failed = True
             continue
         fragments.put(spec.digest, result, content_of.get(spec.digest))

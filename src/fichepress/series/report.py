@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fichepress.core.errors import Problem
+from fichepress.core.findings import Finding
 from fichepress.core.variants import VariantName
 
 
@@ -22,7 +23,7 @@ class Output:
     sha256: str
     inputs: str = ""
     """Digest of everything that shaped it (see inputs.py): equal digests, same PDF."""
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Finding, ...] = ()
     """What its build warned about, told again while it stays up to date."""
     parts: tuple[str, ...] = ()
     """For the collection: the digests of the parts it was joined from (kept for reuse)."""
@@ -34,14 +35,14 @@ class Report:
 
     outputs: list[Output] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
     failed: set[str] = field(default_factory=set)
     """Sources (as shown) whose outputs were not all written."""
     sheets: int = 0
     up_to_date: int = 0
     """Outputs that did not need building."""
-    kept: list[str] = field(default_factory=list)
-    """Their paths in the output folder (for `--verbose`)."""
+    kept: list[Output] = field(default_factory=list)
+    """Those outputs, as the manifest lists them."""
 
     def merge(self, other: Report) -> None:
         """Add what another build (a worker's) did."""

@@ -136,7 +136,7 @@ def _stages(
         report.merge(whole)
         if digest and not report.failed and not report.problems:
             built = len(report.outputs) + report.up_to_date
-            stamp.record(out, digest, [str(w) for w in report.warnings], built)
+            stamp.record(out, digest, report.warnings, built)
     elif options.share and options.sheets and not report.problems:
         from fichepress.series.shards import build_shard_parts
 

@@ -18,7 +18,7 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -26,6 +26,7 @@ from typing import Any
 
 from fichepress import __version__
 from fichepress.core.digests import files_digest
+from fichepress.core.findings import Finding
 from fichepress.core.project import Project
 from fichepress.core.reading import outside, read_regular, roots_of
 from fichepress.core.variants import VARIANTS
@@ -111,9 +112,11 @@ class Stamp:
     digest: str
     outputs: dict[str, str]
     """Each output of the manifest: its path under the output folder, to its sha256."""
-    warnings: list[str]
+    warnings: list[Finding]
     built: int
     """How many of them that build covered (its variants)."""
+    pages: dict[str, int] = field(default_factory=dict)
+    """The pages of each output, as the manifest lists them."""
 
 
 def _manifest(out: Path) -> Any:
@@ -158,8 +161,13 @@ def read(out: Path) -> Stamp | None:
         stamp = Stamp(
             str(found["digest"]),
             dict(found["outputs"]),
-            [str(w) for w in found["warnings"]],
+            [Finding.from_json(w) for w in found["warnings"]],
             int(found["built"]),
+            {
+                entry["path"]: entry["pages"]
+                for entry in document["outputs"]
+                if isinstance(entry.get("path"), str) and isinstance(entry.get("pages"), int)
+            },
         )
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
@@ -188,7 +196,7 @@ def up_to_date(out: Path, digest: str) -> Stamp | None:
     return stamp
 
 
-def record(out: Path, digest: str, warnings: Sequence[str], built: int) -> None:
+def record(out: Path, digest: str, warnings: Sequence[Finding], built: int) -> None:
     """Keep the stamp of a complete build in the manifest, with every output it lists (none
     when the manifest is not as the build wrote it: the next build looks closer)."""
     from fichepress.core.files import write_cache
@@ -201,7 +209,7 @@ def record(out: Path, digest: str, warnings: Sequence[str], built: int) -> None:
     document["project"] = {
         "digest": digest,
         "outputs": outputs,
-        "warnings": list(warnings),
+        "warnings": [warning.as_json() for warning in warnings],
         "built": built,
     }
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"

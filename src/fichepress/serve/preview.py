@@ -6,10 +6,12 @@ renders the pages of every PDF that changed (PDFium, in memory) and bumps a vers
 The page polls `/state` and swaps in the new images by itself. Routes:
 
 - `/`: the page, with its script and styles inline (it loads nothing from elsewhere);
-- `/state`: JSON: version, status, findings, and per sheet its pages and findings;
+- `/state`: JSON: version, status, findings, and per sheet its pages and findings (each a
+  finding's JSON, the number of PDFs it was found in, and its line as the terminal tells it);
 - `/page/<variant>/<slug>/<n>.png`: a page, served from memory (never from a file path).
 
-The build's warnings and errors reach the preview through the watch's `say` (see `say`).
+The build's findings reach the preview as data, through the watch's report of each rebuild
+(see `take`); its information through `say`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import sys
 import threading
 import webbrowser
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
@@ -29,8 +31,10 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from fichepress.core.errors import FichepressError
+from fichepress.core.findings import Finding, grouped, told
 from fichepress.core.project import Project
 from fichepress.core.variants import VARIANT_NAMES, VARIANTS, VariantName
+from fichepress.series.report import Report
 from fichepress.serve.proof import PageImage, png_bytes, render_pdf
 from fichepress.serve.watch import Say, watch
 
@@ -51,37 +55,12 @@ BUSY = (
 )
 """The whole answer to a connection over `MAX_CONNECTIONS`."""
 PAGE_PATH = re.compile(
-    rf"/page/({'|'.join(map(re.escape, VARIANT_NAMES))})/([^/]+)/([1-9][0-9]{{0,3}})\.png"
+    rf"/page/({'|'.join(map(re.escape, VARIANT_NAMES))})/([^/]+)/([1-9][0-9]{{0,3}})\\.png"
 )
 """The address of a page's picture: `/page/<variant>/<slug>/<n>.png`."""
-VARIANT = re.compile(r"\b(print|accessible) PDF\b")
-PAGE = re.compile(r"\bpage (\d+)\b")
-SEVERITY = re.compile(r"\b(?:preflight|check): (error|warning)\b")
-"""A finding of the PDF checks, which the build reports as a warning, says its own severity."""
 
-
-@dataclass(frozen=True)
-class Finding:
-    """A warning or error of the build, with the variant and page it names, if any."""
-
-    severity: str
-    text: str
-    variant: str | None = None
-    page: int | None = None
-
-    @classmethod
-    def of(cls, level: str, message: str) -> Finding:
-        """A finding from one of the build's messages (`file:line:col: key: message`)."""
-        said = message.split(": ", 1)[-1]  # without the file, line and column
-        variant = VARIANT.search(said)
-        page = PAGE.search(said)
-        checked = SEVERITY.search(said)
-        return cls(
-            severity=checked.group(1) if checked else level,
-            text=message,
-            variant=variant.group(1) if variant else None,
-            page=int(page.group(1)) if page else None,
-        )
+Told = tuple[Finding, int]
+"""A finding, and the number of PDFs it was found in."""
 
 
 @dataclass
@@ -130,9 +109,9 @@ class Preview:
         self.version = 0
         self.status = "building…"
         self.rendered: dict[tuple[str, str], Rendered] = {}
-        self.findings: dict[str, list[Finding]] = {}
-        self.general: list[Finding] = []
-        self.pending: list[tuple[str, Finding]] = []
+        self.findings: dict[str, list[Told]] = {}
+        self.general: list[Told] = []
+        self.pending: list[tuple[str, Told]] = []
 
     def _sheet_slug(self, shown: str) -> str | None:
         """The slug of a sheet named as messages name it, or None for any other file."""
@@ -141,33 +120,39 @@ class Preview:
         return path.stem if is_sheet and path != self.project.series_file.resolve() else None
 
     def say(self, level: str, message: str) -> None:
-        """Follow the watch's messages: "changed: …" starts a build, warnings and errors name
-        their file first, and any other information ends a build: the pages are refreshed."""
-        if level == "info" and message.startswith("changed: "):
+        """Follow the watch's information: "changed: …" starts a build, any other ends one:
+        the pages are refreshed. Its warnings and errors come as data (`take`)."""
+        if level != "info":
+            return
+        if message.startswith("changed: "):
             with self.lock:
                 self.pending = []
                 self.general = []
                 self.status = f"rebuilding ({message})"
                 self.version += 1
-        elif level in ("warning", "error"):
-            finding = Finding.of(level, message)
-            slug = self._sheet_slug(message.split(":", 1)[0])
-            with self.lock:
-                if slug is None:
-                    self.general.append(finding)
-                    self.version += 1
-                else:
-                    self.pending.append((slug, finding))
         else:
             self.refresh(message)
+
+    def take(self, report: Report, summary: str = "") -> None:
+        """The findings of a rebuild, each cause once: a sheet's are kept until its pages are
+        refreshed, the others are shown at once."""
+        for finding, count in grouped([*report.warnings, *report.problems]):
+            slug = self._sheet_slug(finding.file)
+            with self.lock:
+                if slug is None:
+                    self.general.append((finding, count))
+                    self.version += 1
+                else:
+                    self.pending.append((slug, (finding, count)))
 
     def _render(self, path: Path, stamp: tuple[int, int, int], version: int) -> Rendered:
         """The pages of the PDF at `path`, or none when it cannot be read."""
         try:
             pages = render_pdf(path.read_bytes(), DPI)
         except Exception as error:  # a PDF PDFium cannot read: shown as a finding
+            unread = Finding(self.project.display(path), message=f"not rendered: {error}")
             with self.lock:
-                self.general.append(Finding("error", f"{path}: not rendered: {error}"))
+                self.general.append((unread, 1))
             return Rendered(stamp, version)
         return Rendered.of(pages, stamp, version)
 
@@ -193,7 +178,7 @@ class Preview:
                 fresh[(variant, slug)] = self._render(path, stamp, version)
                 touched.add(slug)
         with self.lock:
-            found: dict[str, list[Finding]] = {}
+            found: dict[str, list[Told]] = {}
             for slug, finding in self.pending:
                 found.setdefault(slug, []).append(finding)
             touched |= set(found)
@@ -228,16 +213,23 @@ class Preview:
                         "slug": slug,
                         "source": f"sheets/{slug}.yaml",
                         "variants": variants,
-                        "findings": [asdict(finding) for finding in findings],
+                        "findings": [shown(finding) for finding in findings],
                     }
                 )
             return {
                 "version": self.version,
                 "status": self.status,
                 "variants": list(self.variants),
-                "findings": [asdict(finding) for finding in self.general],
+                "findings": [shown(finding) for finding in self.general],
                 "sheets": sheets,
             }
+
+
+def shown(found: Told) -> dict[str, Any]:
+    """A finding as `/state` gives it: its JSON, the number of PDFs it was found in, and its
+    line as the terminal tells it."""
+    finding, count = found
+    return {**finding.as_json(), "count": count, "text": told(finding, count)}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -388,6 +380,7 @@ def serve(
             "say": tell,
             "stop": stop,
             "poll": poll,
+            "tell": preview.take,
         },
         name="fichepress-watch",
         daemon=True,

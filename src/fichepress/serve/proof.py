@@ -173,7 +173,7 @@ def make_proof(
     options = BuildOptions(out, (variant,), sheets=(located(sheet),), collection=False)
     report = run(project, options).report
     assert report is not None  # one sheet: never found up to date by a stamp
-    made = [output.path for output in report.outputs] or report.kept  # written, or up to date
+    made = [output.path for output in report.outputs or report.kept]  # or up to date
     if report.failed or not made:
         return report, None
     pdf = out / made[0]

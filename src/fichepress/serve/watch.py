@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from pathlib import Path
 from threading import Event
 
 import watchfiles
 
 from fichepress.core.errors import InvalidSource, is_system_error, system_message
+from fichepress.core.findings import Finding, grouped, told
 from fichepress.core.project import SERIES_FILE, Project
 from fichepress.core.variants import VariantName
 from fichepress.html.edition import Edition, load_edition
@@ -50,11 +52,39 @@ def sheets_to_rebuild(project: Project, changed: Iterable[Path]) -> list[Path] |
     return sorted(sheets)
 
 
+Told = Callable[[Report, str], None]
+"""(what a rebuild did, its summary): each rebuild's report, for machines and the preview."""
+
+
 def _tell(report: Report, say: Say) -> None:
-    for warning in report.warnings:
-        say("warning", str(warning))
-    for problem in report.problems:
-        say("error", str(problem))
+    for level, found in (("warning", report.warnings), ("error", report.problems)):
+        for finding, count in grouped(found):
+            say(level, told(finding, count))
+
+
+def _merge(done: Report, report: Report) -> None:
+    """A report of the run (the sheets', the collection's) added to the rebuild's: a problem
+    both found is told once."""
+    report.problems = [p for p in report.problems if p not in done.problems]
+    done.merge(report)
+    done.sheets = max(done.sheets, report.sheets)
+
+
+def _attempt(project: Project, done: Report, run: Callable[[], Report]) -> bool:
+    """Run one build into `done`; False when it could not start (an invalid series file or
+    theme, a failure of the system such as a full disk: watching goes on)."""
+    try:
+        report = run()
+    except InvalidSource as invalid:
+        done.problems += invalid.problems
+        return False
+    except OSError as error:
+        if not is_system_error(error):
+            raise
+        done.problems.append(Finding(message=system_message(error, project.display)))
+        return False
+    _merge(done, report)
+    return True
 
 
 def rebuild(
@@ -67,19 +97,17 @@ def rebuild(
     collection: bool,
     say: Say,
     edition: Edition | None = None,
+    tell: Told | None = None,
 ) -> Edition | None:
-    """Build the given sheets (None: all) and the collection; tell what happened.
+    """Build the given sheets (None: all) and the collection; say what happened (each cause
+    once), and `tell` the report.
 
     `edition`: the one the last rebuild loaded, of which only the files `sheets` changed;
     without it, or when `sheets` is None, everything is loaded again. Returns the edition
     built, for the next rebuild; None when it could not be loaded or its sheets not built."""
     start = time.perf_counter()
-    told: list[Report] = []
-
-    def tell(report: Report) -> None:
-        told.append(report)
-        _tell(report, say)
-
+    done = Report()
+    reports: list[Report] = []
     options = BuildOptions(
         out,
         tuple(variants),
@@ -89,27 +117,29 @@ def rebuild(
         stamp=False,
         collection_after_problems=True,
     )
-    try:
+
+    def load() -> Report:
+        nonlocal edition
         if edition is None or sheets is None:
             edition = load_edition(project)
         else:
             edition = edition.with_sheets(sheets)
-        run(project, options, tell=tell, edition=edition)
-    except InvalidSource as invalid:
-        for problem in invalid.problems:
-            say("error", str(problem))
-        if not told:
-            return None
-    except OSError as error:
-        if not is_system_error(error):
-            raise
-        say("error", system_message(error, project.display))  # a full disk: watching goes on
-        if not told:
-            return None  # stopped before the sheets were built; in the collection, it goes on
-    written = sum(len(report.outputs) for report in told)
+        run(project, options, tell=reports.append, edition=edition)
+        return Report()
+
+    # Built when the sheets' report came, even if the collection then stopped (a full disk).
+    built = _attempt(project, done, load) or bool(reports)
+    for report in reports:
+        _merge(done, report)
+    _tell(done, say)
+    written = len(done.outputs)
     elapsed = time.perf_counter() - start
-    say("info", f"{written} PDF{'' if written == 1 else 's'} written in {elapsed:.1f} s")
-    return edition
+    summary = f"{written} PDF{'' if written == 1 else 's'} written in {elapsed:.1f} s"
+    if tell is not None:
+        tell(done, summary if built else "not built")
+    if built:
+        say("info", summary)
+    return edition if built else None
 
 
 def watch(
@@ -122,12 +152,15 @@ def watch(
     say: Say,
     stop: Event | None = None,
     poll: bool = False,
+    tell: Told | None = None,
 ) -> None:
     """Build everything once, then rebuild on every save until `stop` is set (or Ctrl-C): the
-    sheets saved are loaded again, or everything when anything else was."""
-    edition = rebuild(
-        project, out, None, variants=variants, strict=strict, collection=collection, say=say
+    sheets saved are loaded again, or everything when anything else was; `tell` is given each
+    rebuild's report."""
+    again = partial(
+        rebuild, variants=variants, strict=strict, collection=collection, say=say, tell=tell
     )
+    edition = again(project, out, None)
     folders = [folder for folder in project.readable if folder.is_dir()]
     watching = "watching " + ", ".join(project.display(f) + "/" for f in folders)
     ready = False
@@ -150,13 +183,4 @@ def watch(
         shown = ", ".join(project.display(path) for path in changed)
         sheets = sheets_to_rebuild(project, changed)
         say("info", f"changed: {shown}")
-        edition = rebuild(
-            project,
-            out,
-            sheets,
-            variants=variants,
-            strict=strict,
-            collection=collection,
-            say=say,
-            edition=edition,
-        )
+        edition = again(project, out, sheets, edition=edition)

@@ -267,13 +267,7 @@ def read_series(project: Project) -> tuple[Series, Positions]:
                 + (f"; themes here: {', '.join(known)}" if known else ""),
             )
         )
-    logos: list[tuple[Loc, str]] = [(("publisher", "logo"), series.publisher.logo)]
-    if series.funders:
-        logos += [
-            (("funders", "organisations", index, "logo"), funder.logo)
-            for index, funder in enumerate(series.funders.organisations)
-        ]
-    for loc, logo in logos:
+    for loc, logo in series_logos(series):
         problem = file_problem(logo, project.sheets, project.sheets, LOGO_SUFFIXES, project, LOGOS)
         line, column = positions.of_value(loc)
         if problem:
@@ -285,6 +279,31 @@ def read_series(project: Project) -> tuple[Series, Positions]:
     if problems:
         raise InvalidSource(problems)
     return series, positions
+
+
+def series_logos(series: Series) -> list[tuple[Loc, str]]:
+    """Each logo the series file names (publisher, funders), with where it names it."""
+    logos: list[tuple[Loc, str]] = [(("publisher", "logo"), series.publisher.logo)]
+    if series.funders:
+        logos += [
+            (("funders", "organisations", index, "logo"), funder.logo)
+            for index, funder in enumerate(series.funders.organisations)
+        ]
+    return logos
+
+
+def logo_places(project: Project, series: Series) -> dict[str, Problem]:
+    """Each logo of the series file, as messages show its file, to the place in the series
+    file that names it (the first, when named twice): what is said of a logo is told there."""
+    shown = project.display(project.series_file)
+    _, positions = read_yaml(project.series_file, shown, roots_of(project.root))
+    places: dict[str, Problem] = {}
+    for loc, logo in series_logos(series):
+        line, column = positions.of_value(loc)
+        places.setdefault(
+            project.display(project.sheets / logo), Problem(shown, line, column, key_path(loc))
+        )
+    return places
 
 
 @dataclass(frozen=True)
