@@ -55,7 +55,7 @@ BUSY = (
 )
 """The whole answer to a connection over `MAX_CONNECTIONS`."""
 PAGE_PATH = re.compile(
-    rf"/page/({'|'.join(map(re.escape, VARIANT_NAMES))})/([^/]+)/([1-9][0-9]{{0,3}})\\.png"
+    rf"/page/({'|'.join(map(re.escape, VARIANT_NAMES))})/([^/]+)/([1-9][0-9]{{0,3}})\.png"
 )
 """The address of a page's picture: `/page/<variant>/<slug>/<n>.png`."""
 
