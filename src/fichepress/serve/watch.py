@@ -108,6 +108,11 @@ def rebuild(
     start = time.perf_counter()
     done = Report()
     reports: list[Report] = []
+
+    def told(report: Report) -> None:  # as each stage ends, before the run merges its reports
+        reports.append(report)
+        _merge(done, report)
+
     options = BuildOptions(
         out,
         tuple(variants),
@@ -124,13 +129,11 @@ def rebuild(
             edition = load_edition(project)
         else:
             edition = edition.with_sheets(sheets)
-        run(project, options, tell=reports.append, edition=edition)
+        run(project, options, tell=told, edition=edition)
         return Report()
 
     # Built when the sheets' report came, even if the collection then stopped (a full disk).
     built = _attempt(project, done, load) or bool(reports)
-    for report in reports:
-        _merge(done, report)
     _tell(done, say)
     written = len(done.outputs)
     elapsed = time.perf_counter() - start
