@@ -47,6 +47,8 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     return counts
 
 
+@pytest.mark.e2e
+@pytest.mark.process  # two jobs: worker processes
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_build_loads_each_source_once(
     loads: Counter[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str

@@ -167,6 +167,7 @@ def test_yaml_nested_too_deep_is_one_error_at_its_place(
     ]
 
 
+@pytest.mark.e2e  # watch builds the collection all the same
 @pytest.mark.parametrize("where", ["sheet", "series"])
 def test_watch_tells_yaml_nested_too_deep_and_goes_on(empty: Project, where: str) -> None:
     path = DEEP_FILES[where](empty, DEEP_VALUES["flow-lists"]())

@@ -26,6 +26,8 @@ from fichepress.series.pipeline import PIPELINES, Finished, Pipeline
 
 from .conftest import copy_project
 
+pytestmark = pytest.mark.e2e  # every test here builds PDFs
+
 
 class Opens:
     """Every `pikepdf.open`, by what it read: bytes in memory, or a file."""

@@ -23,6 +23,8 @@ from fichepress.serve.watch import rebuild
 
 from .conftest import copy_project
 
+pytestmark = pytest.mark.e2e  # every test here builds PDFs
+
 REFERENCE = "03-strategie-globale"
 PDFS = 4
 """The reference sheet in both variants, and the collection in both."""

@@ -76,6 +76,7 @@ def test_a_new_edition_renders_its_html_with_no_other_change(web: Variant) -> No
     assert sheets == ["theme.css"]  # no web.css in the theme: none asked for
 
 
+@pytest.mark.e2e
 def test_a_new_edition_is_built_into_its_folder_and_kept(
     project: Project, web: Variant, tmp_path: Path
 ) -> None:

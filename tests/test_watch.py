@@ -32,6 +32,7 @@ def test_what_a_change_calls_for(project: Project) -> None:
     assert sheets_to_rebuild(project, [project.sheets / "09-supprimee.yaml"]) == []
 
 
+@pytest.mark.e2e
 def test_a_change_that_calls_for_no_sheet_builds_nothing(project: Project) -> None:
     """The editors' schema saved, with --no-collection: no sheet and no collection built; the
     edition of the last rebuild is kept for the next."""
