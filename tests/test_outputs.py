@@ -341,17 +341,6 @@ def test_the_reference_sheet_is_transcribed_word_for_word(
     assert added <= set(_words(load_series(project).title)) | {"1", "2"}, added
 
 
-def test_the_readme_lists_the_libraries_ci_installs() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    command = re.search(r"apt-get install ([^\n]*(?:\\\n[^\n]*)*)", readme)
-    assert command is not None
-    for package in command.group(1).replace("\\\n", " ").split():
-        assert package in ci, package
-    assert "libharfbuzz-subset0" in command.group(1)
-    assert "five times slower" in readme
-
-
 @pytest.mark.process
 def test_credits_and_copyright_close_the_last_page(
     series_build: tuple[Project, Path, Report],
