@@ -203,7 +203,11 @@ def test_build_reports_in_json_for_machines(project: Project) -> None:
         ("print", "print/collection.pdf", "written"),
         ("accessible", "accessible/collection.pdf", "written"),
     }
-    assert report["findings"] == [] and report["counts"] == {"errors": 0, "warnings": 0}
+    assert report["findings"] == [] and report["counts"] == {
+        "errors": 0,
+        "warnings": 0,
+        "advice": 0,
+    }
     again = json.loads(CliRunner().invoke(main, args).stdout)
     assert {o["status"] for o in again["outputs"]} == {"kept"} and len(again["outputs"]) == 4
     assert {o["pages"] for o in again["outputs"]} != {0}
@@ -219,7 +223,7 @@ def test_build_reports_in_json_for_machines(project: Project) -> None:
     failed = CliRunner().invoke(main, args)
     assert failed.exit_code == 1
     broken = json.loads(failed.stdout)
-    assert not broken["ok"] and broken["counts"] == {"errors": 1, "warnings": 0}
+    assert not broken["ok"] and broken["counts"] == {"errors": 1, "warnings": 0, "advice": 0}
     assert [o for o in broken["outputs"] if o["status"] == "failed"] == [
         {"variant": "", "sheet": REFERENCE, "path": "", "pages": 0, "status": "failed"}
     ]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from fichepress.core.errors import Problem
-from fichepress.core.findings import Finding, grouped, page_order, told
+from fichepress.core.findings import Finding, grouped, page_order, stopping, told
 
 BLEED = Finding(page=1, rule="BLEED", severity="error", message="a fill", where="re f")
 
@@ -80,3 +80,28 @@ def test_a_cause_found_in_several_pdfs_is_told_once() -> None:
     assert told(first, count) == "styles/t/theme.css:12:3: Ignored (in 3 PDFs)"
     assert (second.variant, once) == ("print", 1)
     assert told(second, once) == str(second)
+
+
+def test_advice_is_told_and_kept_but_stops_nothing() -> None:
+    advice = Finding("sheets/x.yaml", 4, 5, "body[3]", "page 1 is only 40% filled", "advice")
+    advice = replace(advice, rule="copyfit", variant="print", page=1)
+    assert Finding.from_json(advice.as_json()) == advice
+    warning, error = replace(advice, severity="warning"), replace(advice, severity="error")
+    found = [advice, warning, error]
+    assert stopping(found, strict=False) == [error]
+    assert stopping(found, strict=True) == [warning, error]
+    assert stopping([advice], strict=True) == []
+
+
+def test_a_copyfit_finding_says_the_same_in_every_variant_and_is_told_once() -> None:
+    """Its words are the same in both variants: the variant is named after them, or the
+    number of PDFs when both say it."""
+    advice = Finding(
+        "sheets/x.yaml", 4, 5, "body[3]", "page 1 is only 40% filled", "advice", "copyfit"
+    )
+    print_, accessible = replace(advice, variant="print"), replace(advice, variant="accessible")
+    assert str(print_) == "sheets/x.yaml:4:5: body[3]: page 1 is only 40% filled (print PDF)"
+    [(both, count)] = grouped([print_, accessible])
+    assert told(both, count) == (
+        "sheets/x.yaml:4:5: body[3]: page 1 is only 40% filled (in 2 PDFs)"
+    )

@@ -866,7 +866,7 @@ def test_cli_json(good: bytes, tmp_path: Path) -> None:
     assert (report["command"], report["ok"], report["counts"]) == (
         "preflight",
         False,
-        {"errors": 2, "warnings": 0},
+        {"errors": 2, "warnings": 0, "advice": 0},
     )
     assert [(o["path"], o["variant"], o["status"]) for o in report["outputs"]] == [
         (str(good_path), "print", "checked"),

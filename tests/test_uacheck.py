@@ -934,7 +934,7 @@ def test_cli_json(good: bytes, linked: bytes, tmp_path: Path) -> None:
     code, out, _ = run("--format", "json", str(good_path), str(broken))
     assert code == 1
     report = json.loads(out)
-    assert report["counts"] == {"errors": 2, "warnings": 0}
+    assert report["counts"] == {"errors": 2, "warnings": 0, "advice": 0}
     assert [(o["path"], o["variant"]) for o in report["outputs"]] == [
         (str(good_path), "accessible"),
         (str(broken), "accessible"),

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from fichepress.core.errors import BuildFailed
-from fichepress.core.findings import SEVERITIES, Finding, grouped, told
+from fichepress.core.findings import COUNTED, SEVERITIES, Finding, grouped, told
 from fichepress.core.project import Project
 
 if TYPE_CHECKING:
@@ -46,7 +46,9 @@ def document(
         "command": command,
         "ok": ok,
         "summary": summary,
-        "counts": {f"{level}s": sum(f.severity == level for f, _ in told) for level in SEVERITIES},
+        "counts": {
+            COUNTED[level]: sum(f.severity == level for f, _ in told) for level in SEVERITIES
+        },
         "findings": [{**finding.as_json(), "count": count} for finding, count in told],
         "outputs": list(outputs),
         "sheets": sheets,
@@ -106,8 +108,11 @@ def summarise(
     warnings, problems = grouped(report.warnings), grouped(report.problems)
     summary = (
         f"{what}: {counted(len(report.outputs), 'PDF')} written to {shown_out}/, "
-        f"{len(report.failed)} failed, {counted(len(warnings), 'warning')}"
+        f"{len(report.failed)} failed, "
+        f"{counted(sum(f.severity == 'warning' for f, _ in warnings), 'warning')}"
     )
+    if advice := sum(f.severity == "advice" for f, _ in warnings):
+        summary += f", {advice} advice"
     if not report.outputs and not report.failed and report.up_to_date:
         kept = counted(report.up_to_date, "PDF")
         summary = f"{what}: everything is up to date ({kept} in {shown_out}/)"
@@ -153,13 +158,15 @@ def summarise_up_to_date(
 
 
 def tell(warnings: Sequence[tuple[Finding, int]], problems: Sequence[tuple[Finding, int]]) -> None:
-    """The warnings, then the problems, each cause once (see `grouped`), on standard error."""
+    """The warnings and advice, then the problems, each cause once (see `grouped`), on standard
+    error."""
     for level, found in (("warning", warnings), ("error", problems)):
         for finding, count in found:
-            click.secho(f"{level}: {told(finding, count)}", fg=_COLOURS[level], err=True)
+            told_as = "advice" if finding.severity == "advice" and level == "warning" else level
+            click.secho(f"{told_as}: {told(finding, count)}", fg=_COLOURS[told_as], err=True)
 
 
-_COLOURS = {"info": None, "warning": "yellow", "error": "red"}
+_COLOURS = {"info": None, "advice": "cyan", "warning": "yellow", "error": "red"}
 
 
 def say(level: str, message: str) -> None:

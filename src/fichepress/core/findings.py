@@ -7,8 +7,11 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal
 
-Severity = Literal["error", "warning"]
-SEVERITIES: tuple[Severity, ...] = ("error", "warning")
+Severity = Literal["error", "warning", "advice"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "advice")
+"""An error stops the PDF it concerns; a warning stops it under `--strict`; advice never does."""
+COUNTED: dict[Severity, str] = {"error": "errors", "warning": "warnings", "advice": "advice"}
+"""What the findings of each severity are called when counted (a report's `counts`)."""
 
 SOURCE_RULES = frozenset({"", "copyfit", "css"})
 """Rules whose findings are told as a source's problems: `file:line:col: key: message`."""
@@ -57,6 +60,8 @@ class Finding:
 
     def _body(self) -> str:
         if self.rule in SOURCE_RULES:
+            if self.rule == "copyfit" and self.variant:  # the same words in every variant
+                return f"{self.message} ({self.variant} PDF)"
             return self.message
         label = f"{self.variant} PDF" if self.variant else ""
         if self.rule in NOTE_RULES:
@@ -87,11 +92,18 @@ class Finding:
             elif not isinstance(value, str):
                 raise ValueError(f"a finding's {name} is not a text")
         if data["severity"] not in SEVERITIES:
-            raise ValueError("a finding's severity is neither error nor warning")
+            raise ValueError("a finding's severity is not error, warning or advice")
         return cls(**data)
 
     def as_warning(self) -> Finding:
         return replace(self, severity="warning")
+
+
+def stopping(findings: Iterable[Finding], strict: bool) -> list[Finding]:
+    """Those of `findings` that stop the PDF they concern: its errors, and its warnings under
+    `strict`; advice never does."""
+    stops = {"error", "warning"} if strict else {"error"}
+    return [finding for finding in findings if finding.severity in stops]
 
 
 FIELDS = frozenset(field.name for field in fields(Finding))

@@ -21,7 +21,7 @@ from fichepress.checks.copyfit import copyfit_problems
 from fichepress.core.colour import print_asset
 from fichepress.core.errors import Problem, is_system_error, system_message
 from fichepress.core.files import write_atomic
-from fichepress.core.findings import Finding
+from fichepress.core.findings import Finding, stopping
 from fichepress.core.project import Project
 from fichepress.core.variants import ACCESSIBLE, VARIANT_NAMES, VARIANTS, VariantName
 from fichepress.html.edition import Edition
@@ -223,10 +223,13 @@ class Builder:
             )
             report.failed.add(shown)
             return
-        if self.strict and warnings:
-            report.problems.extend(warnings)
-            message = f"{variant} PDF not written: --strict turns warnings into errors"
-            report.problems.append(Problem(shown, message=message))
+        stops = stopping(warnings, self.strict)
+        if stops:
+            report.problems.extend(stops)
+            report.warnings.extend(w for w in warnings if w not in stops)
+            turned = any(w.severity == "warning" for w in stops)
+            why = "--strict turns warnings into errors" if turned else "its errors stop it"
+            report.problems.append(Problem(shown, message=f"{variant} PDF not written: {why}"))
             report.failed.add(shown)
             return
         report.warnings.extend(warnings)
@@ -278,7 +281,8 @@ class Builder:
         if rendered is None:
             return
         budget = source.sheet.page_budget or self.series.page_budget
-        warnings = copyfit_problems(source, shown, variant, rendered.fill, budget)
+        underfilled = self.series.underfilled_pages
+        warnings = copyfit_problems(source, shown, variant, rendered.fill, budget, underfilled)
         warnings += [draft.as_warning() for draft in drafts]
         self.deliver(
             source.slug, shown, variant, rendered, html, report, warnings=warnings, inputs=inputs
@@ -379,11 +383,11 @@ def build(
                 continue
             report.up_to_date += 1
             report.kept.append(entry)
-            if strict and entry.warnings:
-                report.problems += entry.warnings
+            stops = stopping(entry.warnings, strict)
+            report.problems += stops
+            report.warnings += [w for w in entry.warnings if w not in stops]
+            if stops:
                 report.failed.add(project.display(source.path))
-            else:
-                report.warnings += entry.warnings
         if stale:
             todo.append((source, tuple(stale)))
     if todo:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from fichepress.core.findings import stopping
 from fichepress.core.project import Project
 from fichepress.series import stamp
 
@@ -76,7 +77,7 @@ def run(
     if complete and options.stamp:
         digest = stamp.project_digest(project, options.out, options.variants)
         found = stamp.up_to_date(options.out, digest)
-        if found is not None and not (options.strict and found.warnings):
+        if found is not None and not stopping(found.warnings, options.strict):
             # Nothing changed since the last complete build: no need to load anything else.
             return RunReport(up_to_date=found)
     from fichepress.series import workers

@@ -161,6 +161,7 @@ def _language(value: str) -> str:
 Language = Annotated[str, AfterValidator(_language)]
 
 PageSize = Literal["letter", "a4", "legal", "a5"]
+Underfilled = Literal["advice", "warning", "error"]
 """Trim size of a page: US Letter (8.5 × 11 in), A4, US Legal or A5."""
 
 MAX_PAGE_BUDGET = 20
@@ -429,6 +430,8 @@ class Series(Strict):
     """Trim size of the pages: letter, a4, legal or a5 (default: the theme's, else letter)."""
     page_budget: PageBudget = 2
     """How many pages a sheet may fill unless it says otherwise."""
+    underfilled_pages: Underfilled = "advice"
+    """A page less than half filled: advice (never fails), warning (fails --strict) or error."""
     funders: Funders | None = None
     """Funders credited at the foot of every sheet."""
     date: datetime.date | None = None
