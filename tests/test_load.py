@@ -64,7 +64,7 @@ def test_every_problem_is_reported_at_once_with_its_place(project: Project) -> N
     """
     assert problems_of(project, text) == [
         'sheets/07-essai.yaml:1:9: number: must be a whole number, got "trois"',
-        "sheets/07-essai.yaml:2:7: title: is empty: write a text here",
+        'sheets/07-essai.yaml:2:7: title: has no value: write it after "title: "',
         'sheets/07-essai.yaml:3:1: kiker: unknown key "kiker" (did you mean "kicker"?)',
         'sheets/07-essai.yaml:5:5: body[0]: "paragraf" is not a kind of block (did you mean'
         ' "paragraph"?); a block is a paragraph, list, quote or heading',
@@ -84,8 +84,8 @@ def test_every_problem_is_reported_at_once_with_its_place(project: Project) -> N
     [
         pytest.param(
             "number: 1\ntitle: [oops\n",
-            "sheets/07-essai.yaml:3:1: is not valid YAML: expected ',' or ']',"
-            " but got '<stream end>'",
+            'sheets/07-essai.yaml:2:8: a text that starts with "[" must be written between'
+            ' quotation marks (YAML reads "[…]" as a list): write title: "[oops"',
             id="broken-yaml",
         ),
         pytest.param(
@@ -113,7 +113,9 @@ def test_every_problem_is_reported_at_once_with_its_place(project: Project) -> N
         ),
         pytest.param(
             "x: *nothing\n",
-            "sheets/07-essai.yaml:1:4: this alias (*name) refers to no anchor (&name)",
+            'sheets/07-essai.yaml:1:4: a text that starts with "*" must be written between'
+            ' quotation marks (YAML reads "*…" as a reference to another value): write x:'
+            ' "*nothing"',
             id="undefined-alias",
         ),
     ],

@@ -11,7 +11,7 @@ import os
 import re
 import types
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
@@ -31,6 +31,7 @@ from fichepress.core.reading import (
 )
 from fichepress.source.model import BLOCK_KINDS, TAG, Series, Sheet
 from fichepress.source.yamlfile import MAX_BYTES, Loc, Positions, key_path, read_yaml
+from fichepress.source.yamlwords import quoted, special_start, text_lines
 
 LOGO_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg")
 LOGOS = "an SVG, PNG or JPEG"
@@ -109,18 +110,13 @@ def _message(error: ErrorDetails, model: type[BaseModel], raw_loc: Loc) -> str:
         return (
             f"{names} is not a kind of block{guess}; a block is a paragraph, list, quote or heading"
         )
+    name = next((part for part in reversed(raw_loc) if isinstance(part, str)), "")
+    if value is None and kind in ("string_type", "int_parsing", "int_type", "int_from_float"):
+        return f'has no value: write it after "{name}: "'
     if kind == "string_type":
-        return (
-            "is empty: write a text here"
-            if value is None
-            else f"must be a text, got {_kind_of(value)}"
-        )
+        return f"must be a text, got {_kind_of(value)}"
     if kind in ("int_parsing", "int_type", "int_from_float"):
-        return (
-            "is empty: write a number here"
-            if value is None
-            else f"must be a whole number, got {_kind_of(value)}"
-        )
+        return f"must be a whole number, got {_kind_of(value)}"
     if kind == "greater_than_equal":
         return f"must be at least {ctx['ge']:g}, got {value}"
     if kind == "less_than_equal":
@@ -135,8 +131,18 @@ def _message(error: ErrorDetails, model: type[BaseModel], raw_loc: Loc) -> str:
         return f"must be a colour written #rrggbb, got {_kind_of(value)}"
     if kind == "string_pattern_mismatch":
         return f"must be made of lower-case letters, digits, - and _, got {_kind_of(value)}"
+    if kind in ("tuple_type", "list_type") and value is None:
+        return 'has no value: write its items on the lines below it, each starting with "- "'
+    if kind in ("tuple_type", "list_type") and isinstance(value, dict):
+        first = next(iter(value), "")
+        return (
+            f'is a list, and a "-" is missing: start each of its items with "- ",'
+            f' as in "- {first}: …"'
+        )
     if kind in ("tuple_type", "list_type"):
         return f'must be a list (one "- " line per item), got {_kind_of(value)}'
+    if kind in ("model_type", "model_attributes_type", "dict_type") and value is None:
+        return f'has no value: write its keys on the lines below "{name}:", indented'
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return f"must be a mapping of keys (key: value), got {_kind_of(value)}"
     message = error["msg"]
@@ -164,25 +170,140 @@ def validate(model: type[M], data: Any, positions: Positions, shown: str) -> M:
         # Locations holding another error deeper down, gathered once: asking each error of
         # thousands whether any other lies below it would take minutes.
         above_others = {error["loc"][:end] for error in errors for end in range(len(error["loc"]))}
+        texts = _texts_with_colon(errors, data, model)
+        two_kinds: set[Loc] = set()
         for error in errors:
             raw_loc = error["loc"]
             loc = _without_tags(raw_loc)
             if key_path(loc) in seen:
                 continue  # already told: the value was refused while reading
+            if error["type"] == "missing" and loc[:-1] in texts:
+                continue  # not a mapping that lacks keys, but a text with ": " in it
             if error["type"] == "too_short" and raw_loc in above_others:
                 continue  # pydantic counts only the valid items; the bad ones are reported
-            if error["type"] == "missing":
+            in_text = _key_in_text(positions, loc) if error["type"] == "missing" else None
+            if in_text is not None:
+                line, column = in_text
+            elif error["type"] == "missing":
                 line, column = positions.of_key(loc[:-1])
             elif error["type"] == "extra_forbidden" or raw_loc[-1:] == ("[key]",):
                 line, column = positions.of_key(loc)
             else:
                 line, column = positions.of_value(loc)
-            problems.append(
-                Problem(shown, line, column, key_path(loc), _message(error, model, raw_loc))
-            )
+            message = texts.get(loc[:-1], "") if error["type"] == "extra_forbidden" else ""
+            kinds = _kinds_at(data, loc[:-1]) if error["type"] == "extra_forbidden" else []
+            if len(kinds) > 1:
+                if loc[:-1] in two_kinds:
+                    continue  # the one mistake is told once
+                two_kinds.add(loc[:-1])
+                line, column = positions.of_key((*loc[:-1], kinds[1]))
+                loc, message = (
+                    (*loc[:-1], kinds[1]),
+                    (
+                        f'a block holds one kind, and "{kinds[1]}" starts another: a "-" is'
+                        f' missing; write "- {kinds[1]}: …"'
+                    ),
+                )
+            if in_text is not None:
+                message = (
+                    f'the key "{loc[-1]}" is required but missing: "{loc[-1]}" on this line is'
+                    " indented more than the keys of its block, so it is read as part of the"
+                    " text above: line it up with those keys"
+                )
+            message = message or _message(error, model, raw_loc)
+            if error["type"] in ("string_type", "bad_list_item") and loc in positions.flows:
+                message += ": " + special_start(positions.flows[loc], line, column)[0]
+            problems.append(Problem(shown, line, column, key_path(loc), message))
     if problems:
-        raise InvalidSource(_misspellings_once(problems))
+        raise InvalidSource(_misplaced_once(_dashes_once(_misspellings_once(problems))))
     return result
+
+
+def _key_in_text(positions: Positions, loc: Loc) -> tuple[int, int] | None:
+    """Where a missing key is written, indented too far, inside the text of the key above it
+    (a text written below its key, after ">" or "|"), or None."""
+    name, (start, _) = loc[-1], positions.of_key(loc[:-1])
+    text = text_lines(positions.lines)
+    pattern = re.compile(rf"^(\s*){re.escape(str(name))}:(\s|$)")
+    for number in range(max(start - 1, 0), len(positions.lines)):
+        found = pattern.match(positions.lines[number])
+        if found and number in text:
+            return number + 1, len(found.group(1)) + 1
+    return None
+
+
+def _kinds_at(data: Any, loc: Loc) -> list[str]:
+    """The kinds of block named in the mapping at `loc` (two when a "-" is missing)."""
+    found = _at(data, loc)
+    return [key for key in found if key in BLOCK_KINDS] if isinstance(found, dict) else []
+
+
+def _at(data: Any, loc: Loc) -> Any:
+    for part in loc:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _texts_with_colon(
+    errors: list[ErrorDetails], data: Any, model: type[BaseModel]
+) -> dict[Loc, str]:
+    """Mappings of one unknown key and a text, such as `- Note: voir`: a text with ": " in it,
+    which YAML reads as a key and its value. Each, by its place, with what to write."""
+    texts: dict[Loc, str] = {}
+    for error in errors:
+        if error["type"] != "extra_forbidden":
+            continue
+        loc = _without_tags(error["loc"])
+        parent, key = _at(data, loc[:-1]), str(loc[-1])
+        if not isinstance(parent, dict) or len(parent) != 1 or not isinstance(parent[key], str):
+            continue
+        if did_you_mean(key, _keys_at(model, error["loc"][:-1])):
+            continue  # a misspelt key
+        text = f"{key}: {parent[key]}"
+        texts[loc[:-1]] = (
+            f'"{text}" is read as the key "{key}" and its value, because of ": ": if it is a'
+            f" text, write it between quotation marks: {quoted(text)}"
+        )
+    return texts
+
+
+def _misplaced_once(problems: list[Problem]) -> list[Problem]:
+    """A key that left its block (indented too little) is one mistake: told where it is, as
+    belonging to the block it left, which is not also told it lacks that key."""
+    missing = {
+        p.key.rpartition(".")[2]: p
+        for p in problems
+        if "." in p.key and p.message.endswith("is required but missing")
+    }
+    told: list[Problem] = []
+    moved = set()
+    for p in problems:
+        name = p.key.rpartition(".")[2]
+        if p.message == f'unknown key "{name}"' and name in missing:
+            block = missing[name].key.rpartition(".")[0]
+            message = (
+                f'"{name}" belongs to "{block}" (line {missing[name].line}): indent it like the'
+                f' other keys of "{block}"'
+            )
+            told.append(replace(p, message=message))
+            moved.add(missing[name])
+        else:
+            told.append(p)
+    return [p for p in told if p not in moved]
+
+
+def _dashes_once(problems: list[Problem]) -> list[Problem]:
+    """Items written without their "-" are one mistake: the list's "a "-" is missing" says it
+    all, and the keys its items share are not also told twice."""
+    lists = {p.key for p in problems if 'a "-" is missing' in p.message}
+    return [
+        p
+        for p in problems
+        if not ("appears twice" in p.message and p.key.rpartition(".")[0] in lists)
+    ]
 
 
 def _misspellings_once(problems: list[Problem]) -> list[Problem]:

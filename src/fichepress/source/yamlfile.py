@@ -24,6 +24,7 @@ from fichepress.core.reading import (
     open_inside,
     open_regular,
 )
+from fichepress.source.yamlwords import explain, special_start
 
 MAX_BYTES = 1_000_000
 """A sheet is a few kilobytes; anything bigger than this is a mistake or an attack."""
@@ -56,6 +57,11 @@ class Positions:
     keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     """Problems found while reading (duplicate keys, tags), reported with the schema's."""
+    lines: list[str] = field(default_factory=list)
+    """The file's lines, for what is told of them in plain words."""
+    flows: dict[Loc, str] = field(default_factory=dict)
+    """Values written on one line between [ ] or { }, with that text: where the schema wants a
+    text, the author meant a text that starts with a bracket."""
 
     def of_value(self, loc: Loc) -> tuple[int, int]:
         """The position of the value at `loc`, or of its nearest enclosing value."""
@@ -73,80 +79,6 @@ def _mark(mark: yaml.Mark | None) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
 
 
-_YAML_HINTS = {
-    "found character '\\t' that cannot start any token": (
-        "a tab character is used here; YAML indents with spaces only"
-    ),
-    "mapping values are not allowed here": (
-        'unexpected ":" — put a text that contains ": " between quotes'
-    ),
-    "found undefined alias": "this alias (*name) refers to no anchor (&name)",
-    "but found another document": "holds several YAML documents; keep one",
-}
-
-
-_OPENING = re.compile(r"""^(\s*(?:-\s+(?:[^\s:#'"][^:#]*:\s+)?|[^\s:#'"-][^:#]*:\s+))(["'])""")
-"""A value that starts with a quotation mark: the text before it, and the mark."""
-_DASH = re.compile(r"^(\s*)-[^\s-]")
-_ITEM = re.compile(r"^(\s*)-\s")
-
-
-def _explain(text: str, error: yaml.MarkedYAMLError) -> tuple[str, int, int] | None:
-    """Plain words, at the right line, for the YAML mistakes authors make most, which the
-    parser reports where it stumbles (often lines later): a quotation mark not closed, a
-    missing space after a colon or a dash, list items not lined up."""
-    problem = error.problem or ""
-    end = error.problem_mark.line if error.problem_mark else 0
-    lines = text.splitlines()
-    if "quoted scalar" in (error.context or "") or problem.startswith("expected <block end>"):
-        for number, line in enumerate(lines[: end + 1]):
-            opening = _OPENING.match(line)
-            if opening is None:
-                continue
-            mark, rest = opening.group(2), line[opening.end() :]
-            closed = rest.replace(mark * 2, "") if mark == "'" else rest.replace('\\"', "")
-            if mark not in closed:
-                return (
-                    f"the quotation mark {mark} that opens this text is not closed on its line:"
-                    f" close it, or write the text without quotation marks",
-                    number + 1,
-                    opening.end(),
-                )
-    if problem.startswith("could not find expected ':'") and error.context_mark is not None:
-        number = error.context_mark.line
-        line = lines[number] if number < len(lines) else ""
-        colon = line.find(":")
-        if colon >= 0 and line[colon + 1 : colon + 2] not in (" ", ""):
-            return (
-                'write a space after ":" (a key, a colon and a space, then the text)',
-                number + 1,
-                colon + 2,
-            )
-    if problem.startswith("expected <block end>"):
-        start = error.context_mark.line if error.context_mark else 0
-        for number in range(start, min(end + 1, len(lines))):
-            dash = _DASH.match(lines[number])
-            if dash:
-                return (
-                    'write a space after "-": a list item starts with "- "',
-                    number + 1,
-                    dash.end(),
-                )
-        item = _ITEM.match(lines[end]) if end < len(lines) else None
-        if item is not None:
-            for number in range(end - 1, start - 1, -1):
-                other = _ITEM.match(lines[number])
-                if other is not None and other.group(1) != item.group(1):
-                    return (
-                        f"this list item starts at column {len(item.group(1)) + 1}, the one on"
-                        f" line {number + 1} at column {len(other.group(1)) + 1}: the items of a"
-                        " list line up",
-                        end + 1,
-                        len(item.group(1)) + 1,
-                    )
-    return None
-
-
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 """Control characters: line feeds, carriage returns and tabs are text, the others are not."""
 
@@ -162,8 +94,12 @@ class _TooLarge(Exception):
 class _Builder:
     """Turns a composed YAML node tree into plain data, recording positions and problems."""
 
-    def __init__(self, shown: str) -> None:
+    def __init__(self, shown: str, lines: list[str]) -> None:
         self.shown = shown
+        self.lines = lines
+        self.built: dict[int, int] = {}
+        """How many times each node was built: more than once when an alias names it."""
+        self.anchored: list[tuple[yaml.Node, Loc]] = []
         self.positions = Positions()
         self.problems: list[Problem] = []
         self.count = 0
@@ -183,6 +119,15 @@ class _Builder:
         if len(self.stack) >= MAX_DEPTH:
             raise _TooLarge(f"nests deeper than {MAX_DEPTH} levels", node.start_mark)
         self.positions.values.setdefault(loc, _mark(node.start_mark))
+        self.built[id(node)] = self.built.get(id(node), 0) + 1
+        written = self.written(node.start_mark)
+        if written[:1] == "&" and self.built[id(node)] == 1:
+            self.anchored.append((node, loc))
+        if written[:1] in "[{" and getattr(node, "flow_style", False):
+            self.positions.flows[loc] = written
+        if node.tag.startswith("!") and not node.tag.startswith("!!") and written[:1] == "!":
+            self.told(node.start_mark, loc, written)
+            return None
         if node.tag not in _ALLOWED_TAGS:
             tag = node.tag.replace(_CORE, "!!")
             self.problem(node.start_mark, loc, f"YAML tags such as {tag} are not allowed")
@@ -210,9 +155,28 @@ class _Builder:
         finally:
             self.stack.pop()
 
+    def written(self, mark: yaml.Mark) -> str:
+        """The rest of the line from `mark`, as written in the file."""
+        line = self.lines[mark.line] if mark.line < len(self.lines) else ""
+        return line[mark.column :].rstrip()
+
+    def told(self, mark: yaml.Mark, loc: Loc, written: str) -> None:
+        """A text that starts with a character YAML reads otherwise (& or !)."""
+        line, column = _mark(mark)
+        message = special_start(written, line, column)[0]
+        self.problems.append(Problem(self.shown, line, column, key_path(loc), message))
+
+    def unused_anchors(self) -> None:
+        """A name given to a value (&name) that no reference (*name) uses: the author wrote a
+        text that starts with "&", and YAML kept only what follows the name."""
+        for node, loc in self.anchored:
+            if self.built[id(node)] == 1:
+                self.told(node.start_mark, loc, self.written(node.start_mark))
+
     def build_mapping(self, node: yaml.MappingNode, loc: Loc) -> dict[str, Any]:
         result: dict[str, Any] = {}
         first_seen: dict[str, int] = {}
+        restart = ""
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _CORE + "merge":
                 self.problem(
@@ -222,11 +186,18 @@ class _Builder:
             key = key_node.value
             line = key_node.start_mark.line + 1
             if key in first_seen:
-                self.problem(
-                    key_node.start_mark,
-                    (*loc, key),
-                    f'the key "{key}" appears twice (first on line {first_seen[key]})',
-                )
+                restart = restart or key
+                if not loc or not isinstance(loc[-1], int):
+                    message = f'the key "{key}" appears twice (first on line {first_seen[key]})'
+                elif key == restart:  # an item of a list, written without its "-"
+                    message = (
+                        f'the key "{key}" appears twice in this list item (first on line'
+                        f' {first_seen[key]}): a "-" is missing; write "- {key}: …" to start'
+                        " a new item"
+                    )
+                else:
+                    continue  # the same missing "-": told once
+                self.problem(key_node.start_mark, (*loc, key), message)
                 continue
             first_seen[key] = line
             self.positions.keys[(*loc, key)] = _mark(key_node.start_mark)
@@ -334,21 +305,17 @@ def read_yaml(
     except _TooLarge as error:
         raise fail(str(error), *_mark(error.mark)) from None
     except yaml.MarkedYAMLError as error:
-        explained = _explain(text, error)
-        if explained is not None:
-            raise fail(*explained) from None
-        problem = error.problem or "is not valid YAML"
-        hint = next((h for text_, h in _YAML_HINTS.items() if problem.startswith(text_)), None)
-        line, column = _mark(error.problem_mark)
-        raise fail(hint or f"is not valid YAML: {problem}", line, column) from None
+        raise fail(*explain(text, error)) from None
     except yaml.YAMLError as error:
         raise fail(f"is not valid YAML: {error}") from None
     if node is None:
         raise fail("is empty", 1, 1)
-    builder = _Builder(shown)
+    builder = _Builder(shown, text.splitlines())
     try:
         data = builder.build(node, ())
     except _TooLarge as error:
         raise fail(str(error), *_mark(error.mark)) from None
+    builder.unused_anchors()
     builder.positions.problems = builder.problems
+    builder.positions.lines = builder.lines
     return data, builder.positions
