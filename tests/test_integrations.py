@@ -185,6 +185,33 @@ def test_pre_commit_runs_fichepress_check_on_a_new_series(tmp_path: Path) -> Non
     assert re.search(r"sheets/01-une-premiere-fiche\.yaml:\d+:\d+", failed.stdout), failed.stdout
 
 
+@pytest.mark.process
+@pytest.mark.slow
+def test_another_series_takes_the_hook_from_this_repository(tmp_path: Path) -> None:
+    """`pre-commit try-repo` installs fichepress from this repository (language: python) into
+    an environment of its own, and its hook checks a series made by `init`."""
+    folder = tmp_path / "serie"
+    init_project(folder, "Fiches", "Org")
+    git = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.org"]
+    for command in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "series"]):
+        subprocess.run([*git, *command], cwd=folder, check=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["PRE_COMMIT_HOME"] = str(tmp_path / "pre-commit-home")
+    hook = [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "fichepress-check"]
+    tried = subprocess.run(
+        [*hook, "--all-files", "--color", "never"],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert tried.returncode == 0, tried.stdout + tried.stderr
+    assert re.search(r"^fichepress check\.+Passed$", tried.stdout, re.MULTILINE)
+    # pre-commit installed fichepress: the hook did not run the one of this test's environment
+    assert "Installing environment for" in tried.stdout + tried.stderr
+
+
 def gitlab_ci(markdown: str) -> dict[str, Any] | None:
     """The GitLab CI file a Markdown text gives, as the block starting `# .gitlab-ci.yml`."""
     blocks = re.findall(r"```yaml\n(# \.gitlab-ci\.yml\n.*?)```", markdown, re.DOTALL)
