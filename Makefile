@@ -64,5 +64,9 @@ golden: venv
 clean:
 	rm -rf build
 
-dist: venv
-	$(BIN)/python -m pip wheel --quiet --no-deps --disable-pip-version-check -w dist .
+# The wheel, built by pip in an isolated environment that holds only what the build needs
+# (setuptools): neither $(VENV) nor the dev extras.
+dist:
+	@$(PYTHON) -m pip --version >/dev/null 2>&1 \
+		|| { echo "make dist needs pip: install python3-pip, or give PYTHON=a Python with pip"; exit 1; }
+	$(PYTHON) -m pip wheel --quiet --no-deps --disable-pip-version-check -w dist .

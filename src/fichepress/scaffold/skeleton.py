@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 
 from fichepress.core.errors import FichepressError
+from fichepress.scaffold.integrations import integration_files
 from fichepress.scaffold.newsheet import slugify, value_problem, yaml_string
 from fichepress.source.schema import MODELINE, SERIES_MODELINE
 
@@ -201,6 +202,7 @@ def project_files(title: str, organisation: str, today: datetime.date) -> dict[s
         "Makefile": MAKEFILE,
         "README.md": README.format(title=" ".join(title.split()), theme=theme),
         ".gitignore": "/build/\n",
+        **integration_files(),
     }
 
 
