@@ -110,7 +110,7 @@ def build(
 @contextmanager
 def _locked(out_dir: Path) -> Iterator[None]:
     """One build of an output folder at a time; what an interrupted build left is removed
-    before, the fonts' copies after."""
+    before (and after Ctrl-C), the fonts' copies after."""
     from fichepress.core.files import build_lock, remove_font_copies, remove_leftovers
 
     def waiting() -> None:
@@ -120,6 +120,9 @@ def _locked(out_dir: Path) -> Iterator[None]:
         remove_leftovers(out_dir)
         try:
             yield
+        except KeyboardInterrupt:
+            remove_leftovers(out_dir)  # the workers are stopped: nothing of theirs is running
+            raise
         finally:
             remove_font_copies(out_dir)
 
@@ -199,20 +202,17 @@ def watch(
         echo_json(report_document("watch", project, report, summary), one_line=True)
 
     json = output_format == "json"
-    try:
-        run_watch(
-            project,
-            out_from(out, project),
-            variants=variants,
-            strict=strict,
-            collection=not no_collection,
-            say=say_aside if json else say,
-            poll=poll,
-            tell=event if json else None,
-        )
-    except KeyboardInterrupt:
-        # Ctrl-C in the middle of a build: outputs are written atomically, nothing is half done
-        say("info", "stopped")
+    # Until Ctrl-C: outputs are written atomically, the workers stopped, nothing is half done.
+    run_watch(
+        project,
+        out_from(out, project),
+        variants=variants,
+        strict=strict,
+        collection=not no_collection,
+        say=say_aside if json else say,
+        poll=poll,
+        tell=event if json else None,
+    )
 
 
 @click.command()

@@ -35,6 +35,7 @@ from fichepress.core.findings import Finding, grouped, told
 from fichepress.core.project import Project
 from fichepress.core.variants import VARIANT_NAMES, VARIANTS, VariantName
 from fichepress.series.report import Report
+from fichepress.series.workers import stop_all
 from fichepress.serve.proof import PageImage, png_bytes, render_pdf
 from fichepress.serve.watch import Say, watch
 
@@ -368,11 +369,17 @@ def serve(
     stop = threading.Event()
 
     def tell(level: str, message: str) -> None:
+        if stop.is_set():
+            return  # after Ctrl-C, the build stopped midway has nothing to say
         preview.say(level, message)
         say(level, message)
 
+    def watching(*args: Any, **kwargs: Any) -> None:
+        with contextlib.suppress(KeyboardInterrupt):  # `Stopped`: its workers were, by Ctrl-C
+            watch(*args, **kwargs)
+
     watcher = threading.Thread(
-        target=watch,
+        target=watching,
         args=(project, out),
         kwargs={
             "variants": variants,
@@ -391,9 +398,8 @@ def serve(
         webbrowser.open(server.url)
     try:
         server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        say("info", "stopping")
-    finally:
+    finally:  # Ctrl-C: the build under way is stopped, its workers with it
         stop.set()
+        stop_all()
         server.server_close()
         watcher.join(timeout=30)

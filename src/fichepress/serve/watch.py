@@ -173,7 +173,7 @@ def watch(
         debounce=300,
         stop_event=stop,
         force_polling=poll or None,
-        raise_interrupt=False,
+        raise_interrupt=True,  # Ctrl-C: the command ends, in one line
         yield_on_timeout=True,  # a first, empty yield once the watcher is in place
         rust_timeout=500,
     ):
