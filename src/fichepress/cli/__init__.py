@@ -13,7 +13,7 @@ import click
 
 from fichepress import __version__
 from fichepress.cli import build, sources
-from fichepress.core.errors import FichepressError, from_here, system_message
+from fichepress.core.errors import FichepressError, InvalidSource, from_here, system_message
 from fichepress.core.project import Project
 
 INTERRUPTED = "interrupted; earlier PDFs kept"
@@ -33,6 +33,12 @@ class Commands(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except InvalidSource as invalid:  # the series file, the theme: nothing could start
+            from fichepress.cli.output import finish, levels, tell
+
+            causes = levels([], invalid.problems)
+            tell(causes)
+            finish(False, "the sources are invalid, nothing was built", causes)
         except KeyboardInterrupt:
             told = STOPPED if ctx.invoked_subcommand in ("watch", "preview") else INTERRUPTED
             click.echo(told, err=True)

@@ -37,7 +37,7 @@ from fichepress.core.variants import VARIANT_NAMES, VARIANTS, VariantName
 from fichepress.series.report import Report
 from fichepress.series.workers import stop_all
 from fichepress.serve.proof import PageImage, png_bytes, render_pdf
-from fichepress.serve.watch import Say, watch
+from fichepress.serve.watch import Ending, Say, plain_ending, watch
 
 HOST = "127.0.0.1"
 DPI = 96
@@ -121,18 +121,16 @@ class Preview:
         return path.stem if is_sheet and path != self.project.series_file.resolve() else None
 
     def say(self, level: str, message: str) -> None:
-        """Follow the watch's information: "changed: …" starts a build, any other ends one:
-        the pages are refreshed. Its warnings and errors come as data (`take`)."""
-        if level != "info":
-            return
-        if message.startswith("changed: "):
+        """Follow the watch's information: "changed: …" starts a build, its last line ("done")
+        ends one: the pages are refreshed. Its findings come as data (`take`)."""
+        if level == "done":
+            self.refresh(message)
+        elif level == "info" and message.startswith("changed: "):
             with self.lock:
                 self.pending = []
                 self.general = []
                 self.status = f"rebuilding ({message})"
                 self.version += 1
-        else:
-            self.refresh(message)
 
     def take(self, report: Report, summary: str = "") -> None:
         """The findings of a rebuild, each cause once: a sheet's are kept until its pages are
@@ -359,8 +357,10 @@ def serve(
     open_browser: bool,
     poll: bool,
     say: Say,
+    ending: Ending = plain_ending,
 ) -> None:
-    """Build, serve the preview and rebuild on save until Ctrl-C."""
+    """Build, serve the preview and rebuild on save until Ctrl-C; each rebuild's last line
+    in the form `ending` gives."""
     preview = Preview(project, out, variants)
     try:
         server = PreviewServer(preview, port)
@@ -388,6 +388,7 @@ def serve(
             "stop": stop,
             "poll": poll,
             "tell": preview.take,
+            "ending": ending,
         },
         name="fichepress-watch",
         daemon=True,
