@@ -286,7 +286,15 @@ def proof(
     type=click.IntRange(0, 65535),
     default=8765,
     show_default=True,
-    help="Port on 127.0.0.1 (0: any free port).",
+    help="Port (0: any free port).",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    metavar="ADDRESS",
+    help="Address to serve on. The default serves this machine only; another (0.0.0.0 in a "
+    "container) exposes the preview to the network: anyone who reaches it sees the sheets.",
 )
 @variants_option("Show only this variant (repeat for both; default: both).")
 @click.option("--no-open", is_flag=True, help="Do not open the page in a browser.")
@@ -294,12 +302,14 @@ def proof(
 def preview(
     project_dir: Path | None,
     port: int,
+    host: str,
     variants: tuple[VariantName, ...],
     no_open: bool,
     poll: bool,
 ) -> None:
-    """Serve every page of every sheet to a browser on 127.0.0.1, with the findings of each
-    sheet beside its pages; rebuild on save and refresh the page by itself. Ctrl-C stops it."""
+    """Serve every page of every sheet to a browser (on 127.0.0.1 unless --host says), with
+    the findings of each sheet beside its pages; rebuild on save and refresh the page by
+    itself. Ctrl-C stops it."""
     from fichepress.serve.preview import serve
 
     project = project_from(project_dir)
@@ -308,6 +318,7 @@ def preview(
         project.root / "build",
         variants=variants,
         port=port,
+        host=host,
         open_browser=not no_open,
         poll=poll,
         say=say,

@@ -1,9 +1,11 @@
 """`fichepress preview`: every page of every sheet in a browser, refreshed on each save.
 
-A small web server bound to 127.0.0.1 only. It builds everything at start, then rebuilds what
-each save changes with `fichepress.serve.watch.watch` (in a background thread, stopped by an Event),
-renders the pages of every PDF that changed (PDFium, in memory) and bumps a version number.
-The page polls `/state` and swaps in the new images by itself. Routes:
+A small web server bound to 127.0.0.1 unless told another address (`--host`, for a
+container: then whoever reaches that address sees the preview). It builds everything at
+start, then rebuilds what each save changes with `fichepress.serve.watch.watch` (in a
+background thread, stopped by an Event), renders the pages of every PDF that changed (PDFium,
+in memory) and bumps a version number. The page polls `/state` and swaps in the new images
+by itself. Routes:
 
 - `/`: the page, with its script and styles inline (it loads nothing from elsewhere);
 - `/state`: JSON: version, status, findings, and per sheet its pages and findings (each a
@@ -19,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import socket
 import sys
 import threading
 import webbrowser
@@ -40,6 +43,9 @@ from fichepress.serve.proof import PageImage, png_bytes, render_pdf
 from fichepress.serve.watch import Ending, Say, plain_ending, watch
 
 HOST = "127.0.0.1"
+"""The default address: this machine only."""
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+"""Addresses that only this machine reaches: requests must name one in their Host header."""
 DPI = 96
 
 IDLE_TIMEOUT = 10.0
@@ -260,8 +266,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         """Serve the page, the state or an image; 400 for a foreign Host, 404 for the rest."""
-        port = self.server.server_address[1]
-        if self.headers.get("Host") not in (f"{HOST}:{port}", f"localhost:{port}"):
+        if not self.server.expected_host(self.headers.get("Host")):
             self._send(400, b"unexpected Host\n", "text/plain; charset=utf-8")
             return
         path = self.path.split("?", 1)[0]
@@ -285,7 +290,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
 class PreviewServer(ThreadingHTTPServer):
-    """The preview's HTTP server, on 127.0.0.1 only: a thread per connection, at most
+    """The preview's HTTP server, on 127.0.0.1 (or `host`): a thread per connection, at most
     `max_connections` at once, each closed after `idle_timeout` seconds of silence; a client
     that goes away mid-answer is no news (nothing is printed)."""
 
@@ -301,12 +306,22 @@ class PreviewServer(ThreadingHTTPServer):
         idle_timeout: float = IDLE_TIMEOUT,
         max_connections: int = MAX_CONNECTIONS,
     ) -> None:
-        if host != HOST:
-            raise FichepressError(f"the preview serves on {HOST} only, not on {host}")
         self.preview = preview
+        self.host = host
         self.idle_timeout = idle_timeout
         self.slots = threading.BoundedSemaphore(max_connections)
-        super().__init__((HOST, port), Handler)
+        if ":" in host:
+            self.address_family = socket.AF_INET6
+        super().__init__((host, port), Handler)
+
+    def expected_host(self, told: str | None) -> bool:
+        """Whether a request's Host header may be answered: on a loopback address, only one
+        naming this machine (a page elsewhere cannot reach the preview through a name that
+        points here: DNS rebinding); on an address served to the network, any."""
+        if self.host not in LOOPBACK:
+            return True
+        port = self.server_address[1]
+        return told in (f"{HOST}:{port}", f"localhost:{port}", f"[::1]:{port}")
 
     def process_request(self, request: Any, client_address: Any) -> None:
         """Serve the connection in a thread of its own if a slot is free; else answer 503 at
@@ -339,8 +354,10 @@ class PreviewServer(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        """The address to open."""
-        return f"http://{HOST}:{self.server_address[1]}/"
+        """The address to open on this machine."""
+        host = {"": HOST, "0.0.0.0": HOST, "::": "::1"}.get(self.host, self.host)
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{self.server_address[1]}/"
 
 
 def page_html() -> bytes:
@@ -358,14 +375,16 @@ def serve(
     poll: bool,
     say: Say,
     ending: Ending = plain_ending,
+    host: str = HOST,
 ) -> None:
     """Build, serve the preview and rebuild on save until Ctrl-C; each rebuild's last line
     in the form `ending` gives."""
     preview = Preview(project, out, variants)
     try:
-        server = PreviewServer(preview, port)
+        server = PreviewServer(preview, port, host)
     except OSError as error:
-        raise FichepressError(f"cannot serve on {HOST}:{port}: {error.strerror}") from error
+        said = error.strerror or str(error)
+        raise FichepressError(f"cannot serve on {host}:{port}: {said}") from error
     stop = threading.Event()
 
     def tell(level: str, message: str) -> None:
@@ -395,6 +414,8 @@ def serve(
     )
     watcher.start()
     say("info", f"serving {server.url} (Ctrl-C to stop)")
+    if host not in LOOPBACK:
+        say("warning", f"served on {host}: whoever reaches this machine on its port sees it")
     if open_browser:
         webbrowser.open(server.url)
     try:
