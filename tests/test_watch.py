@@ -48,7 +48,7 @@ def test_a_change_that_calls_for_no_sheet_builds_nothing(project: Project) -> No
         say=lambda level, message: said.append((level, message)),
         edition=edition,
     )
-    assert [level for level, _ in said] == ["info"]
+    assert [level for level, _ in said] == ["done"]
     assert said[0][1].startswith("0 PDFs written in ")
     assert kept is not None and kept.series is edition.series
 

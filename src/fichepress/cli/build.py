@@ -275,8 +275,8 @@ def proof(
         click.echo("no proof written", err=True)
         summarise(project, project.root / "build", report, False, "1 sheet")
         raise click.exceptions.Exit(1)  # built, but no PDF to show
-    click.echo(f"wrote {project.display(written)}")
     summarise(project, project.root / "build", report, False, "1 sheet")
+    click.echo(f"wrote {project.display(written)}")
 
 
 @click.command()
