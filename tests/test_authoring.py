@@ -62,7 +62,7 @@ def test_check_warns_of_a_title_too_long_for_the_layout(project: Project) -> Non
     assert code == 0
     assert f"warning: sheets/{REFERENCE}.yaml:4:8: title: is 131 characters long; the" in err
     assert "layout holds 80: shorten it" in err
-    assert out == "1 sheet and the series file are valid (1 warning)\n"
+    assert out == "ok: 1 sheet and the series file are valid (0 errors, 1 warning)\n"
     code, _, _ = run("check", "--strict", "--project", str(project.root))
     assert code == 1
 
@@ -74,7 +74,7 @@ def test_check_in_json_for_editors(project: Project) -> None:
     assert code == 1
     data = json.loads(out)
     assert (data["command"], data["ok"], data["sheets"]) == ("check", False, 1)
-    assert data["summary"] == "1 problem found"
+    assert data["summary"] == "failed: 1 sheet and the series file checked (1 error, 0 warnings)"
     [problem] = data["findings"]
     assert problem["severity"] == "error"
     assert problem["file"] == f"sheets/{REFERENCE}.yaml"

@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
@@ -19,6 +21,7 @@ from fichepress.cli.output import progress_bar
 from fichepress.core.project import Project
 
 REFERENCE = "03-strategie-globale"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -34,7 +37,7 @@ def test_build_writes_both_variants_and_a_summary(project: Project) -> None:
     assert f"wrote build/accessible/{REFERENCE}.pdf (2 pages)" in out
     assert "wrote build/print/collection.pdf (" in out
     assert "wrote build/accessible/collection.pdf (" in out
-    assert out.splitlines()[-1] == ("1 sheet: 4 PDFs written to build/, 0 failed, 0 warnings")
+    assert out.splitlines()[-1] == "ok: 1 sheet, 4 PDFs written to build/ (0 errors, 0 warnings)"
     assert (project.root / "build" / "manifest.json").is_file()
 
 
@@ -48,7 +51,9 @@ def test_invalid_sources_exit_1_with_every_problem_and_no_traceback(project: Pro
     assert "Traceback" not in out + err
     assert f'error: sheets/{REFERENCE}.yaml:5:1: kiker: unknown key "kiker" (did you mean' in err
     assert 'year: must be a year like 2012 or a range like 2011-2015, got "deux"' in err
-    assert err.strip().endswith("1 sheet: 0 PDFs written to build/, 1 failed, 0 warnings")
+    assert out.splitlines()[-1] == (
+        "failed: 1 sheet, 0 PDFs written to build/, 1 failed (3 errors, 0 warnings)"
+    )
     assert not (project.root / "build" / "print").exists()
 
     code, out, err = run("check", "--project", str(project.root))
@@ -56,14 +61,14 @@ def test_invalid_sources_exit_1_with_every_problem_and_no_traceback(project: Pro
     assert err.splitlines() == [
         f'error: sheets/{REFERENCE}.yaml:5:1: kiker: unknown key "kiker" (did you mean "kicker"?)',
         *[line for line in err.splitlines() if 'got "deux"' in line],
-        "Error: 3 problems found",
     ]
-    assert len(err.splitlines()) == 4  # both resources of 2016; the misspelt key told once
+    assert len(err.splitlines()) == 3  # both resources of 2016; the misspelt key told once
+    assert out == "failed: 1 sheet and the series file checked (3 errors, 0 warnings)\n"
 
 
 def test_check_says_valid(project: Project) -> None:
     code, out, _ = run("check", "--project", str(project.root))
-    assert (code, out) == (0, "1 sheet and the series file are valid\n")
+    assert (code, out) == (0, "ok: 1 sheet and the series file are valid (0 errors, 0 warnings)\n")
 
 
 def test_usage_errors_exit_2(project: Project) -> None:
@@ -211,12 +216,15 @@ def test_build_reports_in_json_for_machines(project: Project) -> None:
     again = json.loads(CliRunner().invoke(main, args).stdout)
     assert {o["status"] for o in again["outputs"]} == {"kept"} and len(again["outputs"]) == 4
     assert {o["pages"] for o in again["outputs"]} != {0}
-    assert again["summary"] == "1 sheet: everything is up to date (4 PDFs in build/)"
+    assert again["summary"] == (
+        "ok: 1 sheet, everything is up to date, 4 PDFs in build/ (0 errors, 0 warnings)"
+    )
     collection_args = ["collection", "--format", "json", "--project", str(project.root)]
     collection = json.loads(CliRunner().invoke(main, collection_args).stdout)
     assert collection["command"] == "collection"
     assert collection["summary"] == (
-        "collection of 1 sheet: everything is up to date (2 PDFs in build/)"
+        "ok: collection of 1 sheet, everything is up to date, 2 PDFs in build/"
+        " (0 errors, 0 warnings)"
     )
     sheet = project.sheets / f"{REFERENCE}.yaml"
     sheet.write_text(sheet.read_text("utf-8").replace("number: 3", "number: trois"), "utf-8")
@@ -274,3 +282,117 @@ def test_verbose_lists_the_pdfs_kept_as_well(project: Project) -> None:
     again = CliRunner().invoke(main, [*args, "-v"])
     assert again.exit_code == 0
     assert again.stdout.count("  wrote build/") == 4 and "  kept " not in again.stdout
+
+
+# --- the same flags and the same last line on every command that reports problems ----------
+
+ENDING = re.compile(r"^(ok|failed): .+ \((\d+) errors?, (\d+) warnings?(, \d+ advice)?\)$")
+"""The form of every command's last line."""
+
+
+def _warned_report(project: Project) -> Any:
+    """A build's report holding one warning and one PDF written."""
+    from fichepress.core.findings import Finding
+    from fichepress.series.report import Output, Report
+
+    warning = Finding(f"sheets/{REFERENCE}.yaml", 4, 8, "title", "is long", severity="warning")
+    shown, path = f"sheets/{REFERENCE}.yaml", f"accessible/{REFERENCE}.pdf"
+    output = Output("accessible", REFERENCE, shown, path, 2, "0" * 64)
+    return Report(warnings=[warning], outputs=[output], sheets=1)
+
+
+def _fake_build(monkeypatch: pytest.MonkeyPatch, project: Project) -> None:
+    """`build` and `collection` without rendering: the run returns a report with a warning."""
+    from fichepress.cli import build as commands
+    from fichepress.series.run import RunReport
+
+    monkeypatch.setattr(commands, "run", lambda *a, **k: RunReport(_warned_report(project)))
+
+
+def _fake_watch(monkeypatch: pytest.MonkeyPatch, project: Project) -> None:
+    """`watch` for one round, without rendering: a warning, then the round's last line."""
+    import fichepress.serve.watch as watching
+
+    def one_round(*_args: Any, say: Any, ending: Any, **_kwargs: Any) -> None:
+        report = _warned_report(project)
+        say("info", "watching sheets/")
+        say("warning", str(report.warnings[0]))
+        say("done", ending(True, "1 PDF written in 0.1 s", report))
+
+    monkeypatch.setattr(watching, "watch", one_round)
+
+
+def _warned_pdf(project: Project) -> str:
+    """A print PDF whose page 1 sets both ArtBox and TrimBox: a preflight warning."""
+    import pikepdf
+
+    path = project.root / "warned.pdf"
+    with pikepdf.open(ROOT / "tests" / "data" / "pdf" / "print" / f"{REFERENCE}.pdf") as pdf:
+        pdf.pages[0].obj.ArtBox = pikepdf.Array([10, 10, 100, 100])
+        pdf.save(path)
+    return str(path)
+
+
+def _warned_sheet(project: Project) -> None:
+    """A title too long for the layout: a warning of `check`."""
+    source = project.sheets / f"{REFERENCE}.yaml"
+    long_title = "S'intégrer dans une stratégie plus globale, " * 3
+    text = source.read_text("utf-8").replace(
+        "title: S'intégrer dans une stratégie plus globale", f'title: "{long_title.strip()}"'
+    )
+    source.write_text(text, "utf-8")
+
+
+REPORTING = ["build", "collection", "check", "preflight", "watch"]
+
+
+def _arguments(command: str, project: Project, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The command, made to report one warning without rendering anything."""
+    _warned_sheet(project)
+    if command in ("build", "collection"):
+        _fake_build(monkeypatch, project)
+    if command == "watch":
+        _fake_watch(monkeypatch, project)
+    if command == "preflight":
+        return ["preflight", _warned_pdf(project)]
+    return [command, "--project", str(project.root)]
+
+
+@pytest.mark.parametrize("command", REPORTING)
+def test_every_reporting_command_has_the_same_flags_and_ending(
+    command: str, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arguments = _arguments(command, project, monkeypatch)
+    code, out, err = run(*arguments)
+    assert code == 0, err
+    assert "warning" in err + out.rsplit("\n", 2)[0]  # told, before the last line
+    last = out.splitlines()[-1].split(" ", 1)[1] if command == "watch" else out.splitlines()[-1]
+    assert ENDING.match(last), last
+    assert ENDING.match(last).group(3) == "1"  # type: ignore[union-attr]
+
+    code, quiet_out, quiet_err = run(*arguments, "-q")
+    assert code == 0, quiet_err
+    assert "warning:" not in quiet_err and "warning " not in quiet_out.rsplit("\n", 2)[0]
+    quiet_last = quiet_out.splitlines()[-1]
+    assert quiet_last.endswith(last)  # the last line stays, the same
+    assert len(quiet_out.splitlines()) <= len(out.splitlines())
+
+    code, loud_out, loud_err = run(*arguments, "--verbose")
+    assert code == 0, loud_err
+    assert loud_out.splitlines()[-1].endswith(last)
+
+    assert run(*arguments, "-q", "-v")[0] == 2  # one or the other
+    if command != "watch":
+        code, json_out, _ = run(*arguments, "--format", "json")
+        assert code == 0
+        told = json.loads(json_out)
+        assert told["summary"] == last and told["counts"]["warnings"] == 1
+
+
+def test_the_ending_of_a_failure_has_the_same_form(project: Project) -> None:
+    source = project.sheets / f"{REFERENCE}.yaml"
+    source.write_text(source.read_text("utf-8").replace("year: 2012", "year: 20l2"), "utf-8")
+    code, out, err = run("check", "-q", "--project", str(project.root))
+    assert code == 1
+    assert "error: " in err
+    assert out.splitlines() == ["failed: 1 sheet and the series file checked (1 error, 0 warnings)"]

@@ -72,7 +72,7 @@ def test_a_build_loads_each_source_once(
         monkeypatch.setattr(edition_module, "load_edition", load_then_remove)
     result = CliRunner().invoke(main, ["build", "--project", str(project.root), "--jobs", jobs])
     assert result.exit_code == 0, result.output
-    assert "2 sheets: 6 PDFs written to build/" in result.output
+    assert "2 sheets, 6 PDFs written to build/" in result.output
     print(f"\nloads in one build of {len(SHEETS)} sheets (--jobs {jobs}): {dict(loads)}")
     assert loads == ONCE
 

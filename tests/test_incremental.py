@@ -93,7 +93,9 @@ def test_one_worker_and_two_give_the_same_bytes(built: Path, tmp_path: Path) -> 
 def test_nothing_changed_nothing_written(copy: Path) -> None:
     before = stamps(copy / "build")
     output = fichepress(copy)
-    assert output.strip() == "2 sheets: everything is up to date (6 PDFs in build/)"
+    assert output.strip() == (
+        "ok: 2 sheets, everything is up to date, 6 PDFs in build/ (0 errors, 0 warnings)"
+    )
     assert stamps(copy / "build") == before
 
 
@@ -117,7 +119,7 @@ def test_a_stamp_that_no_longer_holds_falls_back_to_each_output(copy: Path) -> N
     (copy / "styles" / "notes.txt").write_text("a note", encoding="utf-8")
     before = stamps(copy / "build")
     output = fichepress(copy)
-    assert "everything is up to date (6 PDFs in build/)" in output
+    assert "everything is up to date, 6 PDFs in build/" in output
     changed = {k for k, v in stamps(copy / "build").items() if before.get(k) != v}
     assert changed == {"manifest.json"}  # the new stamp, nothing else
 

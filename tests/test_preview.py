@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import threading
@@ -9,7 +10,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from fichepress.core.errors import FichepressError
 from fichepress.core.findings import Finding
 from fichepress.core.project import Project
 from fichepress.html.edition import load_edition
@@ -64,7 +64,7 @@ def built_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
 def preview_of(project: Project) -> Preview:
     """A preview of a built project, as after its first build."""
     preview = Preview(project, project.root / "build", ["print"])
-    preview.say("info", "1 PDF written in 1.0 s")
+    preview.say("done", "1 PDF written in 1.0 s")
     return preview
 
 
@@ -98,7 +98,7 @@ def test_a_build_is_followed_by_its_messages(built: Preview) -> None:
     built.take(Report(warnings=[BUDGET, BLEED], problems=[series]))
     [general] = built.state()["findings"]  # shown at once
     assert (general["file"], general["severity"]) == ("sheets/series.yaml", "error")
-    built.say("info", "0 PDFs written in 1.0 s")
+    built.say("done", "0 PDFs written in 1.0 s")
     state = built.state()
     assert state["version"] > version
     [sheet] = state["sheets"]
@@ -111,7 +111,7 @@ def test_a_build_is_followed_by_its_messages(built: Preview) -> None:
 
     built.say("info", f"changed: {SHOWN}")
     (built.out / "print" / f"{REFERENCE}.pdf").touch()  # rebuilt without a word: all good
-    built.say("info", "1 PDF written in 1.0 s")
+    built.say("done", "1 PDF written in 1.0 s")
     [sheet] = built.state()["sheets"]
     assert sheet["findings"] == []
     assert sheet["variants"]["print"][0]["src"] != pages[0]["src"]
@@ -185,14 +185,55 @@ def test_nothing_but_pages_in_memory_is_served(server: PreviewServer, path: str)
 
 
 @pytest.mark.e2e
-def test_it_answers_only_on_127_0_0_1(server: PreviewServer, built: Preview) -> None:
+def test_it_answers_on_127_0_0_1_by_default(server: PreviewServer) -> None:
     assert server.server_address[0] == "127.0.0.1"
     assert server.url == f"http://127.0.0.1:{server.server_address[1]}/"
-    with pytest.raises(FichepressError, match=r"127\.0\.0\.1 only"):
-        PreviewServer(built, 0, host="0.0.0.0")
-    with pytest.raises(FichepressError, match=r"127\.0\.0\.1 only"):
-        PreviewServer(built, 0, host="localhost")
     # a page elsewhere cannot reach it through a name that points here (DNS rebinding)
     port = server.server_address[1]
     assert get(server, "/state", host=f"attacker.example:{port}")[0] == 400
     assert get(server, "/state", host=f"localhost:{port}")[0] == 200
+
+
+@contextlib.contextmanager
+def serving(project: Project, host: str) -> Iterator[PreviewServer]:
+    """A preview server of a project with nothing built, on `host`, in a thread."""
+    server = PreviewServer(Preview(project, project.root / "build", ("print",)), 0, host)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def test_host_127_0_0_1_given_explicitly_serves_this_machine_only(project: Project) -> None:
+    with serving(project, "127.0.0.1") as server:
+        port = server.server_address[1]
+        assert server.server_address[0] == "127.0.0.1"
+        assert server.url == f"http://127.0.0.1:{port}/"
+        assert get(server, "/state")[0] == 200
+        assert get(server, "/state", host=f"attacker.example:{port}")[0] == 400
+
+
+def test_host_0_0_0_0_serves_the_network_and_is_reached_on_127_0_0_1(project: Project) -> None:
+    with serving(project, "0.0.0.0") as server:
+        port = server.server_address[1]
+        assert server.server_address[0] == "0.0.0.0"
+        assert server.url == f"http://127.0.0.1:{port}/"  # to open on this machine
+        status, _, body = get(server, "/state")
+        assert status == 200 and json.loads(body)["sheets"] == []
+        # reached by another machine's name for this one (a container's published port)
+        assert get(server, "/state", host=f"fiches.example:{port}")[0] == 200
+
+
+def test_preview_help_says_another_host_exposes_it() -> None:
+    from click.testing import CliRunner
+
+    from fichepress.cli import main
+
+    result = CliRunner().invoke(main, ["preview", "--help"])
+    told = " ".join(result.output.split())  # as wrapped to the terminal's width
+    assert "--host ADDRESS" in told and "exposes the preview to the network" in told
+    assert "[default: 127.0.0.1]" in told

@@ -48,7 +48,7 @@ def test_a_change_that_calls_for_no_sheet_builds_nothing(project: Project) -> No
         say=lambda level, message: said.append((level, message)),
         edition=edition,
     )
-    assert [level for level, _ in said] == ["info"]
+    assert [level for level, _ in said] == ["done"]
     assert said[0][1].startswith("0 PDFs written in ")
     assert kept is not None and kept.series is edition.series
 
@@ -138,7 +138,7 @@ def test_watch_rebuilds_reports_and_goes_on(project: Project) -> None:
         watcher.wait_for("1 PDF written")
         assert pdf.read_bytes() == first
     finally:
-        assert watcher.stop() == 0
+        assert watcher.stop() == 130
 
 
 @pytest.mark.e2e
@@ -162,4 +162,4 @@ def test_a_save_rebuilds_that_sheet_only(tmp_path: Path) -> None:
         assert changed.read_bytes() != before[0]
         assert (other.stat().st_mtime_ns, other.stat().st_ino) == before[1:]
     finally:
-        assert watcher.stop() == 0
+        assert watcher.stop() == 130

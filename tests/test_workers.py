@@ -4,6 +4,10 @@ crash fails one task only, and the same in this process."""
 from __future__ import annotations
 
 import os
+import signal
+import threading
+import time
+from pathlib import Path
 
 import pytest
 
@@ -115,3 +119,47 @@ def test_a_worker_that_cannot_start_is_told_by_run() -> None:
     with pytest.raises(OSError, match="no more processes"):
         list(pool.run(task, [(1,)]))
     pool.close()
+
+
+def interrupted(value: int) -> int:
+    """Ctrl-C reaches the worker, as the terminal sends it to the whole process group."""
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(0.2)  # time for a handler to run, if there were one
+    return value
+
+
+@pytest.mark.process
+def test_workers_leave_ctrl_c_to_the_main_process() -> None:
+    with WorkerPool(2, setup, ("",)) as pool:
+        results = dict(pool.run(interrupted, [(n,) for n in range(3)]))
+    assert results == {0: 0, 1: 1, 2: 2}
+
+
+def busy(marker: str) -> int:
+    """A long task that tidies up as it is stopped (as `write_atomic` removes its file)."""
+    path = Path(marker)
+    path.write_text("working")
+    try:
+        time.sleep(60)
+    finally:
+        path.unlink()
+    return 0
+
+
+@pytest.mark.process
+def test_a_pool_left_by_ctrl_c_stops_its_workers_at_once(tmp_path: Path) -> None:
+    markers = [tmp_path / f"{n}.working" for n in range(2)]
+
+    def ctrl_c_once_working() -> None:
+        while not all(marker.exists() for marker in markers):
+            time.sleep(0.02)
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+
+    threading.Thread(target=ctrl_c_once_working, daemon=True).start()
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt), WorkerPool(2, setup, ("",)) as pool:
+        for _ in pool.run(busy, [(str(marker),) for marker in markers]):
+            pass  # never: the tasks are stopped first
+        raise AssertionError("not reached")
+    assert time.monotonic() - start < 20
+    assert not any(marker.exists() for marker in markers)

@@ -13,18 +13,36 @@ import click
 
 from fichepress import __version__
 from fichepress.cli import build, sources
-from fichepress.core.errors import FichepressError, from_here, system_message
+from fichepress.core.errors import FichepressError, InvalidSource, from_here, system_message
 from fichepress.core.project import Project
+
+INTERRUPTED = "interrupted; earlier PDFs kept"
+"""The one line a command stopped by Ctrl-C prints (exit code 130)."""
+STOPPED = "stopped; the PDFs written so far are kept"
+"""The one line `watch` and `preview`, which run until Ctrl-C, print when it comes."""
+INTERRUPT_EXIT = 130
+"""The exit code of a command stopped by Ctrl-C, as shells give it (128 + SIGINT)."""
 
 
 class Commands(click.Group):
     """fichepress's commands: a failure of the system (a full disk, a folder that may not be
     written, a path through a file or a loop of links) ends one in one line that says which
-    path and what the system said, with exit code 1, never a traceback."""
+    path and what the system said, with exit code 1, never a traceback. Ctrl-C ends one in one
+    line, with exit code 130: the PDFs written before stay, none is left half-written."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except InvalidSource as invalid:  # the series file, the theme: nothing could start
+            from fichepress.cli.output import finish, levels, tell
+
+            causes = levels([], invalid.problems)
+            tell(causes)
+            finish(False, "the sources are invalid, nothing was built", causes)
+        except KeyboardInterrupt:
+            told = STOPPED if ctx.invoked_subcommand in ("watch", "preview") else INTERRUPTED
+            click.echo(told, err=True)
+            raise click.exceptions.Exit(INTERRUPT_EXIT) from None
         except OSError as error:
             if error.errno == errno.EPIPE:
                 raise  # standard output closed early (`| head`): click ends quietly

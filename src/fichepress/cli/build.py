@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING
 import click
 
 from fichepress.cli.options import (
-    format_option,
     jobs_option,
+    loudness,
     out_from,
     output_options,
     poll_option,
     project_from,
     project_option,
-    quiet_option,
+    reporting_options,
     shard_of,
     shard_option,
     sheets_argument,
@@ -27,6 +27,8 @@ from fichepress.cli.options import (
 from fichepress.cli.output import (
     counted,
     echo_json,
+    ending,
+    levels,
     progress_bar,
     report_document,
     say,
@@ -34,7 +36,6 @@ from fichepress.cli.output import (
     summarise,
     summarise_up_to_date,
 )
-from fichepress.core.errors import BuildFailed
 from fichepress.core.files import resolved
 from fichepress.core.reading import located
 from fichepress.core.variants import VARIANT_NAMES
@@ -58,9 +59,7 @@ if TYPE_CHECKING:
     help="Do not build the collection (it is built when no SHEETS are given).",
 )
 @shard_option
-@quiet_option
-@click.option("--verbose", "-v", is_flag=True, help="List the PDFs kept as well as those written.")
-@format_option
+@reporting_options
 def build(
     project_dir: Path | None,
     sheets: tuple[Path, ...],
@@ -76,17 +75,17 @@ def build(
 ) -> None:
     """Build every sheet (or the SHEETS given) as print and accessible PDF into build/, and the
     collection of the whole series. Only what changed is rebuilt."""
+    loudness(quiet, verbose)
     project = project_from(project_dir)
     out_dir = out_from(out, project)
     if shard is not None:
         if sheets:
             raise click.UsageError("give SHEETS or --shard, not both")
         sheets = tuple(shard_of(project.sheet_files(), *shard))
-        if output_format == "text":
+        if output_format == "text" and not quiet:
             click.echo(f"shard {shard[0]}/{shard[1]}: {len(sheets)} of the series' sheets")
         if not sheets:
             return  # a share may hold none: nothing to build
-    quiet = quiet and not verbose
     with _locked(out_dir):
         options = BuildOptions(
             out_dir,
@@ -100,7 +99,10 @@ def build(
         with progress_bar(quiet) as progress:
             made = run(project, options, progress=progress)
         if made.up_to_date is not None:
-            summarise_up_to_date(project, out_dir, made.up_to_date, output_format, verbose=verbose)
+            found = made.up_to_date
+            summarise_up_to_date(
+                project, out_dir, found, output_format, quiet=quiet, verbose=verbose
+            )
             return
         assert made.report is not None  # built, since not up to date
         what = counted(made.report.sheets, "sheet")
@@ -110,7 +112,7 @@ def build(
 @contextmanager
 def _locked(out_dir: Path) -> Iterator[None]:
     """One build of an output folder at a time; what an interrupted build left is removed
-    before, the fonts' copies after."""
+    before (and after Ctrl-C), the fonts' copies after."""
     from fichepress.core.files import build_lock, remove_font_copies, remove_leftovers
 
     def waiting() -> None:
@@ -120,6 +122,9 @@ def _locked(out_dir: Path) -> Iterator[None]:
         remove_leftovers(out_dir)
         try:
             yield
+        except KeyboardInterrupt:
+            remove_leftovers(out_dir)  # the workers are stopped: nothing of theirs is running
+            raise
         finally:
             remove_font_copies(out_dir)
 
@@ -137,8 +142,7 @@ def _locked(out_dir: Path) -> Iterator[None]:
     help="The output folder of a `build --shard` (repeat for each share): its PDFs and "
     "collection parts are gathered into the output folder first.",
 )
-@quiet_option
-@format_option
+@reporting_options
 def collection(
     project_dir: Path | None,
     out: Path | None,
@@ -147,6 +151,7 @@ def collection(
     jobs: int | None,
     shares: tuple[Path, ...],
     quiet: bool,
+    verbose: bool,
     output_format: str,
 ) -> None:
     """Build the whole series as one PDF per variant: cover, contents, sheets, colophon.
@@ -156,6 +161,7 @@ def collection(
     and only the parts no share rendered are rendered here."""
     from fichepress.series.shards import gather
 
+    loudness(quiet, verbose)
     project = project_from(project_dir)
     out_dir = out_from(out, project)
     with _locked(out_dir), progress_bar(quiet) as progress:
@@ -170,7 +176,9 @@ def collection(
         assert report is not None  # the collection alone is never found up to date by a stamp
         report.warnings[:0] = [problem.as_warning() for problem in gathered.problems]
     what = f"collection of {counted(report.sheets, 'sheet')}"
-    summarise(project, out_dir, report, quiet, what, output_format, command="collection")
+    summarise(
+        project, out_dir, report, quiet, what, output_format, verbose=verbose, command="collection"
+    )
 
 
 @click.command()
@@ -178,7 +186,7 @@ def collection(
 @output_options("Fail a sheet on any warning.")
 @click.option("--no-collection", is_flag=True, help="Do not rebuild the collection.")
 @poll_option
-@format_option
+@reporting_options
 def watch(
     project_dir: Path | None,
     out: Path | None,
@@ -186,33 +194,49 @@ def watch(
     strict: bool,
     no_collection: bool,
     poll: bool,
+    quiet: bool,
+    verbose: bool,
     output_format: str,
 ) -> None:
-    """Build, then rebuild what each save changes, until Ctrl-C. Errors do not stop it.
+    """Build, then rebuild what each save changes, until Ctrl-C. Errors do not stop it; each
+    rebuild ends with one line, as `build` does.
 
     With --format json, each rebuild is one line of JSON on standard output."""
     from fichepress.serve.watch import watch as run_watch
 
+    loudness(quiet, verbose)
     project = project_from(project_dir)
+    out_dir = out_from(out, project)
 
     def event(report: Report, summary: str) -> None:
         echo_json(report_document("watch", project, report, summary), one_line=True)
 
+    def written(report: Report, _summary: str) -> None:
+        for output in report.outputs:
+            say("info", f"  wrote {project.display(out_dir)}/{output.path} ({output.pages} pages)")
+
+    def heard(level: str, message: str) -> None:
+        if not quiet or level in ("error", "done"):
+            say(level, message)
+
     json = output_format == "json"
-    try:
-        run_watch(
-            project,
-            out_from(out, project),
-            variants=variants,
-            strict=strict,
-            collection=not no_collection,
-            say=say_aside if json else say,
-            poll=poll,
-            tell=event if json else None,
-        )
-    except KeyboardInterrupt:
-        # Ctrl-C in the middle of a build: outputs are written atomically, nothing is half done
-        say("info", "stopped")
+    # Until Ctrl-C: outputs are written atomically, the workers stopped, nothing is half done.
+    run_watch(
+        project,
+        out_dir,
+        variants=variants,
+        strict=strict,
+        collection=not no_collection,
+        say=say_aside if json else heard,
+        poll=poll,
+        tell=event if json else written if verbose else None,
+        ending=round_ending,
+    )
+
+
+def round_ending(ok: bool, what: str, report: Report) -> str:
+    """The last line of a rebuild of `watch` or `preview`, in the form of every command's."""
+    return ending(ok, what, levels(report.warnings, report.problems))
 
 
 @click.command()
@@ -247,12 +271,11 @@ def proof(
         dpi=dpi,
         target=resolved(out) if out else None,
     )
-    try:
-        summarise(project, project.root / "build", report, False, "1 sheet")
-    except BuildFailed as failed:
-        raise BuildFailed(f"{failed.message}; no proof written") from None
     if written is None:
-        raise BuildFailed("no proof written")
+        click.echo("no proof written", err=True)
+        summarise(project, project.root / "build", report, False, "1 sheet")
+        raise click.exceptions.Exit(1)  # built, but no PDF to show
+    summarise(project, project.root / "build", report, False, "1 sheet")
     click.echo(f"wrote {project.display(written)}")
 
 
@@ -263,7 +286,15 @@ def proof(
     type=click.IntRange(0, 65535),
     default=8765,
     show_default=True,
-    help="Port on 127.0.0.1 (0: any free port).",
+    help="Port (0: any free port).",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    metavar="ADDRESS",
+    help="Address to serve on. The default serves this machine only; another (0.0.0.0 in a "
+    "container) exposes the preview to the network: anyone who reaches it sees the sheets.",
 )
 @variants_option("Show only this variant (repeat for both; default: both).")
 @click.option("--no-open", is_flag=True, help="Do not open the page in a browser.")
@@ -271,12 +302,14 @@ def proof(
 def preview(
     project_dir: Path | None,
     port: int,
+    host: str,
     variants: tuple[VariantName, ...],
     no_open: bool,
     poll: bool,
 ) -> None:
-    """Serve every page of every sheet to a browser on 127.0.0.1, with the findings of each
-    sheet beside its pages; rebuild on save and refresh the page by itself. Ctrl-C stops it."""
+    """Serve every page of every sheet to a browser (on 127.0.0.1 unless --host says), with
+    the findings of each sheet beside its pages; rebuild on save and refresh the page by
+    itself. Ctrl-C stops it."""
     from fichepress.serve.preview import serve
 
     project = project_from(project_dir)
@@ -285,7 +318,9 @@ def preview(
         project.root / "build",
         variants=variants,
         port=port,
+        host=host,
         open_browser=not no_open,
         poll=poll,
         say=say,
+        ending=round_ending,
     )

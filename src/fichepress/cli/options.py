@@ -109,10 +109,35 @@ def jobs_option(command: F) -> F:
 
 
 def quiet_option(command: F) -> F:
-    """`--quiet`, `-q`: no list of the PDFs written, no progress bar."""
-    return click.option("--quiet", "-q", is_flag=True, help="Print only problems and the summary.")(
-        command
-    )
+    """`--quiet`, `-q`: the errors and the last line only."""
+    return click.option(
+        "--quiet",
+        "-q",
+        is_flag=True,
+        help="Print only the errors and the last line (no warnings, no advice, no progress).",
+    )(command)
+
+
+def verbose_option(command: F) -> F:
+    """`--verbose`, `-v`: more than the default (what was kept as well as what was written)."""
+    return click.option(
+        "--verbose",
+        "-v",
+        is_flag=True,
+        help="Print more: what was kept or checked as well as what was written or found.",
+    )(command)
+
+
+def reporting_options(command: F) -> F:
+    """`-q`, `-v` and `--format`: how much a command that reports problems says, and for
+    whom; the same on each."""
+    return add_options(quiet_option, verbose_option, format_option)(command)
+
+
+def loudness(quiet: bool, verbose: bool) -> None:
+    """A usage error for `-q` with `-v`."""
+    if quiet and verbose:
+        raise click.UsageError("give --quiet or --verbose, not both")
 
 
 def poll_option(command: F) -> F:

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from fichepress.core.errors import BuildFailed
-from fichepress.core.findings import COUNTED, SEVERITIES, Finding, grouped, told
+from fichepress.core.findings import COUNTED, SEVERITIES, Finding, Severity, grouped
+from fichepress.core.findings import told as told_line
 from fichepress.core.project import Project
 
 if TYPE_CHECKING:
@@ -41,15 +41,15 @@ def document(
 ) -> dict[str, Any]:
     """What a command did, for machines: the one shape of every `--format json` (the README's
     "Output for machines"); each cause once, with the number of times it was found."""
-    told = grouped(findings)
+    causes = grouped(findings)
     return {
         "command": command,
         "ok": ok,
         "summary": summary,
         "counts": {
-            COUNTED[level]: sum(f.severity == level for f, _ in told) for level in SEVERITIES
+            COUNTED[level]: sum(f.severity == level for f, _ in causes) for level in SEVERITIES
         },
-        "findings": [{**finding.as_json(), "count": count} for finding, count in told],
+        "findings": [{**finding.as_json(), "count": count} for finding, count in causes],
         "outputs": list(outputs),
         "sheets": sheets,
     }
@@ -91,6 +91,66 @@ def report_document(command: str, project: Project, report: Report, summary: str
     )
 
 
+Told = tuple[str, Finding, int]
+"""A cause as a command tells it: the level it is told at, the finding, the number of PDFs
+it was found in."""
+
+
+def levels(warnings: Iterable[Finding], problems: Iterable[Finding]) -> list[Told]:
+    """Each cause once, the lesser first: the warnings (and any lesser severity) at their own
+    severity, then the problems, each an error (a warning made one by --strict too)."""
+    return [
+        *((finding.severity, finding, count) for finding, count in grouped(warnings)),
+        *(("error", finding, count) for finding, count in grouped(problems)),
+    ]
+
+
+def heard(told: Iterable[Told], quiet: bool) -> list[Told]:
+    """What is printed: everything, or under --quiet the errors only."""
+    return [cause for cause in told if not quiet or cause[0] == "error"]
+
+
+def tally(told: Sequence[Told]) -> str:
+    """ "1 error, 2 warnings": the causes of each severity, every severity named."""
+    return ", ".join(
+        _counted_level(sum(level == severity for level, _, _ in told), severity)
+        for severity in SEVERITIES
+    )
+
+
+def _plural(level: Severity) -> str:
+    """ "errors", "warnings", "advice"."""
+    return COUNTED[level]
+
+
+def _counted_level(number: int, level: Severity) -> str:
+    return f"{number} {level if number == 1 else _plural(level)}"
+
+
+def ending(ok: bool, what: str, told: Sequence[Told]) -> str:
+    """The last line of every command that reports problems, in one form: "ok: <what> (0
+    errors, 2 warnings)" or "failed: <what> (1 error, 0 warnings)"."""
+    return f"{'ok' if ok else 'failed'}: {what} ({tally(told)})"
+
+
+def finish(ok: bool, what: str, told: Sequence[Told]) -> None:
+    """Print the ending on standard output; exit with 1 when not `ok`."""
+    click.echo(ending(ok, what, told))
+    if not ok:
+        raise click.exceptions.Exit(1)
+
+
+def build_what(project: Project, out_dir: Path, report: Report, what: str) -> str:
+    """What a build did, for its ending: "2 sheets, 4 PDFs written to build/", with the
+    number of sources that failed, or "everything is up to date"."""
+    shown_out = project.display(out_dir)
+    if not report.outputs and not report.failed and report.up_to_date:
+        kept = counted(report.up_to_date, "PDF")
+        return f"{what}, everything is up to date, {kept} in {shown_out}/"
+    failed = f", {len(report.failed)} failed" if report.failed else ""
+    return f"{what}, {counted(len(report.outputs), 'PDF')} written to {shown_out}/{failed}"
+
+
 def summarise(
     project: Project,
     out_dir: Path,
@@ -102,85 +162,81 @@ def summarise(
     verbose: bool = False,
     command: str = "build",
 ) -> None:
-    """Print the warnings, problems, outputs and a one-line summary; fail if anything failed.
-    `verbose` lists the outputs kept as they were too."""
+    """Print the findings (under `quiet` the errors only), the outputs written (`verbose`:
+    kept too) and the ending; exit with 1 if anything failed."""
     shown_out = project.display(out_dir)
-    warnings, problems = grouped(report.warnings), grouped(report.problems)
-    summary = (
-        f"{what}: {counted(len(report.outputs), 'PDF')} written to {shown_out}/, "
-        f"{len(report.failed)} failed, "
-        f"{counted(sum(f.severity == 'warning' for f, _ in warnings), 'warning')}"
-    )
-    if advice := sum(f.severity == "advice" for f, _ in warnings):
-        summary += f", {advice} advice"
-    if not report.outputs and not report.failed and report.up_to_date:
-        kept = counted(report.up_to_date, "PDF")
-        summary = f"{what}: everything is up to date ({kept} in {shown_out}/)"
+    told = levels(report.warnings, report.problems)
+    summary = ending(not report.failed, build_what(project, out_dir, report, what), told)
     if output_format == "json":
         echo_json(report_document(command, project, report, summary))
         if report.failed:
-            sys.exit(1)
+            raise click.exceptions.Exit(1)
         return
-    tell(warnings, problems)
+    tell(heard(told, quiet))
     for output in report.outputs if not quiet else ():
         click.echo(f"  wrote {shown_out}/{output.path} ({output.pages} pages)")
     for output in report.kept if verbose else ():
         click.echo(f"  kept {shown_out}/{output.path} (up to date)")
-    if report.failed:
-        raise BuildFailed(summary)
-    click.echo(summary)
+    finish(not report.failed, build_what(project, out_dir, report, what), told)
 
 
 def summarise_up_to_date(
-    project: Project, out_dir: Path, found: Stamp, output_format: str, *, verbose: bool
+    project: Project,
+    out_dir: Path,
+    found: Stamp,
+    output_format: str,
+    *,
+    quiet: bool = False,
+    verbose: bool = False,
 ) -> None:
     """What a complete build prints when nothing changed since the last one: its warnings
-    again, the outputs kept (`verbose`) and one line; or its JSON report."""
+    again, the outputs kept (`verbose`) and its ending; or its JSON report."""
     count = len(project.sheet_files())
     shown = project.display(out_dir)
     kept = counted(found.built, "PDF")
-    summary = f"{counted(count, 'sheet')}: everything is up to date ({kept} in {shown}/)"
+    what = f"{counted(count, 'sheet')}, everything is up to date, {kept} in {shown}/"
+    told = levels(found.warnings, [])
     if output_format == "json":
         outputs = [
             output_json(path.split("/")[0], Path(path).stem, path, found.pages.get(path, 0), "kept")
             for path in sorted(found.outputs)
         ]
+        summary = ending(True, what, told)
         echo_json(
             document(
                 "build", summary, ok=True, findings=found.warnings, outputs=outputs, sheets=count
             )
         )
         return
-    tell(grouped(found.warnings), [])
+    tell(heard(told, quiet))
     for path in sorted(found.outputs) if verbose else ():
         click.echo(f"  kept {shown}/{path} (up to date)")
-    click.echo(summary)
+    finish(True, what, told)
 
 
-def tell(warnings: Sequence[tuple[Finding, int]], problems: Sequence[tuple[Finding, int]]) -> None:
-    """The warnings and advice, then the problems, each cause once (see `grouped`), on standard
-    error."""
-    for level, found in (("warning", warnings), ("error", problems)):
-        for finding, count in found:
-            told_as = "advice" if finding.severity == "advice" and level == "warning" else level
-            click.secho(f"{told_as}: {told(finding, count)}", fg=_COLOURS[told_as], err=True)
+def tell(told: Iterable[Told]) -> None:
+    """Each cause once, on standard error, after its level: "warning: …", "error: …"."""
+    for level, finding, count in told:
+        click.secho(f"{level}: {told_line(finding, count)}", fg=_COLOURS.get(level), err=True)
 
 
 _COLOURS = {"info": None, "advice": "cyan", "warning": "yellow", "error": "red"}
+"""The colour of each level; any other (advice) is printed plain."""
 
 
 def say(level: str, message: str) -> None:
     """A timestamped line for long-running commands: information on stdout, the rest on
     stderr in colour."""
-    prefix = "" if level == "info" else f"{level}: "
+    prefix = "" if level in ("info", "done") else f"{level}: "
     stamp = time.strftime("%H:%M:%S")
-    click.secho(f"{stamp} {prefix}{message}", fg=_COLOURS[level], err=level != "info")
+    out = level in ("info", "done")
+    click.secho(f"{stamp} {prefix}{message}", fg=_COLOURS.get(level), err=not out)
 
 
 def say_aside(level: str, message: str) -> None:
     """What a long-running command says when its standard output is for machines: the
     information, timestamped, on standard error; its warnings and errors are in its JSON."""
-    if level == "info":
+    if level in ("info", "done"):
         click.echo(f"{time.strftime('%H:%M:%S')} {message}", err=True)
 
 

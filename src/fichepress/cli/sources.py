@@ -10,13 +10,24 @@ from typing import TYPE_CHECKING
 import click
 
 from fichepress.cli.options import (
-    format_option,
+    loudness,
     project_from,
     project_option,
+    reporting_options,
     sheets_argument,
     strict_option,
 )
-from fichepress.cli.output import counted, document, echo_json, output_json, tell
+from fichepress.cli.output import (
+    counted,
+    document,
+    echo_json,
+    ending,
+    finish,
+    heard,
+    levels,
+    output_json,
+    tell,
+)
 from fichepress.core.errors import FichepressError
 from fichepress.core.project import Project
 from fichepress.core.reading import located
@@ -28,10 +39,15 @@ if TYPE_CHECKING:
 @click.command()
 @project_option
 @sheets_argument
-@format_option
 @strict_option("Fail on warnings too.")
+@reporting_options
 def check(
-    project_dir: Path | None, sheets: tuple[Path, ...], output_format: str, strict: bool
+    project_dir: Path | None,
+    sheets: tuple[Path, ...],
+    strict: bool,
+    quiet: bool,
+    verbose: bool,
+    output_format: str,
 ) -> None:
     """Validate the series file, the theme and the sheets without rendering anything.
 
@@ -40,26 +56,28 @@ def check(
     """
     from fichepress.checks.authoring import check_sources
 
+    loudness(quiet, verbose)
     project = project_from(project_dir)
     report = check_sources(project, [located(path) for path in sheets])
-    failed = report.errors or (strict and report.warnings)
-    count = len(report.errors) + (len(report.warnings) if strict else 0)
-    warned = f" ({counted(len(report.warnings), 'warning')})" if report.warnings else ""
-    summary = (
-        f"{count} problem{'s' if count > 1 else ''} found"
-        if failed
-        else f"{counted(report.sheets, 'sheet')} and the series file are valid{warned}"
+    ok = not report.errors and not (strict and report.warnings)
+    told = (
+        levels([], [*report.warnings, *report.errors])  # --strict: every warning is an error
+        if strict
+        else levels(report.warnings, report.errors)
     )
+    sheets_shown = counted(report.sheets, "sheet")
+    what = f"{sheets_shown} and the series file {'are valid' if ok else 'checked'}"
     if output_format == "json":
         found = [*report.errors, *report.warnings]
-        told = document("check", summary, ok=not failed, findings=found, sheets=report.sheets)
-        echo_json(told)
-    else:
-        tell([(w, 1) for w in report.warnings], [(e, 1) for e in report.errors])
-    if failed:
-        raise FichepressError(summary)
-    if output_format == "text":
-        click.echo(summary)
+        summary = ending(ok, what, told)
+        echo_json(document("check", summary, ok=ok, findings=found, sheets=report.sheets))
+        if not ok:
+            raise click.exceptions.Exit(1)
+        return
+    tell(heard(told, quiet))
+    for path in (sheets or project.sheet_files()) if verbose else ():
+        click.echo(f"  checked {project.display(located(path))}")
+    finish(ok, what, told)
 
 
 @click.command()
@@ -150,7 +168,8 @@ def new(project_dir: Path | None, title: str, number: int | None) -> None:
 @click.argument(
     "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@format_option
+@strict_option("Fail on warnings too.")
+@reporting_options
 @click.option(
     "--profile",
     type=click.Choice(["auto", "print", "accessible"]),
@@ -167,6 +186,9 @@ def new(project_dir: Path | None, title: str, number: int | None) -> None:
 @project_option
 def preflight(
     files: tuple[Path, ...],
+    strict: bool,
+    quiet: bool,
+    verbose: bool,
     output_format: str,
     profile: str,
     sheet: Path | None,
@@ -176,10 +198,12 @@ def preflight(
     images), accessible ones as PDF/UA-1 requires (tags, tree, headings, lists, figures, links,
     language, bookmarks, text, reading order, contrast as painted).
 
-    Prints one line per finding (rule, page, what, where); exits with 1 if any is an error.
+    Prints one line per finding (rule, page, what, where); exits with 1 if any is an error
+    (with --strict, a warning too).
     """
     from fichepress.checks.pdfs import check_file
 
+    loudness(quiet, verbose)
     source = None
     if sheet is not None:
         if len(files) != 1:
@@ -188,22 +212,28 @@ def preflight(
     results = {str(path): check_file(path, profile, source) for path in files}
     named = {file: [replace(f, file=file) for f in done.findings] for file, done in results.items()}
     findings = [finding for found in named.values() for finding in found]
-    errors = sum(f.severity == "error" for f in findings)
-    summary = f"{errors} error{'s' if errors > 1 else ''} in {len(files)} file(s)"
+    told = [(f.severity, f, 1) for f in findings]
+    ok = all(level != "error" and not (strict and level == "warning") for level, _, _ in told)
+    what = f"{counted(len(files), 'file')} checked"
     if output_format == "json":
         outputs = [
             output_json(checked.profile, "", file, checked.pages, "checked")
             for file, checked in results.items()
         ]
-        echo_json(document("preflight", summary, ok=not errors, findings=findings, outputs=outputs))
-    else:
-        for file, found in named.items():
-            for finding in found:
-                click.secho(str(finding), fg="red" if finding.severity == "error" else "yellow")
-            if not found:
-                click.echo(f"{file}: no findings")
-    if errors:
-        raise FichepressError(summary)
+        summary = ending(ok, what, told)
+        echo_json(document("preflight", summary, ok=ok, findings=findings, outputs=outputs))
+        if not ok:
+            raise click.exceptions.Exit(1)
+        return
+    for file, found in named.items():
+        for _, finding, _ in heard([(f.severity, f, 1) for f in found], quiet):
+            click.secho(str(finding), fg="red" if finding.severity == "error" else "yellow")
+        if verbose:
+            checked = results[file]
+            click.echo(f"{file}: checked as {checked.profile}, {counted(checked.pages, 'page')}")
+        if not found and not quiet:
+            click.echo(f"{file}: no findings")
+    finish(ok, what, told)
 
 
 def _source(project: Project, path: Path) -> Source:

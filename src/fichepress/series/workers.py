@@ -2,6 +2,11 @@
 already, set up once (font configuration, theme), given one task at a time, and replaced after
 a number of tasks so that memory does not creep.
 
+Ctrl-C is the main process's: workers (and the fork server) ignore the terminal's SIGINT, and
+a pool left by an exception (KeyboardInterrupt) stops its workers at once with SIGTERM, which
+a worker takes as a quiet exit; a PDF it was writing is not left half-written (`write_atomic`
+removes its temporary file), and no worker prints a traceback.
+
 Not `concurrent.futures.ProcessPoolExecutor(max_tasks_per_child=…)`: from Python 3.11 to 3.14
 it stops for good when a worker retires while tasks are queued (CPython issue 115634). Nor
 `multiprocessing.Pool`, which waits forever for the task of a worker that crashed. Here a
@@ -13,8 +18,11 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import signal
+import sys
 import threading
 import traceback
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -27,8 +35,45 @@ from fichepress.core.errors import from_here, is_system_error, system_message
 TASKS_PER_WORKER = 20
 """A worker is replaced after this many tasks: WeasyPrint's memory creeps up slowly."""
 
-PRELOAD = ["fichepress.pdf.write"]
-"""Imported once by the fork server, so that a new worker does not import WeasyPrint again."""
+PRELOAD = ["fichepress.series.workers", "fichepress.pdf.write"]
+"""Imported once by the fork server, so that a new worker does not import WeasyPrint again;
+this module first, so that the fork server ignores Ctrl-C before the long import, and its
+workers from their first instant (they start with its handlers)."""
+
+STOP_TIMEOUT = 5.0
+"""Seconds a stopped worker is given to exit before it is killed."""
+
+
+def _in_fork_server() -> bool:
+    """Whether this module is being imported by the fork server as it starts (its preload)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "main" and frame.f_globals.get("__name__") == (
+            "multiprocessing.forkserver"
+        ):
+            return True
+        frame = frame.f_back  # type: ignore[assignment]
+    return False
+
+
+def _ignore_interrupts() -> None:
+    """Leave Ctrl-C (SIGINT, sent by the terminal to every process of the command) to the
+    main process, which stops the workers itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+if _in_fork_server():
+    _ignore_interrupts()
+
+
+class Stopped(KeyboardInterrupt):
+    """The pool's workers were stopped (Ctrl-C, taken by another thread): no task is run."""
+
+
+def _stop_quietly(_signal: int, _frame: object) -> None:
+    """SIGTERM in a worker: its pool stops it. Unwinds the task (a temporary file is removed)
+    and exits with no traceback."""
+    raise SystemExit(0)
 
 
 class WorkerFailed(Exception):
@@ -81,6 +126,8 @@ def _serve(
     setup_args: tuple[Any, ...],
     tasks: int,
 ) -> None:
+    _ignore_interrupts()
+    signal.signal(signal.SIGTERM, _stop_quietly)
     setup(*setup_args)
     for _ in range(tasks):
         try:
@@ -92,6 +139,8 @@ def _serve(
         index, function, args = message
         try:
             reply: tuple[str, Any] = ("ok", function(*args))
+        except SystemExit:
+            raise
         except BaseException as error:
             reply = ("error", _failure(error))
         connection.send((index, reply))
@@ -159,6 +208,8 @@ class WorkerPool:
         self.workers: list[_Worker] = []
         self._starting: threading.Thread | None = None
         self._failed: BaseException | None = None
+        self._stopped = False
+        _live.add(self)
 
     def __enter__(self) -> WorkerPool:
         self.start()
@@ -186,8 +237,11 @@ class WorkerPool:
                 failed, self._failed = self._failed, None
                 raise failed
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, kind: object, *exc: object) -> None:
+        if kind is None:
+            self.close()
+        else:  # Ctrl-C, or a failure: the workers' current tasks are not waited for
+            self.stop()
 
     def _start(self) -> _Worker:
         ours, theirs = _start_context().Pipe()
@@ -203,6 +257,8 @@ class WorkerPool:
         return worker
 
     def _retire(self, worker: _Worker) -> None:
+        if worker not in self.workers:
+            return  # stopped meanwhile (`stop`, from another thread)
         self.workers.remove(worker)
         worker.connection.close()
         worker.process.join(timeout=5)
@@ -219,6 +275,8 @@ class WorkerPool:
         queue = deque(range(len(tasks)))
         running = 0
         while queue or running:
+            if self._stopped:
+                raise Stopped
             for worker in list(self.workers):
                 if worker.task is None and queue:
                     index = queue.popleft()
@@ -269,3 +327,35 @@ class WorkerPool:
             with contextlib.suppress(BrokenPipeError, OSError):
                 worker.connection.send(None)
             self._retire(worker)
+        _live.discard(self)
+
+    def stop(self) -> None:
+        """Stop every worker now, in the middle of its task: SIGTERM, which it takes as a
+        quiet exit that removes the temporary file it was writing; killed if still there after
+        `STOP_TIMEOUT` seconds. The pool runs no task any more."""
+        self._stopped = True
+        with contextlib.suppress(BaseException):
+            self._started()
+        workers = list(self.workers)
+        for worker in workers:
+            with contextlib.suppress(OSError, ValueError):
+                worker.process.terminate()
+        for worker in workers:
+            worker.process.join(timeout=STOP_TIMEOUT)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            with contextlib.suppress(ValueError):
+                self.workers.remove(worker)  # its connection is closed with it, in time
+        _live.discard(self)
+
+
+_live: weakref.WeakSet[WorkerPool] = weakref.WeakSet()
+"""The pools whose workers run, for `stop_all`."""
+
+
+def stop_all() -> None:
+    """Stop the workers of every pool (Ctrl-C taken by a thread other than the one building):
+    a pool then raises `Stopped` where it runs tasks."""
+    for pool in list(_live):
+        pool.stop()

@@ -1,9 +1,11 @@
 """`fichepress preview`: every page of every sheet in a browser, refreshed on each save.
 
-A small web server bound to 127.0.0.1 only. It builds everything at start, then rebuilds what
-each save changes with `fichepress.serve.watch.watch` (in a background thread, stopped by an Event),
-renders the pages of every PDF that changed (PDFium, in memory) and bumps a version number.
-The page polls `/state` and swaps in the new images by itself. Routes:
+A small web server bound to 127.0.0.1 unless told another address (`--host`, for a
+container: then whoever reaches that address sees the preview). It builds everything at
+start, then rebuilds what each save changes with `fichepress.serve.watch.watch` (in a
+background thread, stopped by an Event), renders the pages of every PDF that changed (PDFium,
+in memory) and bumps a version number. The page polls `/state` and swaps in the new images
+by itself. Routes:
 
 - `/`: the page, with its script and styles inline (it loads nothing from elsewhere);
 - `/state`: JSON: version, status, findings, and per sheet its pages and findings (each a
@@ -19,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import socket
 import sys
 import threading
 import webbrowser
@@ -35,10 +38,14 @@ from fichepress.core.findings import Finding, grouped, told
 from fichepress.core.project import Project
 from fichepress.core.variants import VARIANT_NAMES, VARIANTS, VariantName
 from fichepress.series.report import Report
+from fichepress.series.workers import stop_all
 from fichepress.serve.proof import PageImage, png_bytes, render_pdf
-from fichepress.serve.watch import Say, watch
+from fichepress.serve.watch import Ending, Say, plain_ending, watch
 
 HOST = "127.0.0.1"
+"""The default address: this machine only."""
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+"""Addresses that only this machine reaches: requests must name one in their Host header."""
 DPI = 96
 
 IDLE_TIMEOUT = 10.0
@@ -120,18 +127,16 @@ class Preview:
         return path.stem if is_sheet and path != self.project.series_file.resolve() else None
 
     def say(self, level: str, message: str) -> None:
-        """Follow the watch's information: "changed: …" starts a build, any other ends one:
-        the pages are refreshed. Its warnings and errors come as data (`take`)."""
-        if level != "info":
-            return
-        if message.startswith("changed: "):
+        """Follow the watch's information: "changed: …" starts a build, its last line ("done")
+        ends one: the pages are refreshed. Its findings come as data (`take`)."""
+        if level == "done":
+            self.refresh(message)
+        elif level == "info" and message.startswith("changed: "):
             with self.lock:
                 self.pending = []
                 self.general = []
                 self.status = f"rebuilding ({message})"
                 self.version += 1
-        else:
-            self.refresh(message)
 
     def take(self, report: Report, summary: str = "") -> None:
         """The findings of a rebuild, each cause once: a sheet's are kept until its pages are
@@ -261,8 +266,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         """Serve the page, the state or an image; 400 for a foreign Host, 404 for the rest."""
-        port = self.server.server_address[1]
-        if self.headers.get("Host") not in (f"{HOST}:{port}", f"localhost:{port}"):
+        if not self.server.expected_host(self.headers.get("Host")):
             self._send(400, b"unexpected Host\n", "text/plain; charset=utf-8")
             return
         path = self.path.split("?", 1)[0]
@@ -286,7 +290,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
 class PreviewServer(ThreadingHTTPServer):
-    """The preview's HTTP server, on 127.0.0.1 only: a thread per connection, at most
+    """The preview's HTTP server, on 127.0.0.1 (or `host`): a thread per connection, at most
     `max_connections` at once, each closed after `idle_timeout` seconds of silence; a client
     that goes away mid-answer is no news (nothing is printed)."""
 
@@ -302,12 +306,22 @@ class PreviewServer(ThreadingHTTPServer):
         idle_timeout: float = IDLE_TIMEOUT,
         max_connections: int = MAX_CONNECTIONS,
     ) -> None:
-        if host != HOST:
-            raise FichepressError(f"the preview serves on {HOST} only, not on {host}")
         self.preview = preview
+        self.host = host
         self.idle_timeout = idle_timeout
         self.slots = threading.BoundedSemaphore(max_connections)
-        super().__init__((HOST, port), Handler)
+        if ":" in host:
+            self.address_family = socket.AF_INET6
+        super().__init__((host, port), Handler)
+
+    def expected_host(self, told: str | None) -> bool:
+        """Whether a request's Host header may be answered: on a loopback address, only one
+        naming this machine (a page elsewhere cannot reach the preview through a name that
+        points here: DNS rebinding); on an address served to the network, any."""
+        if self.host not in LOOPBACK:
+            return True
+        port = self.server_address[1]
+        return told in (f"{HOST}:{port}", f"localhost:{port}", f"[::1]:{port}")
 
     def process_request(self, request: Any, client_address: Any) -> None:
         """Serve the connection in a thread of its own if a slot is free; else answer 503 at
@@ -340,8 +354,10 @@ class PreviewServer(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        """The address to open."""
-        return f"http://{HOST}:{self.server_address[1]}/"
+        """The address to open on this machine."""
+        host = {"": HOST, "0.0.0.0": HOST, "::": "::1"}.get(self.host, self.host)
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{self.server_address[1]}/"
 
 
 def page_html() -> bytes:
@@ -358,21 +374,31 @@ def serve(
     open_browser: bool,
     poll: bool,
     say: Say,
+    ending: Ending = plain_ending,
+    host: str = HOST,
 ) -> None:
-    """Build, serve the preview and rebuild on save until Ctrl-C."""
+    """Build, serve the preview and rebuild on save until Ctrl-C; each rebuild's last line
+    in the form `ending` gives."""
     preview = Preview(project, out, variants)
     try:
-        server = PreviewServer(preview, port)
+        server = PreviewServer(preview, port, host)
     except OSError as error:
-        raise FichepressError(f"cannot serve on {HOST}:{port}: {error.strerror}") from error
+        said = error.strerror or str(error)
+        raise FichepressError(f"cannot serve on {host}:{port}: {said}") from error
     stop = threading.Event()
 
     def tell(level: str, message: str) -> None:
+        if stop.is_set():
+            return  # after Ctrl-C, the build stopped midway has nothing to say
         preview.say(level, message)
         say(level, message)
 
+    def watching(*args: Any, **kwargs: Any) -> None:
+        with contextlib.suppress(KeyboardInterrupt):  # `Stopped`: its workers were, by Ctrl-C
+            watch(*args, **kwargs)
+
     watcher = threading.Thread(
-        target=watch,
+        target=watching,
         args=(project, out),
         kwargs={
             "variants": variants,
@@ -381,19 +407,21 @@ def serve(
             "stop": stop,
             "poll": poll,
             "tell": preview.take,
+            "ending": ending,
         },
         name="fichepress-watch",
         daemon=True,
     )
     watcher.start()
     say("info", f"serving {server.url} (Ctrl-C to stop)")
+    if host not in LOOPBACK:
+        say("warning", f"served on {host}: whoever reaches this machine on its port sees it")
     if open_browser:
         webbrowser.open(server.url)
     try:
         server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        say("info", "stopping")
-    finally:
+    finally:  # Ctrl-C: the build under way is stopped, its workers with it
         stop.set()
+        stop_all()
         server.server_close()
         watcher.join(timeout=30)

@@ -25,7 +25,16 @@ from fichepress.series.report import Report
 from fichepress.series.run import BuildOptions, run
 
 Say = Callable[[str, str], None]
-"""(level, message): level is "info", "warning" or "error"."""
+"""(level, message): level is "info", "done" (the last line of a rebuild), or a finding's
+severity ("error", "warning"...)."""
+
+Ending = Callable[[bool, str, Report], str]
+"""(whether the rebuild went through, what it did, its report): the last line of a rebuild."""
+
+
+def plain_ending(_ok: bool, what: str, _report: Report) -> str:
+    """What the rebuild did, alone."""
+    return what
 
 
 def _watched(path: str) -> bool:
@@ -57,9 +66,11 @@ Told = Callable[[Report, str], None]
 
 
 def _tell(report: Report, say: Say) -> None:
-    for level, found in (("warning", report.warnings), ("error", report.problems)):
-        for finding, count in grouped(found):
-            say(level, told(finding, count))
+    """Each cause once: the warnings (and lesser) at their severity, then the errors."""
+    for finding, count in grouped(report.warnings):
+        say(finding.severity, told(finding, count))
+    for finding, count in grouped(report.problems):
+        say("error", told(finding, count))
 
 
 def _merge(done: Report, report: Report) -> None:
@@ -98,9 +109,10 @@ def rebuild(
     say: Say,
     edition: Edition | None = None,
     tell: Told | None = None,
+    ending: Ending = plain_ending,
 ) -> Edition | None:
     """Build the given sheets (None: all) and the collection; say what happened (each cause
-    once), and `tell` the report.
+    once), and `tell` the report; its last line is said as "done", in the form `ending` gives.
 
     `edition`: the one the last rebuild loaded, of which only the files `sheets` changed;
     without it, or when `sheets` is None, everything is loaded again. Returns the edition
@@ -137,11 +149,13 @@ def rebuild(
     _tell(done, say)
     written = len(done.outputs)
     elapsed = time.perf_counter() - start
-    summary = f"{written} PDF{'' if written == 1 else 's'} written in {elapsed:.1f} s"
+    what = f"{written} PDF{'' if written == 1 else 's'} written in {elapsed:.1f} s"
+    if not built:
+        what = "not built"
+    summary = ending(built and not done.failed and not done.problems, what, done)
     if tell is not None:
-        tell(done, summary if built else "not built")
-    if built:
-        say("info", summary)
+        tell(done, summary)
+    say("done", summary)
     return edition if built else None
 
 
@@ -156,12 +170,19 @@ def watch(
     stop: Event | None = None,
     poll: bool = False,
     tell: Told | None = None,
+    ending: Ending = plain_ending,
 ) -> None:
     """Build everything once, then rebuild on every save until `stop` is set (or Ctrl-C): the
     sheets saved are loaded again, or everything when anything else was; `tell` is given each
     rebuild's report."""
     again = partial(
-        rebuild, variants=variants, strict=strict, collection=collection, say=say, tell=tell
+        rebuild,
+        variants=variants,
+        strict=strict,
+        collection=collection,
+        say=say,
+        tell=tell,
+        ending=ending,
     )
     edition = again(project, out, None)
     folders = [folder for folder in project.readable if folder.is_dir()]
@@ -173,7 +194,7 @@ def watch(
         debounce=300,
         stop_event=stop,
         force_polling=poll or None,
-        raise_interrupt=False,
+        raise_interrupt=True,  # Ctrl-C: the command ends, in one line
         yield_on_timeout=True,  # a first, empty yield once the watcher is in place
         rust_timeout=500,
     ):
