@@ -119,7 +119,8 @@ def test_swatch_mistakes_are_told_with_their_place(
 def test_a_theme_without_settings_is_refused(project: Project) -> None:
     (project.styles / "fiches" / "theme.yaml").unlink()
     assert theme_problems(project) == [
-        "styles/fiches/theme.yaml: not found: a theme lists its colours (swatches) in it"
+        "styles/fiches/theme.yaml: not found: a theme lists its colours (swatches) in it;"
+        " or remove styles/fiches/ to use the theme installed with fichepress"
     ]
 
 
@@ -203,7 +204,11 @@ def test_a_template_cannot_reach_python(project: Project) -> None:
     ("settings", "message"),
     [
         ("", None),
-        ("extends: fichez\n", 'extends: no theme "fichez" in styles/ (did you mean "fiches"?)'),
+        (
+            "extends: fichez\n",
+            'extends: no theme "fichez" in styles/ nor installed with fichepress'
+            ' (did you mean "fiches"?)',
+        ),
     ],
 )
 def test_unknown_parents_are_named(project: Project, settings: str, message: str | None) -> None:

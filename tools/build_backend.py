@@ -26,7 +26,11 @@ from setuptools.build_meta import (  # noqa: F401  # the rest of the PEP 517 int
 
 ROOT = Path(__file__).resolve().parent.parent
 SKELETON = ROOT / "src" / "fichepress" / "skeleton"
-STAGED = {"styles/fiches": "styles/fiches", "fonts/lato": "fonts/lato"}
+STAGED = {
+    "styles/fiches": "styles/fiches",
+    "styles/sobre": "styles/sobre",
+    "fonts/lato": "fonts/lato",
+}
 
 
 @contextmanager

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+from fichepress.core.project import installed_folder, installed_name, installed_roots
 from fichepress.core.reading import not_regular, read_regular
 
 
@@ -34,8 +35,19 @@ def file_digest(path: Path) -> str:
         return f"not read: {error}"
 
 
+def installed_digest() -> str:
+    """One digest of every theme and font installed with fichepress: a build that has
+    nothing to do must see a new version of them."""
+    folder = installed_folder()
+    if folder is None:
+        return "-"
+    files = [path for root in installed_roots() for path in root.rglob("*") if path.is_file()]
+    return files_digest(files, folder)
+
+
 def files_digest(paths: Iterable[Path], root: Path) -> str:
-    """One digest of files: their paths under `root` and their bytes."""
+    """One digest of files: their paths under `root` (as `fichepress:…` for the installed
+    themes and fonts) and their bytes."""
     digest = hashlib.sha256()
     root = root.resolve()
     for path in sorted(set(paths)):
@@ -43,6 +55,11 @@ def files_digest(paths: Iterable[Path], root: Path) -> str:
             target = path.resolve()
         except RuntimeError:  # a loop of links (an OSError from Python 3.13)
             digest.update(f"loop:{path.as_posix()}\0".encode())
+            continue
+        installed = None if target.is_relative_to(root) else installed_name(target)
+        if installed:  # a theme or font installed with fichepress: a new version rebuilds
+            digest.update(installed.encode() + b"\0")
+            digest.update(file_digest(target).encode())
             continue
         if not target.is_relative_to(root):
             # A link out of the project: never read (the build refuses it); its name counts.
