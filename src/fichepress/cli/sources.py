@@ -105,7 +105,7 @@ def _theme_line(project: Project, name: str, used: str | None, where: str) -> st
         chain = f"{chain} “{theme.config.name}”"
     mark = " (used by the series)" if name == used else ""
     description = f": {theme.config.description}" if theme.config.description else ""
-    return f"{chain}{mark} [{where}]{description}"
+    return f"{chain}{mark}{description} [{where}]"
 
 
 @click.group(invoke_without_command=True)
