@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
-from fichepress.core.project import Project
+from fichepress.core import project as project_module
+from fichepress.core.project import Project, installed_folder
 from fichepress.html.edition import common_digest
 from fichepress.html.themes import load_theme
 from fichepress.series import stamp
@@ -149,3 +151,31 @@ def test_the_date_counts_when_the_series_sets_none(
     assert on(26) == on(27)  # the series sets its date: today does not matter
     edit(two.sheets / "series.yaml", "date: 2026-11-26", "# no date")
     assert on(26) != on(27)  # it does not: today's date is written in the PDFs
+
+
+def test_a_new_installed_theme_makes_the_outputs_stale(
+    two: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A project that uses the installed fiches without a copy: a new version of it (here a
+    changed copy standing for the installed one) changes every output's digest and the
+    project's, though no file of the project changed."""
+    installed = installed_folder()
+    assert installed is not None
+    copy = tmp_path / "installed"
+    for name in ("styles/fiches", "styles/sobre", "fonts/lato"):
+        shutil.copytree(installed / name, copy / name)
+    monkeypatch.setattr(project_module, "_located", lambda: copy)
+    shutil.rmtree(two.styles)
+    shutil.rmtree(two.fonts)
+    out = two.root / "build"
+    before, whole = digests(two), stamp.project_digest(two, out, ["print"])
+    assert digests(two) == before
+    edit(copy / "styles" / "fiches" / "theme.yaml", "rgb #1d3557", "rgb #1d3558")
+    assert changed(before, digests(two)) == set(SHEETS)
+    assert stamp.project_digest(two, out, ["print"]) != whole
+    before, whole = digests(two), stamp.project_digest(two, out, ["print"])
+    (copy / "fonts" / "lato" / "Lato-Black.ttf").write_bytes(
+        (copy / "fonts" / "lato" / "Lato-Black.ttf").read_bytes() + b"\0"
+    )
+    assert changed(before, digests(two)) == set(SHEETS)  # a font of the theme
+    assert stamp.project_digest(two, out, ["print"]) != whole

@@ -253,8 +253,8 @@ def test_a_logo_symlink_out_of_the_project_is_refused(project: Project, tmp_path
 
 def test_unknown_theme_gets_a_suggestion(project: Project) -> None:
     assert series_problems(project, "theme: fiches", "theme: fiche") == [
-        'sheets/series.yaml:11:8: theme: no theme "fiche" in styles/ (did you mean "fiches"?);'
-        " themes here: fiches, sobre"
+        'sheets/series.yaml:11:8: theme: no theme "fiche" in styles/ nor installed with'
+        ' fichepress (did you mean "fiches"?); themes here: fiches, sobre'
     ]
 
 

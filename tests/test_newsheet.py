@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from typing import Any
 
 import jsonschema
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from fichepress.cli import main
 from fichepress.core.errors import FichepressError
 from fichepress.core.project import Project
 from fichepress.scaffold.newsheet import (
@@ -18,8 +21,9 @@ from fichepress.scaffold.newsheet import (
     sheet_numbers,
     slugify,
 )
+from fichepress.scaffold.skeleton import project_files
 from fichepress.source.load import load_sheet
-from fichepress.source.model import PLACEHOLDER_MARKERS
+from fichepress.source.model import PLACEHOLDER_MARKERS, SCHEMA_VERSION
 from fichepress.source.schema import MODELINE, sheet_schema
 from fichepress.source.yamlfile import read_yaml
 
@@ -83,6 +87,7 @@ def test_the_new_sheet_takes_the_next_number_and_loads(project: Project) -> None
     data, _ = read_yaml(path, "new")
     placeholders = dict(strings(data))
     assert placeholders.pop("number") == "4" and placeholders.pop("title") == title
+    assert placeholders.pop("schema_version") == "1"
     year = "selection.groups[0].resources[0].year"
     assert placeholders.pop(year) == "0000"
     assert next(line for line in text.splitlines() if "year:" in line).endswith(
@@ -191,7 +196,7 @@ def test_an_english_series_gets_an_english_template(project: Project) -> None:
     assert load_sheet(path, project).sheet.title == "Start from the territory"
     data, _ = read_yaml(path, "new")
     for key, value in strings(data):
-        if key not in ("number", "title") and not key.endswith(".year"):
+        if key not in ("schema_version", "number", "title") and not key.endswith(".year"):
             assert value.startswith("[TO COMPLETE] "), key
 
 
@@ -203,3 +208,48 @@ def test_a_broken_series_file_does_not_stop_a_new_sheet(project: Project) -> Non
 
 def test_the_markers() -> None:
     assert PLACEHOLDER_MARKERS == ("[À COMPLÉTER]", "[TO COMPLETE]")
+
+
+def _english(project: Project) -> None:
+    series = project.series_file
+    text = series.read_text(encoding="utf-8")
+    assert "language: fr-CA" in text
+    series.write_text(text.replace("language: fr-CA", "language: en-US"), "utf-8")
+
+
+@pytest.mark.parametrize("english", [False, True])
+def test_a_new_sheet_names_its_schema_version_as_init_does(project: Project, english: bool) -> None:
+    if english:
+        _english(project)
+    path = new_sheet(project, "Une fiche versionnée")
+    assert SCHEMA_VERSION == 1
+    assert load_sheet(path, project).sheet.schema_version == 1
+    init_sheet = project_files("T", "O", datetime.date(2024, 1, 1))[
+        "sheets/01-une-premiere-fiche.yaml"
+    ]
+    assert f"\nschema_version: {SCHEMA_VERSION}\n" in init_sheet
+    assert f"\nschema_version: {SCHEMA_VERSION}\n" in path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("english", "said", "other"),
+    [(False, "[À COMPLÉTER]", "[TO COMPLETE]"), (True, "[TO COMPLETE]", "[À COMPLÉTER]")],
+)
+def test_new_tells_only_the_placeholder_of_the_series_language(
+    project: Project, english: bool, said: str, other: str
+) -> None:
+    if english:
+        _english(project)
+    result = CliRunner().invoke(main, ["new", "Une autre fiche", "--project", str(project.root)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "wrote sheets/04-une-autre-fiche.yaml: fill in every " + said
+    text = (project.sheets / "04-une-autre-fiche.yaml").read_text(encoding="utf-8")
+    assert said in text and other not in text
+    lines = text.splitlines()[1:]  # after the schema modeline
+    comments = "\n".join(line for line in lines if line.lstrip().startswith("#"))
+    # the comments speak the series' language only
+    french_words, english_words = ("la fiche", "Remplacez"), ("the sheet", "Replace")
+    for word in english_words if english else french_words:
+        assert word in comments
+    for word in french_words if english else english_words:
+        assert word not in comments

@@ -7,11 +7,14 @@ and every socket event; `-j 1` keeps the rendering in that process."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from fichepress.core.project import installed_folder
 
 from .conftest import ROOT, copy_project
 
@@ -96,3 +99,21 @@ def test_a_theme_that_asks_for_the_machine_and_the_web_gets_nothing(tmp_path: Pa
     assert code == 1
     assert "styles/fiches/theme.css:" in said and "https://example.org/x.css" in said
     assert outside(opened, project) == [] and sockets == []
+
+
+def test_the_installed_theme_is_read_and_nothing_else_beyond_the_project(tmp_path: Path) -> None:
+    """A project without styles/fiches nor fonts/ builds with the theme installed with
+    fichepress: its files and fonts are read (part of fichepress), nothing else outside."""
+    project = copy_project(tmp_path / "project", ["01-partir-du-territoire.yaml"]).root
+    shutil.rmtree(project / "styles")
+    shutil.rmtree(project / "fonts")
+    code, opened, sockets, said = audited_build(project)
+    assert code == 0, said
+    installed = installed_folder()
+    assert installed is not None
+    roots = [installed / "styles", installed / "fonts"]
+    used = {name for name in opened if any(Path(name).is_relative_to(r) for r in roots)}
+    assert any(name.endswith("lato/Lato-Regular.ttf") for name in used)
+    assert any(name.endswith("fiches/theme.css") for name in used)
+    assert [name for name in outside(opened, project) if name not in used] == []
+    assert sockets == []

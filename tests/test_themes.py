@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from fichepress.cli import main
+from fichepress.core import project as project_module
 from fichepress.core.errors import InvalidSource
-from fichepress.core.project import Project
+from fichepress.core.project import Project, installed_folder
+from fichepress.core.reading import Unreadable, read_inside, roots_of
+from fichepress.core.reading import outside as outside_reason
 from fichepress.html.edition import load_edition
 from fichepress.html.themes import load_theme
 
@@ -119,7 +125,8 @@ def test_swatch_mistakes_are_told_with_their_place(
 def test_a_theme_without_settings_is_refused(project: Project) -> None:
     (project.styles / "fiches" / "theme.yaml").unlink()
     assert theme_problems(project) == [
-        "styles/fiches/theme.yaml: not found: a theme lists its colours (swatches) in it"
+        "styles/fiches/theme.yaml: not found: a theme lists its colours (swatches) in it;"
+        " or remove styles/fiches/ to use the theme installed with fichepress"
     ]
 
 
@@ -203,7 +210,11 @@ def test_a_template_cannot_reach_python(project: Project) -> None:
     ("settings", "message"),
     [
         ("", None),
-        ("extends: fichez\n", 'extends: no theme "fichez" in styles/ (did you mean "fiches"?)'),
+        (
+            "extends: fichez\n",
+            'extends: no theme "fichez" in styles/ nor installed with fichepress'
+            ' (did you mean "fiches"?)',
+        ),
     ],
 )
 def test_unknown_parents_are_named(project: Project, settings: str, message: str | None) -> None:
@@ -396,3 +407,177 @@ def test_a_mistake_in_a_theme_template_is_told_at_its_line(
         assert "Traceback" not in result.output
         assert f"error: {where}" in result.stderr, (command, result.stderr)
     assert not (project.root / "build" / "print" / "03-strategie-globale.pdf").exists()
+
+
+# --- themes found by name: the project's, then those installed with fichepress ----------------
+
+
+def installed_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the installed themes and fonts, used as fichepress's own for the test."""
+    installed = installed_folder()
+    assert installed is not None
+    copy = tmp_path / "installed"
+    for name in ("styles/fiches", "styles/sobre", "fonts/lato"):
+        shutil.copytree(installed / name, copy / name)
+    monkeypatch.setattr(project_module, "_located", lambda: copy)
+    return copy
+
+
+def bare(project: Project, theme: str = "fiches") -> Project:
+    """The project without styles/ nor fonts/: only the installed themes, `theme` used."""
+    shutil.rmtree(project.styles)
+    shutil.rmtree(project.fonts)
+    edit(project.series_file, "theme: fiches", f"theme: {theme}")
+    return project
+
+
+@pytest.mark.parametrize("name", ["fiches", "sobre"])
+def test_an_installed_theme_is_used_by_name_without_a_copy(project: Project, name: str) -> None:
+    edition = load_edition(bare(project, name))
+    theme = edition.theme
+    installed = installed_folder()
+    assert installed is not None
+    assert [t.folder for t in theme.chain] == [
+        installed / "styles" / t for t in ([name, "fiches"] if name == "sobre" else [name])
+    ]
+    assert theme.font_url(theme.config.fonts[0]) == (
+        (installed / "fonts" / "lato" / "Lato-Regular.ttf").resolve().as_uri()
+    )
+    assert edition.problems == []
+
+
+def test_a_child_extends_an_installed_theme_and_finds_its_fonts_there(project: Project) -> None:
+    bare(project, "maison")
+    (project.styles / "maison").mkdir(parents=True)
+    (project.styles / "maison" / "theme.yaml").write_text(
+        'extends: fiches\nswatches:\n  accent: "cmyk 100 0 55 35 / rgb #00766a"\n', "utf-8"
+    )
+    theme = load_theme(project, "maison")
+    assert [t.name for t in theme.chain] == ["maison", "fiches"]
+    assert theme.config.swatches["accent"].rgb == "#00766a"
+    lato = theme.font_path(theme.config.fonts[0])
+    assert lato.is_file() and not lato.resolve().is_relative_to(project.root)
+
+
+def test_a_project_theme_of_the_same_name_wins(project: Project) -> None:
+    edit(
+        project.styles / "fiches" / "theme.yaml",
+        'accent: "cmyk 0 80 95 0 / rgb #c23816"',
+        'accent: "cmyk 0 90 95 0 / rgb #b02010"',
+    )
+    theme = load_theme(project, "fiches")
+    assert theme.folder == project.styles / "fiches"
+    assert theme.config.swatches["accent"].rgb == "#b02010"
+    assert theme.font_path(theme.config.fonts[0]) == project.fonts / "lato" / "Lato-Regular.ttf"
+
+
+def test_an_installed_themes_files_are_named_as_fichepress_ones(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = installed_copy(tmp_path, monkeypatch)
+    bare(project)
+    css = copy / "styles" / "fiches" / "theme.css"
+    lines = css.read_text(encoding="utf-8").count("\n")
+    css.write_text(css.read_text(encoding="utf-8") + "a { color: #fff; }\n", encoding="utf-8")
+    problems = theme_problems(project)
+    assert problems == [
+        f'fichepress:styles/fiches/theme.css:{lines + 1}:12: color: the colour "#fff" is'
+        " written in the CSS: define it once as a swatch in theme.yaml and use var(--name)"
+    ]
+    assert str(tmp_path) not in "\n".join(problems)
+
+
+def test_the_sandbox_reads_the_installed_themes_and_nothing_else(
+    project: Project, tmp_path: Path
+) -> None:
+    from fichepress.pdf.write import Refused, SandboxFetcher
+
+    installed = installed_folder()
+    assert installed is not None
+    roots = roots_of(project.root)
+    font = installed / "fonts" / "lato" / "Lato-Regular.ttf"
+    assert read_inside(installed / "styles" / "fiches" / "theme.css", roots)
+    fetcher = SandboxFetcher(project.readable, project.root)
+    assert fetcher.check(font.resolve().as_uri()) == font.resolve()
+    secret = tmp_path / "secret.css"
+    secret.write_text("a {}", encoding="utf-8")
+    with pytest.raises(Refused) as refused:
+        fetcher.check(secret.as_uri())
+    assert str(refused.value).endswith("builds only read files in sheets/, styles/, fonts/")
+    (project.styles / "fiches" / "secret.css").symlink_to(secret)
+    with pytest.raises(Unreadable) as outside:
+        read_inside(project.styles / "fiches" / "secret.css", roots)
+    assert "outside the project" in str(outside.value)
+    assert outside_reason(secret, roots) == (
+        "is not in the project's sheets/, styles/, fonts/: builds read only the project's files"
+    )
+    missing = installed / "styles" / "fiches" / "nothing.svg"
+    with pytest.raises(Refused) as refused:
+        fetcher.check(missing.as_uri())
+    assert str(refused.value) == 'file not found: "fichepress:styles/fiches/nothing.svg"'
+
+
+def test_themes_lists_the_projects_and_the_installed_ones(project: Project) -> None:
+    edit(project.styles / "fiches" / "theme.yaml", "name: Fiches", "name: Fiches maison")
+    shutil.rmtree(project.styles / "sobre")
+    result = CliRunner().invoke(main, ["themes", "--project", str(project.root)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "fiches “Fiches maison” (used by the series): Deep blue header band, orange accents,"
+        " two columns of Lato; US Letter or A4. [styles/fiches/, hides the installed fiches]",
+        "fiches [installed with fichepress, hidden by styles/fiches/]",
+        "sobre → fiches “Sobre”: White paper, black text and one deep teal for accents and thin"
+        " rules; Lato. Extends fiches. [installed with fichepress]",
+    ]
+
+
+def test_eject_copies_an_installed_theme_and_its_fonts(project: Project) -> None:
+    bare(project)
+    result = CliRunner().invoke(main, ["themes", "eject", "fiches", "--project", str(project.root)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "copied fichepress:styles/fiches/ to styles/fiches/",
+        "copied fichepress:fonts/lato/ to fonts/lato/",
+        "the project's styles/fiches/ now replaces the installed theme fiches: change it there;"
+        " a new version of fichepress no longer changes it",
+    ]
+    installed = installed_folder()
+    assert installed is not None
+    for name in ("styles/fiches/theme.css", "styles/fiches/leader.svg", "fonts/lato/OFL.txt"):
+        assert (project.root / name).read_bytes() == (installed / name).read_bytes()
+    theme = load_theme(project, "fiches")
+    assert theme.folder == project.styles / "fiches"
+    assert theme.font_path(theme.config.fonts[0]) == project.fonts / "lato" / "Lato-Regular.ttf"
+    # sobre extends fiches, and names no font: only its folder is copied
+    again = CliRunner().invoke(main, ["themes", "--project", str(project.root), "eject", "sobre"])
+    assert again.exit_code == 0, again.output
+    assert again.stdout.splitlines()[0] == "copied fichepress:styles/sobre/ to styles/sobre/"
+    assert len(again.stdout.splitlines()) == 2
+
+
+def test_eject_never_overwrites(project: Project) -> None:
+    css = project.styles / "fiches" / "theme.css"
+    mine = css.read_bytes() + b"/* mine */\n"
+    css.write_bytes(mine)
+    result = CliRunner().invoke(main, ["themes", "eject", "fiches", "--project", str(project.root)])
+    assert result.exit_code == 1
+    assert "styles/fiches/ already exists: nothing was copied" in result.stderr
+    assert css.read_bytes() == mine
+    # fonts/lato/ there, the same as the installed one: kept; different: refused, nothing copied
+    shutil.rmtree(project.styles / "fiches")
+    kept = CliRunner().invoke(main, ["themes", "eject", "fiches", "--project", str(project.root)])
+    assert kept.exit_code == 0, kept.output
+    assert "kept fonts/lato/: the same fonts are already there" in kept.stdout
+    shutil.rmtree(project.styles / "fiches")
+    (project.fonts / "lato" / "OFL.txt").write_text("changed", encoding="utf-8")
+    refused = CliRunner().invoke(
+        main, ["themes", "eject", "fiches", "--project", str(project.root)]
+    )
+    assert refused.exit_code == 1
+    assert "fonts/lato already exists and differs" in refused.stderr
+    assert not (project.styles / "fiches").exists()
+    unknown = CliRunner().invoke(main, ["themes", "eject", "fiche", "--project", str(project.root)])
+    assert unknown.exit_code == 1
+    assert 'no theme "fiche" is installed with fichepress (did you mean "fiches"?)' in (
+        unknown.stderr
+    )

@@ -1,10 +1,11 @@
-"""The build backend of fichepress: setuptools', after putting the default theme and its fonts
-into the package.
+"""The build backend of fichepress: setuptools', after putting the installed themes and their
+fonts into the package.
 
-The default theme (`styles/fiches/`) and its fonts (`fonts/lato/`) live at the top of the
-repository, where this project's series uses them; a wheel must carry them for
-`fichepress init` (`importlib.resources`). They are copied into `src/fichepress/skeleton/` for
-the time of the build, never committed twice.
+The themes installed with fichepress (`styles/fiches/`, `styles/sobre/`) and their fonts
+(`fonts/lato/`) live at the top of the repository, where this project's series uses them; a
+wheel must carry them: every project finds them by name (`core/project.installed_folder`).
+They are copied into `src/fichepress/skeleton/` for the time of the build, never committed
+twice.
 """
 
 from __future__ import annotations
@@ -26,7 +27,11 @@ from setuptools.build_meta import (  # noqa: F401  # the rest of the PEP 517 int
 
 ROOT = Path(__file__).resolve().parent.parent
 SKELETON = ROOT / "src" / "fichepress" / "skeleton"
-STAGED = {"styles/fiches": "styles/fiches", "fonts/lato": "fonts/lato"}
+STAGED = {
+    "styles/fiches": "styles/fiches",
+    "styles/sobre": "styles/sobre",
+    "fonts/lato": "fonts/lato",
+}
 
 
 @contextmanager

@@ -147,7 +147,7 @@ def coverage(theme: Theme) -> frozenset[int]:
     """The characters every font of the theme has a glyph for."""
     have: frozenset[int] | None = None
     for face in theme.config.fonts:
-        path = theme.project.fonts / face.file
+        path = theme.font_path(face)
         try:
             info = path.stat()
         except OSError:

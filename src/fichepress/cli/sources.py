@@ -108,31 +108,72 @@ def schema(project_dir: Path | None, check_only: bool) -> None:
         click.echo(f"added the schema modeline to {project.display(path)}")
 
 
-@click.command()
-@project_option
-def themes(project_dir: Path | None) -> None:
-    """List the project's themes, what each extends, and which one the series uses."""
+def _theme_line(project: Project, name: str, used: str | None, where: str) -> str:
+    """One theme as `fichepress themes` lists it: its chain, its name, whether the series uses
+    it, where it is (`where`), its description; or its first problem."""
     from fichepress.core.errors import InvalidSource as Invalid
-    from fichepress.html.themes import known_themes, load_theme
+    from fichepress.html.themes import load_theme
+
+    try:
+        theme = load_theme(project, name)
+    except Invalid as invalid:
+        return click.style(f"{name} [{where}]: invalid ({invalid.problems[0]})", fg="red")
+    chain = " → ".join(t.name for t in theme.chain)
+    if theme.config.name:
+        chain = f"{chain} “{theme.config.name}”"
+    mark = " (used by the series)" if name == used else ""
+    description = f": {theme.config.description}" if theme.config.description else ""
+    return f"{chain}{mark}{description} [{where}]"
+
+
+@click.group(invoke_without_command=True)
+@project_option
+@click.pass_context
+def themes(context: click.Context, project_dir: Path | None) -> None:
+    """List the themes a series may use: the project's own (styles/) and those installed with
+    fichepress, what each extends, which one the series uses, and which installed theme a
+    project theme of the same name hides. `fichepress themes eject NAME` copies an installed
+    theme into the project."""
+    from fichepress.core.errors import InvalidSource as Invalid
+    from fichepress.core.project import installed_themes
     from fichepress.source.load import load_series
 
+    if context.invoked_subcommand is not None:
+        return
     project = project_from(project_dir)
     try:
         used = load_series(project).theme
     except Invalid:
         used = None
-    for name in known_themes(project):
-        try:
-            theme = load_theme(project, name)
-        except Invalid as invalid:
-            click.secho(f"{name}: invalid ({invalid.problems[0]})", fg="red")
-            continue
-        chain = " → ".join(t.name for t in theme.chain)
-        if theme.config.name:
-            chain = f"{chain} “{theme.config.name}”"
-        mark = " (used by the series)" if name == used else ""
-        description = f": {theme.config.description}" if theme.config.description else ""
-        click.echo(f"{chain}{mark}{description}")
+    own, installed = project.project_themes(), installed_themes()
+    for name in sorted({*own, *installed}):
+        if name in own:
+            folder = own[name]
+            same = name in installed and folder.resolve() == installed[name].resolve()
+            where = f"{project.display(folder)}/"
+            if name in installed and not same:
+                where += f", hides the installed {name}"
+            click.echo(_theme_line(project, name, used, where))
+            if name not in installed or same:
+                continue
+            click.echo(f"{name} [installed with fichepress, hidden by {where.split(',')[0]}]")
+        else:
+            click.echo(_theme_line(project, name, used, "installed with fichepress"))
+
+
+@themes.command()
+@project_option
+@click.argument("name")
+@click.pass_context
+def eject(context: click.Context, project_dir: Path | None, name: str) -> None:
+    """Copy the installed theme NAME (and the fonts it names) into the project, to change it
+    there: styles/NAME/ then replaces the installed theme. Nothing is overwritten."""
+    from fichepress.scaffold.eject import eject_theme
+
+    parent = context.parent.params.get("project_dir") if context.parent else None
+    project = project_from(project_dir or parent)
+    for line in eject_theme(project, name):
+        click.echo(line)
 
 
 @click.command()
@@ -157,11 +198,11 @@ def init(folder: Path, title: str, organisation: str) -> None:
 @click.option("--number", type=click.IntRange(1, 9999), help="Its number (default: the next).")
 def new(project_dir: Path | None, title: str, number: int | None) -> None:
     """Write a new sheet called TITLE from a commented template, with the next number."""
-    from fichepress.scaffold.newsheet import new_sheet
+    from fichepress.scaffold.newsheet import new_sheet, placeholder
 
     project = project_from(project_dir)
     path = new_sheet(project, title, number=number)
-    click.echo(f"wrote {project.display(path)}: fill in every [À COMPLÉTER] / [TO COMPLETE]")
+    click.echo(f"wrote {project.display(path)}: fill in every {placeholder(project)}")
 
 
 @click.command()

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+from fichepress.core.project import installed_folder, installed_name, installed_roots
 from fichepress.core.reading import not_regular, read_regular
 
 
@@ -34,8 +35,28 @@ def file_digest(path: Path) -> str:
         return f"not read: {error}"
 
 
+def installed_digest() -> str:
+    """What the themes and fonts installed with fichepress are: each file's name, size and
+    time, none of them opened. A build that has nothing to do must see a new version of them;
+    one that changed makes the build look closer, output by output, by content."""
+    folder = installed_folder()
+    if folder is None:
+        return "-"
+    digest = hashlib.sha256()
+    for root in installed_roots():
+        for path in sorted(root.rglob("*")):
+            try:
+                info = path.stat()
+            except OSError:
+                continue
+            name = path.relative_to(folder).as_posix()
+            digest.update(f"{name}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
+    return digest.hexdigest()
+
+
 def files_digest(paths: Iterable[Path], root: Path) -> str:
-    """One digest of files: their paths under `root` and their bytes."""
+    """One digest of files: their paths under `root` (as `fichepress:…` for the installed
+    themes and fonts) and their bytes."""
     digest = hashlib.sha256()
     root = root.resolve()
     for path in sorted(set(paths)):
@@ -43,6 +64,11 @@ def files_digest(paths: Iterable[Path], root: Path) -> str:
             target = path.resolve()
         except RuntimeError:  # a loop of links (an OSError from Python 3.13)
             digest.update(f"loop:{path.as_posix()}\0".encode())
+            continue
+        installed = None if target.is_relative_to(root) else installed_name(target)
+        if installed:  # a theme or font installed with fichepress: a new version rebuilds
+            digest.update(installed.encode() + b"\0")
+            digest.update(file_digest(target).encode())
             continue
         if not target.is_relative_to(root):
             # A link out of the project: never read (the build refuses it); its name counts.

@@ -2,7 +2,8 @@
 
 Every file a check or a build reads (the series file, sheets, theme settings, CSS, templates,
 fonts, pictures) is checked here before it is read, and most are read here. After symbolic
-links it must lie in the project's `sheets/`, `styles/` or `fonts/`: a theme's template linked
+links it must lie in the project's `sheets/`, `styles/` or `fonts/`, or among the themes and
+fonts installed with fichepress (part of fichepress, as its templates): a theme's template linked
 to a file of the machine, or its `templates/` linked to another folder, is refused and never
 read, so nothing of it can reach a PDF or a message. And it must be a regular file that can be
 read: a named pipe would keep the command waiting forever, a device would never end, and a
@@ -20,6 +21,8 @@ import os
 import stat
 from pathlib import Path
 from typing import BinaryIO
+
+from fichepress.core.project import installed_roots
 
 READ_FOLDERS = ("sheets", "styles", "fonts")
 """The folders of a project that a build may read from (the sandbox's, see pdf.py)."""
@@ -49,10 +52,11 @@ class Unreadable(OSError):
 
 
 def roots_of(project_root: Path) -> tuple[Path, ...]:
-    """The folders of the project at `project_root` that a build may read from. They are not
-    resolved: `fonts/` linked to a folder elsewhere is outside the project too."""
+    """The folders that a build of the project at `project_root` may read from: the project's
+    (not resolved: `fonts/` linked to a folder elsewhere is outside the project too), then the
+    installed themes and fonts."""
     root = project_root.resolve()
-    return tuple(root / name for name in READ_FOLDERS)
+    return (*(root / name for name in READ_FOLDERS), *installed_roots())
 
 
 LOOP = "is a link that leads back to itself (a loop of links)"
@@ -97,7 +101,8 @@ def outside(path: Path, roots: tuple[Path, ...], *, folder: bool = False) -> str
         return f"is a link to a {what} outside the project: {tail}"
     if any(_where(path).is_relative_to(root) for root in roots):
         return f"is in a folder that links outside the project: {tail}"
-    names = ", ".join(f"{root.name}/" for root in roots)
+    installed = installed_roots()
+    names = ", ".join(f"{root.name}/" for root in roots if root not in installed)
     return f"is not in the project's {names}: builds read only the project's files"
 
 

@@ -111,7 +111,7 @@ def _theme_files(theme: Theme, project: Project) -> list[Path]:
     files: list[Path] = []
     for folder in theme.chain:
         files += [p for p in folder.folder.rglob("*") if p.is_file()]
-    files += [project.fonts / face.file for face in theme.config.fonts]
+    files += [theme.font_path(face) for face in theme.config.fonts]
     return files
 
 

@@ -1,5 +1,11 @@
 """Themes: a folder `styles/<name>/` that decides how a series looks, and may extend another.
 
+A theme is found by name: the project's `styles/<name>/` first, then the themes installed with
+fichepress (`fiches`, `sobre`), which a project uses and extends without copying them, so that a
+new fichepress improves them (`fichepress themes eject` copies one into the project). Each
+theme's font files are found in its own fonts folder: the project's `fonts/` for the
+project's themes, the installed fonts for an installed theme.
+
 A theme holds `theme.yaml` (its swatches: each colour once, as CMYK for print and RGB for
 screens; its fonts; its page; its pictures; `extends`), CSS files (`theme.css`, and `print.css`,
 `accessible.css`, `collection.css` for one variant or the collection) and may hold
@@ -30,7 +36,7 @@ from fichepress.core.media import (
     font_flaw,
     picture_problems,
 )
-from fichepress.core.project import Project
+from fichepress.core.project import THEME_FILE, Project, installed_themes
 from fichepress.core.reading import (
     Unreadable,
     read_inside,
@@ -45,7 +51,6 @@ from fichepress.source.load import did_you_mean, file_problem, validate
 from fichepress.source.model import FontFace, LayoutLimits, Margins, PageSettings, ThemeConfig
 from fichepress.source.yamlfile import Positions, read_yaml
 
-THEME_FILE = "theme.yaml"
 PICTURE_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg")
 MAX_CHAIN = 8
 
@@ -58,6 +63,9 @@ class ThemeFolder:
     folder: Path
     config: ThemeConfig
     positions: Positions
+    fonts: Path
+    """The folder its font files are named in (the project's `fonts/`, or the installed
+    fonts for an installed theme)."""
 
 
 def _merge(chain: list[ThemeFolder]) -> ThemeConfig:
@@ -158,8 +166,17 @@ class Theme:
             page = f" @page {{ margin: {top} {sides} {bottom}; }}"
         return f"{faces} :root {{ {properties} }}{page}"
 
+    def font_path(self, face: FontFace) -> Path:
+        """The file of `face`, in the fonts folder of the theme of the chain that names it
+        (the nearest to this theme)."""
+        key = (face.family, face.weight, face.style)
+        for theme in self.chain:
+            if any((f.family, f.weight, f.style) == key for f in theme.config.fonts):
+                return theme.fonts / face.file
+        return self.project.fonts / face.file
+
     def font_url(self, face: FontFace) -> str:
-        return (self.project.fonts / face.file).resolve().as_uri()
+        return self.font_path(face).resolve().as_uri()
 
     @property
     def families(self) -> set[str]:
@@ -215,19 +232,21 @@ class Theme:
 
 
 def _read(project: Project, name: str) -> ThemeFolder:
-    folder = project.styles / name
+    folder = project.theme_folder(name) or project.styles / name
+    fonts = project.fonts_of(folder)
     settings = folder / THEME_FILE
     shown = project.display(settings)
     if not os.path.lexists(settings):
-        raise InvalidSource(
-            [Problem(shown, message="not found: a theme lists its colours (swatches) in it")]
-        )
+        message = "not found: a theme lists its colours (swatches) in it"
+        if name in installed_themes() and folder == project.styles / name:
+            message += f"; or remove styles/{name}/ to use the theme installed with fichepress"
+        raise InvalidSource([Problem(shown, message=message)])
     data, positions = read_yaml(settings, shown, roots_of(project.root))
     config = validate(ThemeConfig, data, positions, shown)
     problems = []
     for index, face in enumerate(config.fonts):
-        problem = file_problem(face.file, project.fonts, project.fonts, FONT_SUFFIXES, project)
-        problem = problem or font_flaw((project.fonts / face.file).resolve())
+        problem = file_problem(face.file, fonts, fonts, FONT_SUFFIXES, project)
+        problem = problem or font_flaw((fonts / face.file).resolve())
         if problem:
             line, column = positions.of_value(("fonts", index, "file"))
             problems.append(Problem(shown, line, column, f"fonts[{index}].file", problem))
@@ -242,12 +261,13 @@ def _read(project: Project, name: str) -> ThemeFolder:
             problems += [p for p in found if p not in problems]
     if problems:
         raise InvalidSource(problems)
-    return ThemeFolder(name, folder, config, positions)
+    return ThemeFolder(name, folder, config, positions, fonts)
 
 
 def known_themes(project: Project) -> list[str]:
-    """The themes of the project: folders of `styles/` with a theme.yaml."""
-    return sorted(p.parent.name for p in project.styles.glob(f"*/{THEME_FILE}"))
+    """The themes a project may name: its own (folders of `styles/` with a theme.yaml) and
+    those installed with fichepress."""
+    return sorted({*project.project_themes(), *installed_themes()})
 
 
 def load_theme(project: Project, name: str) -> Theme:
@@ -265,11 +285,10 @@ def load_theme(project: Project, name: str) -> Theme:
                 else f"more than {MAX_CHAIN} themes extend one another: {names}"
             )
             raise InvalidSource([Problem(shown, line, column, "extends", problem)])
-        if not os.path.lexists(project.styles / parent / THEME_FILE):
+        if project.theme_folder(parent) is None:
             hint = did_you_mean(parent, known_themes(project))
-            raise InvalidSource(
-                [Problem(shown, line, column, "extends", f'no theme "{parent}" in styles/{hint}')]
-            )
+            message = f'no theme "{parent}" in styles/ nor installed with fichepress{hint}'
+            raise InvalidSource([Problem(shown, line, column, "extends", message)])
         chain.append(_read(project, parent))
     root = chain[-1]
     problems = []

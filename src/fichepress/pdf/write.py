@@ -22,6 +22,7 @@ from fichepress.core.contrast import Pair, text_pairs
 from fichepress.core.errors import is_system_error
 from fichepress.core.findings import Finding
 from fichepress.core.media import Converter
+from fichepress.core.project import installed_name, installed_roots
 from fichepress.core.reading import Unreadable, not_regular, read_regular, resolved
 from fichepress.core.variants import VARIANTS, VariantName
 from fichepress.pdf.copyfit import PageFill, measure
@@ -72,7 +73,8 @@ class Refused(ValueError):
 
 
 class SandboxFetcher(URLFetcher):  # type: ignore[misc]
-    """Serves files inside the allowed folders of the project, and nothing else.
+    """Serves files inside the allowed folders of the project, and the themes and fonts
+    installed with fichepress, and nothing else.
 
     No network, no `data:` URLs, no file elsewhere on the machine, whatever a sheet or a theme
     asks for; `../` and symbolic links are resolved before the check (the allowed folders
@@ -82,7 +84,8 @@ class SandboxFetcher(URLFetcher):  # type: ignore[misc]
 
     def __init__(self, roots: tuple[Path, ...], project_root: Path) -> None:
         super().__init__(fail_on_errors=True)
-        self.roots = tuple(root.parent.resolve() / root.name for root in roots)
+        self.shown_roots = tuple(root.parent.resolve() / root.name for root in roots)
+        self.roots = (*self.shown_roots, *installed_roots())
         self.project_root = project_root.resolve()
         self.refused: list[str] = []
         self.transform: Transform | None = None
@@ -94,7 +97,7 @@ class SandboxFetcher(URLFetcher):  # type: ignore[misc]
         try:
             return str(path.relative_to(self.project_root))
         except ValueError:
-            return str(path)
+            return installed_name(path) or str(path)
 
     def check(self, url: str) -> Path:
         """The file `url` names, or `Refused` saying why it may not be read."""
@@ -112,7 +115,7 @@ class SandboxFetcher(URLFetcher):  # type: ignore[misc]
         except Unreadable as error:
             raise Refused(f'refused "{self._shown(named)}": {error.reason}') from None
         if not any(path.is_relative_to(root) for root in self.roots):
-            folders = ", ".join(self._shown(root) + "/" for root in self.roots)
+            folders = ", ".join(self._shown(root) + "/" for root in self.shown_roots)
             raise Refused(f'refused "{self._shown(path)}": builds only read files in {folders}')
         if not os.path.lexists(path):
             raise Refused(f'file not found: "{self._shown(path)}"')

@@ -1,8 +1,10 @@
 """A new sheet for an author: the next number, a file name from the title, a commented template.
 
-The template explains each part of a sheet in comments and fills every text with a placeholder
-that holds a marker (`[À COMPLÉTER]` in French, `[TO COMPLETE]` in English), so that a checker
-can tell a sheet that still holds template text. It loads as a valid sheet as it is.
+The template speaks the series' language (`language:` of series.yaml: French for fr…, English
+otherwise): its comments explain each part of a sheet, and every text is a placeholder that
+holds that language's marker (`[À COMPLÉTER]` or `[TO COMPLETE]`), so that a checker can tell
+a sheet that still holds template text. It names the version of the format it is written for
+(`schema_version`), as `init`'s sheets do, and loads as a valid sheet as it is.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from fichepress.core.files import write_atomic
 from fichepress.core.project import Project
 from fichepress.core.reading import read_inside, roots_of
 from fichepress.source.load import SheetSource, load_sheet, load_sheets
-from fichepress.source.model import Series
+from fichepress.source.model import PLACEHOLDER_MARKERS, SCHEMA_VERSION, Series
 from fichepress.source.schema import MODELINE
 from fichepress.source.yamlfile import CONTROL as CONTROL_CHARACTER
 from fichepress.source.yamlfile import MAX_BYTES, read_yaml
@@ -121,6 +123,16 @@ def _series_language(project: Project) -> str:
     return language if isinstance(language, str) and language else default
 
 
+def _french(project: Project) -> bool:
+    return _series_language(project).lower().startswith("fr")
+
+
+def placeholder(project: Project) -> str:
+    """The marker of the placeholders a new sheet of the series holds: its language's."""
+    french_marker, english_marker = PLACEHOLDER_MARKERS
+    return french_marker if _french(project) else english_marker
+
+
 def new_sheet(project: Project, title: str, *, number: int | None = None) -> Path:
     """Write a new sheet from the template and return its path: `sheets/NN-slug.yaml`.
 
@@ -142,13 +154,15 @@ def new_sheet(project: Project, title: str, *, number: int | None = None) -> Pat
                 f"number {number} is already used by {project.display(path)}; "
                 f"the next free number is {max(numbers.values()) + 1}"
             )
-    french = _series_language(project).lower().startswith("fr")
+    french = _french(project)
     slug = slugify(title) or ("fiche" if french else "sheet")
     path = project.sheets / f"{number:02d}-{slug}.yaml"
     if path.exists():
         raise FichepressError(f"{project.display(path)} already exists")
     template = TEMPLATE_FR if french else TEMPLATE_EN
-    text = template.format(modeline=MODELINE, number=number, title=yaml_string(title))
+    text = template.format(
+        modeline=MODELINE, version=SCHEMA_VERSION, number=number, title=yaml_string(title)
+    )
     # Check the sheet before it takes its place, under a name that no build reads.
     draft = path.with_name(f".{path.name}.new")
     write_atomic(draft, text.encode("utf-8"))
@@ -174,7 +188,7 @@ def _check_title(draft: SheetSource, shown: str) -> None:
 
 
 # --- templates -------------------------------------------------------------------------------
-# Filled with str.format: {modeline}, {number} and {title} (a quoted YAML string).
+# Filled with str.format: {modeline}, {version}, {number} and {title} (a quoted YAML string).
 
 TEMPLATE_FR = """\
 {modeline}
@@ -185,6 +199,8 @@ TEMPLATE_FR = """\
 # Un texte qui commence par [ ou contient « : » s'écrit entre guillemets droits ("…").
 # Pour vérifier la fiche : fichepress check
 
+# La version du format des fiches dans laquelle celle-ci est écrite : ne la changez pas.
+schema_version: {version}
 # Le numéro de la fiche dans la série, imprimé devant son titre.
 number: {number}
 title: {title}
@@ -250,6 +266,8 @@ TEMPLATE_EN = """\
 # A text that starts with [ or holds ": " is written between straight quotes ("…").
 # To check the sheet: fichepress check
 
+# The version of the sheets' format this sheet is written in: leave it as it is.
+schema_version: {version}
 # The number of the sheet in the series, printed before its title.
 number: {number}
 title: {title}

@@ -1,41 +1,35 @@
 """`fichepress init DIR`: a new series project that builds as it is.
 
-It holds `sheets/series.yaml`, one example sheet with the schema modeline, the packaged theme
-(`styles/fiches/`, with its fonts in `fonts/lato/`), a theme of the organisation's own that
-extends it (`styles/<name>/`, where its colours and logo go), a Makefile whose `sheets` target
-builds everything, and a short README for the authors.
-
-The packaged theme comes with the package (a wheel carries it in `fichepress/skeleton/`, see
-`tools/build_backend.py`); in a clone of fichepress's repository it is read from `styles/` and
-`fonts/`.
+It holds `sheets/series.yaml`, one example sheet with the schema modeline, a theme of the
+organisation's own (`styles/<name>/`, where its colours go) that extends the theme `fiches`
+installed with fichepress by name (never copied: a new fichepress improves it; `fichepress
+themes eject fiches` copies it to change more than the swatches), a Makefile whose `sheets`
+target builds everything, and a short README for the authors.
 """
 
 from __future__ import annotations
 
 import datetime
-import shutil
-from importlib import resources
 from pathlib import Path
 
 from fichepress.core.errors import FichepressError
+from fichepress.core.project import DEFAULT_THEME, THEME_FILE, installed_folder
 from fichepress.scaffold.integrations import integration_files
 from fichepress.scaffold.newsheet import slugify, value_problem, yaml_string
 from fichepress.source.schema import MODELINE, SERIES_MODELINE
 
-THEME = "fiches"
-FONTS = "lato"
+THEME = DEFAULT_THEME
 
 
 def packaged() -> Path:
-    """The folder holding `styles/fiches/` and `fonts/lato/`: in the installed package, or the
-    repository of an editable install."""
-    inside = Path(str(resources.files("fichepress"))) / "skeleton"
-    if (inside / "styles" / THEME).is_dir():
-        return inside
-    repository = Path(__file__).resolve().parents[3]
-    if (repository / "styles" / THEME / "theme.yaml").is_file():
-        return repository
-    raise FichepressError("this installation of fichepress lacks its default theme: reinstall it")
+    """The folder holding the installed themes (`styles/`) and their fonts (`fonts/`): in the
+    installed package, or the repository of an editable install."""
+    folder = installed_folder()
+    if folder is None:
+        raise FichepressError(
+            "this installation of fichepress lacks its default theme: reinstall it"
+        )
+    return folder
 
 
 LOGO = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 40" width="120" height="40">
@@ -134,11 +128,23 @@ further_reading:
         Organisme fictif (exemple), *Un ouvrage de référence imaginaire*, 2020.
 """
 
-CHILD_THEME = """# The organisation's theme: the packaged theme "fiches", with its own colours.
-# See styles/fiches/theme.yaml for every setting that can be changed here.
+CHILD_THEME = """# The organisation's theme: the theme "fiches" installed with fichepress, with what
+# is written here changed. fiches is not copied into the project: a new version of
+# fichepress improves it. To change more than these settings (its CSS, its templates), copy
+# it into styles/fiches/ with `fichepress themes eject fiches`.
+# The organisation's logo is not set here: it is `publisher.logo` in sheets/series.yaml.
 name: {organisation}
 extends: fiches
-"""
+
+# The colours, each once: CMYK (percent) for the print PDF, RGB for the accessible PDF. These
+# are fiches' swatches, with their values: uncomment `swatches:` and the lines you change.
+# Quote each value: in YAML, " #" starts a comment.
+{swatches}
+
+# The theme's own pictures, which its CSS and templates use (name: a file of this folder, SVG,
+# PNG or JPEG), by name: a name fiches gives is replaced. The organisation's logo is not one of
+# them: it is `publisher.logo` in sheets/series.yaml, printed on every sheet.
+{logos}"""
 
 MAKEFILE = """# `make sheets` builds every sheet and the collection into build/ (print, accessible).
 # Every target is phony: sheets/ is a folder, make must never think it "up to date".
@@ -166,10 +172,41 @@ A series of fact-sheets made with fichepress.
 - `fichepress new "Titre de la fiche"` starts a new sheet.
 
 A sheet is a YAML file of `sheets/`; `sheets/series.yaml` holds what every sheet shares (title,
-publisher, copyright, funders). Editors that know the YAML language server complete the keys:
-the first line of each file names its schema (`sheets/schema/`). The look is in `styles/`:
-`styles/{theme}/` extends the packaged theme `styles/fiches/`.
+publisher and its logo, copyright, funders). Editors that know the YAML language server
+complete the keys: the first line of each file names its schema (`sheets/schema/`). The look
+is in `styles/{theme}/theme.yaml`: its colours, over the theme `fiches` installed with
+fichepress (`fichepress themes` lists the themes; `fichepress themes eject fiches` copies it
+into `styles/` to change its CSS).
 """
+
+
+def _commented(lines: list[str]) -> str:
+    return "\n".join(f"# {line}".rstrip() for line in lines)
+
+
+def _swatches(theme: str) -> str:
+    """The `swatches:` block of the installed theme's theme.yaml, as it is written there."""
+    text = (packaged() / "styles" / theme / THEME_FILE).read_text(encoding="utf-8")
+    block: list[str] = []
+    for line in text.splitlines():
+        if block and not line.startswith(" "):  # the block ends at the next line not indented
+            break
+        if block or line.startswith("swatches:"):
+            block.append(line)
+    return _commented(block or ["swatches:"])
+
+
+def _logos(theme: str) -> str:
+    """The installed theme's logos, commented; an example when it names none."""
+    import yaml
+
+    text = (packaged() / "styles" / theme / THEME_FILE).read_text(encoding="utf-8")
+    logos = (yaml.safe_load(text) or {}).get("logos") or {}
+    if not logos:
+        return (
+            _commented([f"({theme} names none; an example:)", "logos:", "  mark: mark.svg"]) + "\n"
+        )
+    return _commented(["logos:", *(f"  {name}: {file}" for name, file in logos.items())]) + "\n"
 
 
 def theme_name(organisation: str) -> str:
@@ -193,6 +230,8 @@ def project_files(title: str, organisation: str, today: datetime.date) -> dict[s
         "date": today.isoformat(),
         "theme": theme,
         "modeline": SERIES_MODELINE,
+        "swatches": _swatches(THEME),
+        "logos": _logos(THEME),
     }
     return {
         "sheets/series.yaml": SERIES.format(**values),
@@ -214,16 +253,11 @@ def init_project(folder: Path, title: str, organisation: str) -> list[Path]:
     if folder.exists() and any(folder.iterdir()):
         raise FichepressError(f"{folder} is not empty: give a new folder")
     files = project_files(title, organisation, datetime.date.today())
-    source = packaged()
     written = []
     for name, text in files.items():
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         written.append(path)
-    shutil.copytree(source / "styles" / THEME, folder / "styles" / THEME)
-    shutil.copytree(source / "fonts" / FONTS, folder / "fonts" / FONTS)
-    written += sorted((folder / "styles" / THEME).iterdir())
-    written += sorted((folder / "fonts" / FONTS).iterdir())
     written += write_schemas(Project(folder.resolve()))
     return written

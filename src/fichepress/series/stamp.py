@@ -1,7 +1,8 @@
 """Content digests, and the stamp of a complete build: the no-op build in a tenth of a second.
 
-A build may read only `sheets/`, `styles/` and `fonts/` (the sandbox sees to it), so the
-digest of every file there, with fichepress's own files and the versions of the libraries that
+A build may read only `sheets/`, `styles/` and `fonts/` and the themes installed with
+fichepress (the sandbox sees to it), so the digest of every file there, with fichepress's own
+files and the versions of the libraries that
 draw the PDFs, covers everything that can shape an output. After a complete build of the
 series (every sheet, the collection, no failure) that digest is kept in the manifest with the
 list of outputs and their sha256: while it holds and the outputs are whole, the next build has
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from fichepress import __version__
-from fichepress.core.digests import files_digest
+from fichepress.core.digests import files_digest, installed_digest
 from fichepress.core.findings import Finding
 from fichepress.core.project import Project
 from fichepress.core.reading import outside, read_regular, roots_of
@@ -97,6 +98,7 @@ def project_digest(project: Project, out: Path, variants: Sequence[str]) -> str:
                 others.append(f"{kind}:{path.relative_to(project.root).as_posix()}")
     digest = hashlib.sha256()
     digest.update(code_digest().encode())
+    digest.update(installed_digest().encode())  # the installed themes a project may use
     digest.update(files_digest(files, project.root).encode())
     digest.update("\0".join(sorted(others)).encode())
     digest.update(",".join(sorted(variants)).encode())

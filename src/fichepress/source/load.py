@@ -20,7 +20,7 @@ from pydantic_core import ErrorDetails
 
 from fichepress.core.errors import InvalidSource, Problem
 from fichepress.core.media import picture_problems
-from fichepress.core.project import Project
+from fichepress.core.project import Project, installed_themes
 from fichepress.core.reading import (
     Unreadable,
     outside,
@@ -375,8 +375,8 @@ def read_series(project: Project) -> tuple[Series, Positions]:
     data, positions = read_yaml(project.series_file, shown, roots_of(project.root))
     series = validate(Series, data, positions, shown)
     problems = []
-    if not os.path.lexists(project.styles / series.theme / "theme.yaml"):
-        known = sorted(p.parent.name for p in project.styles.glob("*/theme.yaml"))
+    if project.theme_folder(series.theme) is None:  # the project's, or an installed one
+        known = sorted({*project.project_themes(), *installed_themes()})
         line, column = positions.of_value(("theme",))
         problems.append(
             Problem(
@@ -384,7 +384,8 @@ def read_series(project: Project) -> tuple[Series, Positions]:
                 line,
                 column,
                 "theme",
-                f'no theme "{series.theme}" in styles/{did_you_mean(series.theme, known)}'
+                f'no theme "{series.theme}" in styles/ nor installed with fichepress'
+                f"{did_you_mean(series.theme, known)}"
                 + (f"; themes here: {', '.join(known)}" if known else ""),
             )
         )
