@@ -235,6 +235,5 @@ def check_gitlab_ci(gitlab: dict[str, Any]) -> None:
 
 def test_the_readmes_gitlab_ci_is_the_workflows_twin() -> None:
     gitlab = gitlab_ci((ROOT / "README.md").read_text(encoding="utf-8"))
-    if gitlab is None:
-        pytest.skip("the README gives no GitLab CI file (a block starting # .gitlab-ci.yml)")
+    assert gitlab is not None, "the README gives no GitLab CI file (a block: # .gitlab-ci.yml)"
     check_gitlab_ci(gitlab)

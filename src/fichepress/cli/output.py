@@ -111,10 +111,13 @@ def heard(told: Iterable[Told], quiet: bool) -> list[Told]:
 
 
 def tally(told: Sequence[Told]) -> str:
-    """ "1 error, 2 warnings": the causes of each severity, every severity named."""
+    """ "1 error, 2 warnings" (and ", 1 advice" when there is some): the causes of each
+    severity; errors and warnings are always named, advice only when given."""
+    counts = {severity: sum(level == severity for level, _, _ in told) for severity in SEVERITIES}
     return ", ".join(
-        _counted_level(sum(level == severity for level, _, _ in told), severity)
-        for severity in SEVERITIES
+        _counted_level(number, severity)
+        for severity, number in counts.items()
+        if number or severity != "advice"
     )
 
 
