@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import datetime
-import json
-import os
 import shutil
-import subprocess
-import sys
-import venv
 from pathlib import Path
 
 import pytest
@@ -23,8 +18,6 @@ from fichepress.scaffold.skeleton import project_files
 from fichepress.series.builder import build
 from fichepress.series.collection import build_collection
 from fichepress.source.schema import MODELINE, SERIES_MODELINE
-
-from .conftest import ROOT
 
 
 @pytest.mark.e2e
@@ -129,53 +122,3 @@ def test_init_never_writes_into_a_folder_in_use(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["init", str(tmp_path)])
     assert result.exit_code == 1 and "is not empty" in result.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
-
-
-@pytest.mark.e2e
-@pytest.mark.process
-@pytest.mark.slow
-def test_from_the_wheel_to_a_built_series_outside_the_repository(tmp_path: Path) -> None:
-    """The wheel carries the templates, the default theme, its fonts and the ICC profile: a
-    fresh virtual environment with only the wheel (and its dependencies) makes and builds a
-    series in a folder of its own."""
-    dist = tmp_path / "dist"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(ROOT)],
-        check=True,
-    )
-    [wheel] = dist.glob("fichepress-*.whl")
-    env_dir = tmp_path / "env"
-    venv.create(env_dir, with_pip=True)
-    python = env_dir / "bin" / "python"
-    subprocess.run(
-        [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", str(wheel)],
-        check=True,
-        timeout=900,
-    )
-    clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    where = subprocess.run(
-        [python, "-c", "import fichepress, json; print(json.dumps(fichepress.__file__))"],
-        cwd=tmp_path,
-        env=clean,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert str(env_dir) in json.loads(where.stdout)  # not this repository's copy
-    fichepress = env_dir / "bin" / "fichepress"
-    subprocess.run(
-        [fichepress, "init", "serie", "--organisation", "Ailleurs"],
-        cwd=tmp_path,
-        env=clean,
-        check=True,
-    )
-    made = subprocess.run(
-        ["make", "sheets", f"FICHEPRESS={fichepress}"],
-        cwd=tmp_path / "serie",
-        env=clean,
-        capture_output=True,
-        text=True,
-    )
-    assert made.returncode == 0, made.stdout + made.stderr
-    manifest = json.loads((tmp_path / "serie" / "build" / "manifest.json").read_text("utf-8"))
-    assert len(manifest["outputs"]) == 4  # the sheet and the collection, both variants
