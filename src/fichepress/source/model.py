@@ -539,7 +539,7 @@ class FontFace(Strict):
     family: Text
     """The family name the CSS uses (font-family: "Lato")."""
     file: Text
-    """The font file (TTF, OTF, WOFF or WOFF2), relative to the project's `fonts/` folder."""
+    """The font file (TTF, OTF, WOFF, WOFF2), relative to the fonts/ beside the theme's styles/."""
     weight: Annotated[int, Field(ge=100, le=900, multiple_of=100)] = 400
     """Weight of this file: 400 regular, 700 bold, 900 black…"""
     style: Literal["normal", "italic"] = "normal"
