@@ -85,6 +85,7 @@ def test_a_short_sheet_builds_under_strict_with_advice(project: Project) -> None
     assert match, advice
     assert int(match.group(1)) < 50 and 10 <= int(match.group(2)) <= 40
     assert result.stdout.rstrip().endswith("(0 errors, 0 warnings, 1 advice)")
+    assert "wrote build/print/07-courte.pdf (1 page)\n" in result.stdout  # not "1 pages"
     # the same advice for machines, told again while the PDFs stay up to date
     result = CliRunner().invoke(main, [*args, "--format", "json"])
     assert result.exit_code == 0, result.output

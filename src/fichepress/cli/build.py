@@ -213,7 +213,8 @@ def watch(
 
     def written(report: Report, _summary: str) -> None:
         for output in report.outputs:
-            say("info", f"  wrote {project.display(out_dir)}/{output.path} ({output.pages} pages)")
+            pages = counted(output.pages, "page")
+            say("info", f"  wrote {project.display(out_dir)}/{output.path} ({pages})")
 
     def heard(level: str, message: str) -> None:
         if not quiet or level in ("error", "done"):

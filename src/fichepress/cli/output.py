@@ -177,7 +177,7 @@ def summarise(
         return
     tell(heard(told, quiet))
     for output in report.outputs if not quiet else ():
-        click.echo(f"  wrote {shown_out}/{output.path} ({output.pages} pages)")
+        click.echo(f"  wrote {shown_out}/{output.path} ({counted(output.pages, 'page')})")
     for output in report.kept if verbose else ():
         click.echo(f"  kept {shown_out}/{output.path} (up to date)")
     finish(not report.failed, build_what(project, out_dir, report, what), told)
