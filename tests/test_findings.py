@@ -91,6 +91,9 @@ def test_advice_is_told_and_kept_but_stops_nothing() -> None:
     assert stopping(found, strict=False) == [error]
     assert stopping(found, strict=True) == [warning, error]
     assert stopping([advice], strict=True) == []
+    # a print shop's error in a PDF the build wrote is told; it stops the PDF under --strict
+    bleed = replace(error, rule="BLEED", key="", line=0, column=0)
+    assert (stopping([bleed], strict=False), stopping([bleed], strict=True)) == ([], [bleed])
 
 
 def test_a_copyfit_finding_says_the_same_in_every_variant_and_is_told_once() -> None:

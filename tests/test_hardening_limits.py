@@ -205,8 +205,12 @@ def test_libyaml_and_the_python_parser_tell_the_same_place(empty: Project) -> No
         ("selection:\n  groups:\n" + "    - {heading: h, resources: []}\n" * 25_000, 25_000),
         ("  - list: []\n" * 40_000, 40_000),
         ("".join(f"extra{n}: x\n" for n in range(40_000)), 40_000),
+        # a "-" missing in each block: each block's keys looked at once, not once a mistake
+        ("  - paragraph: x\n    quote: y\n" * 20_000, 20_000),
+        # a required key missing from each item, looked for in the texts once, not each time
+        ("further_reading:\n  references:\n" + "    - label: x\n" * 20_000, 20_000),
     ],
-    ids=["empty-resource-lists", "empty-bullet-lists", "unknown-keys"],
+    ids=["empty-resource-lists", "empty-bullet-lists", "unknown-keys", "two-kinds", "missing"],
 )
 def test_tens_of_thousands_of_mistakes_are_told_in_a_moment(
     tmp_path: Path, rest: str, count: int

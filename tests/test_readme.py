@@ -60,7 +60,7 @@ def test_make_sheets_in_a_clean_clone(tmp_path: Path) -> None:
     said = again.stdout + again.stderr
     assert again.returncode == 0 and "installing" not in again.stdout
     assert "'sheets' is up to date" not in said and "Nothing to be done" not in said
-    assert f"{len(sheets)} sheets: everything is up to date" in said
+    assert f"ok: {len(sheets)} sheets, everything is up to date" in said
     # `make test` is what CI runs after this; here, check that it lints and runs pytest.
     plan = subprocess.run(["make", "-n", "test"], cwd=clone, capture_output=True, text=True)
     assert "ruff check" in plan.stdout and "mypy" in plan.stdout and "pytest" in plan.stdout

@@ -99,11 +99,22 @@ class Finding:
         return replace(self, severity="warning")
 
 
+RATED_BY_THE_SERIES = frozenset({"copyfit"})
+"""Rules whose severity the series decides (`underfilled_pages`): an error of theirs stops the
+PDF. The checks of a PDF the build wrote (preflight, PDF/UA, contrast) rate findings as a print
+shop would; the PDF is still written and they are told, unless `--strict`."""
+
+
 def stopping(findings: Iterable[Finding], strict: bool) -> list[Finding]:
-    """Those of `findings` that stop the PDF they concern: its errors, and its warnings under
-    `strict`; advice never does."""
-    stops = {"error", "warning"} if strict else {"error"}
-    return [finding for finding in findings if finding.severity in stops]
+    """Those of a PDF's findings that stop it: under `strict` its errors and warnings; else
+    the errors of the rules the series rates (`RATED_BY_THE_SERIES`). Advice never does."""
+    if strict:
+        return [finding for finding in findings if finding.severity in ("error", "warning")]
+    return [
+        finding
+        for finding in findings
+        if finding.severity == "error" and finding.rule in RATED_BY_THE_SERIES
+    ]
 
 
 FIELDS = frozenset(field.name for field in fields(Finding))

@@ -227,8 +227,8 @@ class Builder:
         if stops:
             report.problems.extend(stops)
             report.warnings.extend(w for w in warnings if w not in stops)
-            turned = any(w.severity == "warning" for w in stops)
-            why = "--strict turns warnings into errors" if turned else "its errors stop it"
+            own = stopping(warnings, strict=False)  # what stops it even without --strict
+            why = "its errors stop it" if own else "--strict turns warnings into errors"
             report.problems.append(Problem(shown, message=f"{variant} PDF not written: {why}"))
             report.failed.add(shown)
             return

@@ -5,6 +5,7 @@ Every problem of a file is reported at once, as `file:line:col: key.path: messag
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import hashlib
 import os
@@ -171,6 +172,7 @@ def validate(model: type[M], data: Any, positions: Positions, shown: str) -> M:
         # thousands whether any other lies below it would take minutes.
         above_others = {error["loc"][:end] for error in errors for end in range(len(error["loc"]))}
         texts = _texts_with_colon(errors, data, model)
+        lookups = _Lookups(data, positions)
         two_kinds: set[Loc] = set()
         for error in errors:
             raw_loc = error["loc"]
@@ -181,7 +183,7 @@ def validate(model: type[M], data: Any, positions: Positions, shown: str) -> M:
                 continue  # not a mapping that lacks keys, but a text with ": " in it
             if error["type"] == "too_short" and raw_loc in above_others:
                 continue  # pydantic counts only the valid items; the bad ones are reported
-            in_text = _key_in_text(positions, loc) if error["type"] == "missing" else None
+            in_text = lookups.key_in_text(loc) if error["type"] == "missing" else None
             if in_text is not None:
                 line, column = in_text
             elif error["type"] == "missing":
@@ -191,7 +193,7 @@ def validate(model: type[M], data: Any, positions: Positions, shown: str) -> M:
             else:
                 line, column = positions.of_value(loc)
             message = texts.get(loc[:-1], "") if error["type"] == "extra_forbidden" else ""
-            kinds = _kinds_at(data, loc[:-1]) if error["type"] == "extra_forbidden" else []
+            kinds = lookups.kinds_at(loc[:-1]) if error["type"] == "extra_forbidden" else []
             if len(kinds) > 1:
                 if loc[:-1] in two_kinds:
                     continue  # the one mistake is told once
@@ -219,23 +221,42 @@ def validate(model: type[M], data: Any, positions: Positions, shown: str) -> M:
     return result
 
 
-def _key_in_text(positions: Positions, loc: Loc) -> tuple[int, int] | None:
-    """Where a missing key is written, indented too far, inside the text of the key above it
-    (a text written below its key, after ">" or "|"), or None."""
-    name, (start, _) = loc[-1], positions.of_key(loc[:-1])
-    text = text_lines(positions.lines)
-    pattern = re.compile(rf"^(\s*){re.escape(str(name))}:(\s|$)")
-    for number in range(max(start - 1, 0), len(positions.lines)):
-        found = pattern.match(positions.lines[number])
-        if found and number in text:
-            return number + 1, len(found.group(1)) + 1
-    return None
+class _Lookups:
+    """What the messages of one file's errors ask of its data and lines, each worked out once:
+    a file of tens of thousands of mistakes must not be read again for each of them."""
+
+    def __init__(self, data: Any, positions: Positions) -> None:
+        self.data, self.positions = data, positions
+        self._kinds: dict[Loc, list[str]] = {}
+        self._in_text: dict[str, list[tuple[int, int]]] | None = None
+
+    def key_in_text(self, loc: Loc) -> tuple[int, int] | None:
+        """Where a missing key is written, indented too far, inside the text of the key above
+        it (a text written below its key, after ">" or "|"), or None."""
+        if self._in_text is None:  # each "name:" at the start of a line of text, in order
+            self._in_text = {}
+            lines = self.positions.lines
+            for number in sorted(text_lines(lines)):
+                found = _KEY_AT_START.match(lines[number])
+                if found:
+                    place = (number + 1, len(found.group(1)) + 1)
+                    self._in_text.setdefault(found.group(2), []).append(place)
+        start, _ = self.positions.of_key(loc[:-1])
+        places = self._in_text.get(str(loc[-1]), [])
+        index = bisect.bisect_left(places, (max(start - 1, 0) + 1, 0))
+        return places[index] if index < len(places) else None
+
+    def kinds_at(self, loc: Loc) -> list[str]:
+        """The kinds of block named in the mapping at `loc` (two when a "-" is missing)."""
+        if loc not in self._kinds:
+            found = _at(self.data, loc)
+            kinds = [key for key in found if key in BLOCK_KINDS] if isinstance(found, dict) else []
+            self._kinds[loc] = kinds
+        return self._kinds[loc]
 
 
-def _kinds_at(data: Any, loc: Loc) -> list[str]:
-    """The kinds of block named in the mapping at `loc` (two when a "-" is missing)."""
-    found = _at(data, loc)
-    return [key for key in found if key in BLOCK_KINDS] if isinstance(found, dict) else []
+_KEY_AT_START = re.compile(r"^(\s*)([^\s:#][^:#]*?):(\s|$)")
+"""A line that starts with a key: its indentation and the key."""
 
 
 def _at(data: Any, loc: Loc) -> Any:
