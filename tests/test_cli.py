@@ -396,3 +396,20 @@ def test_the_ending_of_a_failure_has_the_same_form(project: Project) -> None:
     assert code == 1
     assert "error: " in err
     assert out.splitlines() == ["failed: 1 sheet and the series file checked (1 error, 0 warnings)"]
+
+
+def test_a_check_error_in_a_pdf_written_anyway_is_told_as_a_warning_of_the_build() -> None:
+    """A print shop's or PDF/UA's error in a PDF the build wrote (it stops the PDF only under
+    --strict) is told as a warning, and counted as one in an "ok" ending; advice stays advice;
+    what stopped a PDF is an error."""
+    from fichepress.cli.output import ending, levels
+    from fichepress.core.findings import Finding
+
+    check = Finding("sheets/x.yaml", message="no bookmark", severity="error", rule="UA-BOOKMARKS")
+    advice = Finding("sheets/x.yaml", 4, 5, "body[0]", "page 1 is only 40% filled", "advice")
+    stopped = Finding("sheets/y.yaml", 2, 1, "title", "has no value")
+    told = levels([check, advice], [stopped])
+    assert [level for level, _, _ in told] == ["warning", "advice", "error"]
+    assert ending(True, "1 sheet", levels([check, advice], [])) == (
+        "ok: 1 sheet (0 errors, 1 warning, 1 advice)"
+    )

@@ -100,9 +100,16 @@ def levels(warnings: Iterable[Finding], problems: Iterable[Finding]) -> list[Tol
     """Each cause once, the lesser first: the warnings (and any lesser severity) at their own
     severity, then the problems, each an error (a warning made one by --strict too)."""
     return [
-        *((finding.severity, finding, count) for finding, count in grouped(warnings)),
+        *((build_level(finding), finding, count) for finding, count in grouped(warnings)),
         *(("error", finding, count) for finding, count in grouped(problems)),
     ]
+
+
+def build_level(finding: Finding) -> Severity:
+    """The level a finding that stopped nothing is told at: its own, but a check's error in a
+    PDF that was written anyway (a print shop's, PDF/UA's; it stops the PDF under --strict) is
+    a warning of the build."""
+    return "warning" if finding.severity == "error" else finding.severity
 
 
 def heard(told: Iterable[Told], quiet: bool) -> list[Told]:

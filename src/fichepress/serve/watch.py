@@ -68,7 +68,7 @@ Told = Callable[[Report, str], None]
 def _tell(report: Report, say: Say) -> None:
     """Each cause once: the warnings (and lesser) at their severity, then the errors."""
     for finding, count in grouped(report.warnings):
-        say(finding.severity, told(finding, count))
+        say("warning" if finding.severity == "error" else finding.severity, told(finding, count))
     for finding, count in grouped(report.problems):
         say("error", told(finding, count))
 
