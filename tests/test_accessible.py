@@ -435,3 +435,24 @@ def test_no_link_annotation_lies_within_another_of_its_link(
                         )
                         assert i == j or not inside, (path.name, one, other)
     assert seen >= 3
+
+
+@pytest.mark.e2e
+def test_headings_with_french_spaces_have_their_bookmarks(project: Project, tmp_path: Path) -> None:
+    """French typography puts no-break spaces before ; : ? ! in a title and a heading; the
+    bookmarks hold them too, and each heading finds its bookmark (the check compared a title's
+    no-break space with the bookmark's space and reported "no bookmark")."""
+    (project.sheets / "09-espaces.yaml").write_text(
+        "schema_version: 1\nnumber: 9\ntitle: 'Agir ; ensemble : pourquoi ?'\n"
+        "kicker: Une accroche.\nbody:\n  - paragraph: Un paragraphe.\n"
+        "  - heading: 'Deux : trois ; quatre !'\n  - paragraph: Un autre.\n",
+        encoding="utf-8",
+    )
+    edition = load_edition(project, [project.sheets / "09-espaces.yaml"])
+    report = build(edition, tmp_path / "out", variants=["accessible"], strict=True)
+    assert report.ok, [str(p) for p in [*report.problems, *report.warnings]]
+    assert not [f for f in report.warnings if f.rule == "UA-BOOKMARKS"]
+    pdf = pikepdf.open(tmp_path / "out" / "accessible" / "09-espaces.pdf")
+    with pdf, pdf.open_outline() as outline:
+        titles = [item.title for item in outline.root]
+    assert titles and "\u202f;" in titles[0]  # the no-break space is there, in the bookmark too

@@ -162,7 +162,7 @@ def bookmarks(pdf: pikepdf.Pdf, blocks: list[Block]) -> Iterator[Finding]:
         role, text = block.path[-1], BREAKS.sub(" ", block.text).strip(" \t\r\n\f")
         if role not in ("H1", "H2") or not text:
             continue
-        found = targets.get(text.casefold())
+        found = targets.get(SPACE.sub(" ", text).casefold())  # no-break spaces as the titles
         if not found:
             yield error(0, "UA-BOOKMARKS", f'no bookmark for the {role} "{text[:60]}"')
         elif block.page in found:
