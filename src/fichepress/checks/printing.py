@@ -14,9 +14,13 @@ Print rules (PDF/X-4 for offset printing):
 - INK: total area coverage of every colour and CMYK image at most 300 %;
 - BLEED: backgrounds that reach the trim run on to the edge of the bleed;
 - SAFETY: no text or picture within 3 mm of the trim;
-- FONTS: every font embedded and subset;
+- FONTS: every font embedded and subset, each subset under a name of its own;
 - IMAGES: effective resolution at least 300 ppi (below 150 is an error);
-- ANNOTATIONS: no annotation on the piece but printer's marks and trap networks.
+- ANNOTATIONS: no annotation on the piece but printer's marks and trap networks;
+- OVERPRINT: no white or light colour set to overprint (it would vanish, or show what is under
+  it through);
+- LINES: no line on the piece thinner than 0.25 pt (a warning), nor than 0.125 pt (an error:
+  the plate cannot hold it).
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from PIL import Image, ImageMath
 
 from fichepress.core.findings import Finding, Severity, page_order
 from fichepress.core.geometry import BLEED_PT, SAFETY_PT
-from fichepress.pdf.fonts import FontMetrics
+from fichepress.pdf.fonts import FontMetrics, clashing_subsets
 from fichepress.pdf.paints import Box, Paint, Scan
 from fichepress.pdf.scan import iter_pages, scan_page
 from fichepress.source.model import MAX_INK
@@ -128,6 +132,7 @@ def _document_rules(pdf: pikepdf.Pdf) -> list[Finding]:
                 f"{header[12:16]!r})"
             )
             findings.append(_whole("OUTPUT-INTENT", message, where=identifier))
+    findings += [_whole("FONTS", message) for message in clashing_subsets(pdf)]
     return findings
 
 
@@ -135,51 +140,26 @@ def _document_rules(pdf: pikepdf.Pdf) -> list[Finding]:
 
 
 def _boxes(number: int, page: pikepdf.Page) -> tuple[list[Finding], Box | None, Box | None]:
-    findings = []
+    findings: list[Finding] = []
+
+    def found(message: str, severity: Severity = "error") -> None:
+        findings.append(Finding(page=number, rule="BOXES", severity=severity, message=message))
+
     media, trim, bleed = _box(page, "/MediaBox"), _box(page, "/TrimBox"), _box(page, "/BleedBox")
     assert media is not None
     if trim is None:
-        findings.append(Finding(page=number, rule="BOXES", severity="error", message="no TrimBox"))
+        found("no TrimBox")
         return findings, None, None
     if bleed is None:
-        findings.append(
-            Finding(
-                page=number,
-                rule="BOXES",
-                severity="error",
-                message="no BleedBox: backgrounds cannot bleed",
-            )
-        )
+        found("no BleedBox: backgrounds cannot bleed")
         return findings, trim, None
     expected = (trim[0] - BLEED_PT, trim[1] - BLEED_PT, trim[2] + BLEED_PT, trim[3] + BLEED_PT)
     if any(abs(a - b) > 0.05 for a, b in zip(bleed, expected, strict=True)):
-        findings.append(
-            Finding(
-                page=number,
-                rule="BOXES",
-                severity="error",
-                message=f"BleedBox {_box_text(bleed)} is not the TrimBox {_box_text(trim)} + 3 mm",
-            )
-        )
+        found(f"BleedBox {_box_text(bleed)} is not the TrimBox {_box_text(trim)} + 3 mm")
     if not _inside(bleed, media, 0.01):
-        findings.append(
-            Finding(
-                page=number,
-                rule="BOXES",
-                severity="error",
-                message=f"BleedBox {_box_text(bleed)} reaches beyond the MediaBox"
-                f" {_box_text(media)}",
-            )
-        )
+        found(f"BleedBox {_box_text(bleed)} reaches beyond the MediaBox {_box_text(media)}")
     if "/ArtBox" in page.obj and "/TrimBox" in page.obj:
-        findings.append(
-            Finding(
-                page=number,
-                rule="BOXES",
-                severity="warning",
-                message="both ArtBox and TrimBox are set",
-            )
-        )
+        found("both ArtBox and TrimBox are set", "warning")
     return findings, trim, bleed
 
 
@@ -279,6 +259,45 @@ def _image_ink(image: Any) -> float:
     _, highest = total.getextrema()
     assert isinstance(highest, int | float)
     return float(highest) / 255 * 100
+
+
+LIGHT_INK = 0.3
+"""A colour none of whose inks reaches this is light: set to overprint, the colours under it
+show through (and white vanishes)."""
+THIN_LINE_PT, HAIRLINE_PT = 0.25, 0.125
+"""Below the first, print shops warn that a line may break up; below the second (GWG's minimum
+for a line in one ink), that it does not print."""
+
+
+def _overprint_and_lines(number: int, scan: Scan, bleed: Box | None) -> list[Finding]:
+    """The OVERPRINT and LINES rules: white or light colours set to overprint, thin lines."""
+    findings: dict[str, Finding] = {}
+    for paint in scan.paints:
+        if bleed is not None and not _intersects(paint.bbox, bleed):
+            continue  # printer's marks, outside the piece
+        where = f"{paint.where}, at {_box_text(paint.bbox)}"
+        colour = _fmt(paint.colour)
+        cmyk = paint.space.family == "cmyk" and len(paint.colour) == 4
+        if paint.overprint and cmyk and max(paint.colour) < LIGHT_INK:
+            what = "white" if not any(paint.colour) else f"a light colour (CMYK {colour})"
+            message = (
+                f"{paint.kind} in {what} is set to overprint: in print it vanishes or lets"
+                " what is under it show through; set overprint for 100 % black only"
+            )
+            found = Finding(page=number, rule="OVERPRINT", message=message, where=where)
+            findings.setdefault(message, found)
+        if paint.kind == "stroke" and paint.line_width < THIN_LINE_PT:
+            width = f"{paint.line_width:.3g} pt"
+            severity: Severity = "error" if paint.line_width < HAIRLINE_PT else "warning"
+            message = (
+                f"a line {width} thin: print shops need at least {THIN_LINE_PT} pt"
+                f" (under {HAIRLINE_PT} pt it does not print); make it thicker"
+            )
+            found = Finding(
+                page=number, rule="LINES", severity=severity, message=message, where=where
+            )
+            findings.setdefault(message, found)
+    return list(findings.values())
 
 
 def _is_paper(paint: Paint) -> bool:
@@ -494,6 +513,7 @@ def _page_result(number: int, page: pikepdf.Page, scan: Scan) -> PageResult:
     findings += _fonts(number, scan)
     findings += _images(number, scan)
     findings += _annotations(number, page, bleed)
+    findings += _overprint_and_lines(number, scan, bleed)
     if scan.skipped:
         said = ", ".join(sorted(set(scan.skipped)))
         count = len(scan.skipped)

@@ -1,11 +1,14 @@
 """Fonts as the content reader needs them: each font's advances, ascent, descent and weight,
-its ToUnicode map (codes to text), and which fonts of a PDF are not embedded or not the theme's."""
+its ToUnicode map (codes to text), which fonts of a PDF are not embedded or not the theme's, and
+the subset tags of embedded fonts (one per distinct font program, ISO 32000-1 §9.6.4)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
@@ -133,36 +136,138 @@ def metrics_of(font: Any, cache: dict[Any, FontMetrics]) -> FontMetrics:
     return cache[key]
 
 
-def foreign_fonts_in(pdf: pikepdf.Pdf, families: set[str]) -> list[str]:
-    """Fonts of the PDF (its pages and their forms) that are not embedded, or not of the given
-    families."""
-    allowed = {family.replace(" ", "-") for family in families}
-    problems: set[str] = set()
+def fonts_in(pdf: pikepdf.Pdf) -> Iterator[Any]:
+    """Each font dictionary the pages use (in their resources, forms, tiling patterns and
+    annotation appearances), once."""
     seen: set[tuple[int, int]] = set()
-
-    def visit(resources: Any) -> None:
+    pending: list[Any] = []
+    for page in pdf.pages:
+        pending.append(page.obj.get("/Resources"))
+        annotations: Any = page.obj.get("/Annots", [])
+        for annotation in annotations:
+            appearance = annotation.get("/AP", {}).get("/N")
+            if isinstance(appearance, pikepdf.Stream):
+                pending.append(appearance.get("/Resources"))
+    while pending:
+        resources = pending.pop()
         if not isinstance(resources, pikepdf.Dictionary):
-            return
+            continue
         for font in resources.get("/Font", {}).values():
             if font.is_indirect:
                 if font.objgen in seen:
                     continue
                 seen.add(font.objgen)
-            family = str(font.get("/BaseFont", "?")).lstrip("/").split("+", 1)[-1]
-            if not any(family == a or family.startswith(a + "-") for a in allowed):
-                problems.add(f'font "{family}" is not one of the theme\'s fonts')
-            descendants = font.get("/DescendantFonts")
-            described = descendants[0] if descendants is not None else font
-            descriptor: Any = described.get("/FontDescriptor", {})
-            if not any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")):
-                problems.add(f'font "{family}" is not embedded')
-        for xobject in resources.get("/XObject", {}).values():
-            if xobject.get("/Subtype") == "/Form" and xobject.objgen not in seen:
-                seen.add(xobject.objgen)
-                visit(xobject.get("/Resources"))
+            if isinstance(font, pikepdf.Dictionary):
+                yield font
+        inner = [*resources.get("/XObject", {}).values(), *resources.get("/Pattern", {}).values()]
+        for xobject in inner:
+            if not isinstance(xobject, pikepdf.Stream) or xobject.objgen in seen:
+                continue
+            seen.add(xobject.objgen)
+            pending.append(xobject.get("/Resources"))
 
-    for page in pdf.pages:
-        visit(page.obj.get("/Resources"))
+
+def _described(font: Any) -> Any:
+    """The dictionary holding a font's descriptor: its descendant's for a Type0 font."""
+    descendants = font.get("/DescendantFonts")
+    if isinstance(descendants, pikepdf.Array) and len(descendants) > 0:
+        return descendants[0]
+    return font
+
+
+def font_program(font: Any) -> Any:
+    """The embedded font program of a font (FontFile, FontFile2 or FontFile3), or None."""
+    descriptor = _described(font).get("/FontDescriptor")
+    if not isinstance(descriptor, pikepdf.Dictionary):
+        return None
+    for key in ("/FontFile", "/FontFile2", "/FontFile3"):
+        program = descriptor.get(key)
+        if isinstance(program, pikepdf.Stream):
+            return program
+    return None
+
+
+SUBSET_TAG = re.compile(r"^/?([A-Z]{6})\+")
+"""A subset font's name starts with six capital letters and a plus sign."""
+
+
+def subset_tag(program: bytes) -> str:
+    """The six capital letters naming a subset, derived from its font program's bytes: the
+    same subset gets the same tag in every build, two different subsets different ones."""
+    return "".join(chr(65 + byte % 26) for byte in hashlib.sha256(program).digest()[:6])
+
+
+def _program_bytes(program: Any, cache: dict[Any, bytes]) -> bytes:
+    key = program.objgen if program.is_indirect else id(program)
+    if key not in cache:
+        try:
+            cache[key] = program.read_bytes()
+        except pikepdf.PdfError:  # a stream that cannot be decoded: named by its raw bytes
+            cache[key] = program.read_raw_bytes()
+    return cache[key]
+
+
+def retag_subsets(pdf: pikepdf.Pdf) -> None:
+    """Give each embedded subset a tag of its own, derived from its font program, in the
+    font's BaseFont, its descendant's BaseFont and its descriptor's FontName (joined documents
+    carry subsets of one font under the tag WeasyPrint derives from the font's name)."""
+    programs: dict[Any, bytes] = {}
+    for font in fonts_in(pdf):
+        program = font_program(font)
+        if program is None:
+            continue
+        tag = subset_tag(_program_bytes(program, programs))
+        described = _described(font)
+        holders = [(font, "/BaseFont"), (described, "/BaseFont")]
+        holders.append((described.FontDescriptor, "/FontName"))
+        for holder, key in holders:
+            name = str(holder.get(key, ""))
+            if SUBSET_TAG.match(name):
+                holder[key] = pikepdf.Name("/" + tag + name[7:])
+
+
+def clashing_subsets(pdf: pikepdf.Pdf) -> list[str]:
+    """What breaks the rule of subset names (ISO 32000-1 §9.6.4): one tag and name standing for
+    two different font programs (a RIP or viewer that caches fonts by name may draw the wrong
+    glyphs), or a font whose names disagree with its descriptor's."""
+    programs: dict[Any, bytes] = {}
+    by_name: dict[str, set[bytes]] = {}
+    problems: list[str] = []
+    for font in fonts_in(pdf):
+        program = font_program(font)
+        if program is None:
+            continue
+        described = _described(font)
+        name = str(described.FontDescriptor.get("/FontName", "")).lstrip("/")
+        if not SUBSET_TAG.match(name):
+            continue
+        digest = hashlib.sha256(_program_bytes(program, programs)).digest()
+        by_name.setdefault(name, set()).add(digest)
+        for holder in {id(font): font, id(described): described}.values():
+            base = str(holder.get("/BaseFont", "")).lstrip("/")
+            tagged = SUBSET_TAG.match(base)  # an untagged one is told "not subset"
+            if tagged and base != name and not base.startswith(name + "-"):
+                problems.append(f'font "{base}" is described as "{name}": give both one name')
+    for name, digests in sorted(by_name.items()):
+        if len(digests) > 1:
+            problems.append(
+                f'the subset name "{name}" stands for {len(digests)} different embedded fonts:'
+                " give each subset a tag of its own"
+            )
+    return problems
+
+
+def foreign_fonts_in(pdf: pikepdf.Pdf, families: set[str]) -> list[str]:
+    """Fonts of the PDF (its pages and their forms) that are not embedded, or not of the given
+    families."""
+    allowed = {family.replace(" ", "-") for family in families}
+    problems: set[str] = set()
+    for font in fonts_in(pdf):
+        family = str(font.get("/BaseFont", "?")).lstrip("/").split("+", 1)[-1]
+        if not any(family == a or family.startswith(a + "-") for a in allowed):
+            problems.add(f'font "{family}" is not one of the theme\'s fonts')
+        if font_program(font) is None:
+            problems.add(f'font "{family}" is not embedded')
     return sorted(problems)
 
 

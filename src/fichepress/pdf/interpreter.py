@@ -117,6 +117,8 @@ class State:
     """Bounding box of the clipping path, when one was set."""
     fill_shading: tuple[ColourSpace, tuple[float, ...]] | None = None
     """When the fill is a shading pattern: its colour space and its heaviest colour."""
+    overprint_fill: bool = False
+    overprint_stroke: bool = False
 
     def copy(self) -> State:
         return State(**self.__dict__)
@@ -221,6 +223,21 @@ class Interpreter:
     def _line_width(self, frame: Frame, operands: Any, op: str) -> None:  # w
         frame.state.line_width = float(operands[0])
 
+    def _graphics_state(self, frame: Frame, operands: Any, op: str) -> None:  # gs
+        """The parameters of a graphics state dictionary print cares about: overprint (OP for
+        strokes, op for fills, which takes OP's value when absent) and the line width."""
+        parameters = frame.resources.get("/ExtGState", {}).get(str(operands[0]))
+        if not isinstance(parameters, pikepdf.Dictionary):
+            return
+        state = frame.state
+        if "/OP" in parameters:
+            state.overprint_stroke = bool(parameters.OP)
+            state.overprint_fill = bool(parameters.get("/op", parameters.OP))
+        elif "/op" in parameters:
+            state.overprint_fill = bool(parameters.op)
+        if "/LW" in parameters:
+            state.line_width = float(parameters.LW)
+
     # --- colour ---
 
     def _device_colour(self, frame: Frame, operands: Any, op: str) -> None:  # g G rg RG k K
@@ -283,11 +300,24 @@ class Interpreter:
                 if space.family == "pattern" and state.fill_shading is not None:
                     space, colour = state.fill_shading
                 solid = frame.subpaths <= 1
-                self._paint(Paint("fill", box, space, colour, where, solid=solid))
+                overprint = state.overprint_fill
+                self._paint(
+                    Paint("fill", box, space, colour, where, solid=solid, overprint=overprint)
+                )
             if op in ("S", "s", "B", "B*", "b", "b*"):
-                half = state.line_width * math.hypot(state.ctm.a, state.ctm.b) / 2
+                width = state.line_width * math.hypot(state.ctm.a, state.ctm.b)
+                half = width / 2
                 grown = (box[0] - half, box[1] - half, box[2] + half, box[3] + half)
-                self._paint(Paint("stroke", grown, state.stroke_space, state.stroke, where))
+                stroke = Paint(
+                    "stroke",
+                    grown,
+                    state.stroke_space,
+                    state.stroke,
+                    where,
+                    overprint=state.overprint_stroke,
+                    line_width=width,
+                )
+                self._paint(stroke)
         self._end_path(frame, operands, op)
 
     def _clip(self, frame: Frame, operands: Any, op: str) -> None:  # W W*
@@ -417,6 +447,7 @@ class Interpreter:
                         font_size=printed_size,
                         bold=metrics.bold,
                         text=shown,
+                        overprint=state.overprint_fill,
                     )
                 )
             if state.render_mode in (1, 2, 5, 6):
@@ -431,6 +462,7 @@ class Interpreter:
                         font_size=printed_size,
                         bold=metrics.bold,
                         text=shown,
+                        overprint=state.overprint_stroke,
                     )
                 )
         return text_matrix.translated(advance, 0)
@@ -513,6 +545,7 @@ class Interpreter:
         "Q": _restore,
         "cm": _concatenate,
         "w": _line_width,
+        "gs": _graphics_state,
         **dict.fromkeys(("g", "G", "rg", "RG", "k", "K"), _device_colour),
         **dict.fromkeys(("cs", "CS"), _colour_space),
         **dict.fromkeys(("sc", "scn", "SC", "SCN"), _colour),

@@ -1,6 +1,6 @@
 """Joining PDFs into one with pikepdf: pages in order, blank left pages with crop marks where
-asked, one structure tree for tagged parts, links from the contents, bookmarks, page labels and
-an identity derived from the parts."""
+asked, one structure tree for tagged parts, links from the contents, bookmarks, page labels, a
+subset tag of its own for each embedded font program and an identity derived from the parts."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import Any
 import pikepdf
 
 from fichepress.pdf import structure
+from fichepress.pdf.fonts import retag_subsets
 from fichepress.pdf.prepress import crop_marks, save_identified, set_identity
 
 LINK = "fichepress:sheet-"
@@ -107,6 +108,9 @@ def joined(
             blank_left_pages=blank_left_pages,
             tagged=tagged,
         )
+        # Each part names its subsets of a font alike (WeasyPrint derives the tag from the
+        # font's name): one tag per font program, so that no two subsets share a name.
+        retag_subsets(base)
         pages = len(base.pages)
         data = set_identity(base) if identity is None else save_identified(base, identity)
         yield Joined(base, data, offsets, pages)

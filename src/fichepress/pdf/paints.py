@@ -45,6 +45,10 @@ class Paint:
     """For images: printed width and height of the picture, in points, whatever its rotation."""
     image: Any = None
     """For images: the image XObject (or inline image)."""
+    overprint: bool = False
+    """Set to overprint (the graphics state's op for fills and text, OP for strokes)."""
+    line_width: float = 0.0
+    """For strokes: the width of the line on the page, in points."""
     tiled: bool = False
     """Painted in the cell of a tiling pattern: the cell is repeated over the area a fill
     paints with the pattern, and that fill tells where the ink goes."""
