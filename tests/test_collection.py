@@ -25,6 +25,7 @@ from fichepress.html.edition import load_edition
 from fichepress.html.render import Part, edition_date, render_collection
 from fichepress.html.typography import typeset, typeset_model
 from fichepress.pdf.expected import expected_tree
+from fichepress.pdf.fonts import clashing_subsets, font_program, fonts_in, subset_tag
 from fichepress.pdf.structure import walk
 from fichepress.series import parts as parts_module
 from fichepress.series import shards as shards_module
@@ -650,3 +651,34 @@ def test_an_up_to_date_collection_repeats_its_warnings_as_they_were_said(tmp_pat
         )
     ]
     assert [str(w) for w in again.warnings] == said
+
+
+@pytest.mark.parametrize("variant", ["print", "accessible"])
+def test_each_font_subset_has_a_tag_of_its_own(
+    collection: tuple[Project, Path, Report, dict[str, int]], variant: str
+) -> None:
+    """The parts subset each font differently under one name: joined, each subset gets a tag
+    derived from its bytes, the same in the font, its descendant and its descriptor."""
+    _, out, _, _ = collection
+    with pikepdf.open(out / variant / "collection.pdf") as pdf:
+        assert clashing_subsets(pdf) == []
+        programs: dict[str, set[bytes]] = {}
+        for font in fonts_in(pdf):
+            program = font_program(font)
+            assert program is not None
+            descendant = font.DescendantFonts[0]
+            name = str(descendant.FontDescriptor.FontName).lstrip("/")
+            assert str(font.BaseFont).lstrip("/").startswith(name)
+            assert str(descendant.BaseFont).lstrip("/") == name
+            assert name[:6] == subset_tag(program.read_bytes())
+            programs.setdefault(name.split("+")[1], set()).add(program.read_bytes())
+        assert max(len(found) for found in programs.values()) > 1  # several subsets of one font
+
+        # a broken copy: one subset renamed as another of the same font
+        fonts = [f for f in fonts_in(pdf) if str(f.BaseFont).endswith("+Lato")]
+        first, second = fonts[0], fonts[1]
+        name = first.DescendantFonts[0].FontDescriptor.FontName
+        second.BaseFont = second.DescendantFonts[0].BaseFont = name
+        second.DescendantFonts[0].FontDescriptor.FontName = name
+        [problem] = clashing_subsets(pdf)
+        assert "stands for 2 different embedded fonts" in problem

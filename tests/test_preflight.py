@@ -782,6 +782,76 @@ def test_fonts_embedded_whole(good: bytes) -> None:
     assert 1 in {f.page for f in findings}
 
 
+def test_fonts_one_subset_name_for_two_font_programs(good: bytes) -> None:
+    """Two different subsets under one tag and name (as joined parts had them): a RIP that
+    caches fonts by name draws the wrong glyphs."""
+
+    def change(pdf: pikepdf.Pdf) -> None:
+        fonts: Any = pdf.pages[0].obj.Resources.Font
+        body = fonts[BODY_FONT]
+        other = next(f for name, f in fonts.items() if name != BODY_FONT)
+        name = body.DescendantFonts[0].FontDescriptor.FontName
+        other.BaseFont = other.DescendantFonts[0].BaseFont = name
+        other.DescendantFonts[0].FontDescriptor.FontName = name
+
+    finding = only_finding(mutated(good, change), "FONTS")
+    assert (finding.page, finding.severity) == (0, "error")
+    assert finding.message == (
+        'the subset name "CUXTZP+Lato" stands for 2 different embedded fonts:'
+        " give each subset a tag of its own"
+    )
+
+
+# --- OVERPRINT and LINES ---------------------------------------------------------------------
+
+OVERPRINT_ON = b"/GSop gs "
+"""Selects a graphics state that sets overprint on (added as /GSop by `with_overprint`)."""
+
+
+def with_overprint(data: bytes, content: bytes) -> bytes:
+    def change(pdf: pikepdf.Pdf) -> None:
+        state = Dictionary(Type=Name.ExtGState, OP=True, op=True, OPM=1)
+        add_resource(pdf, 0, "/ExtGState", "/GSop", state)
+        append_content(pdf, 0, content)
+
+    return mutated(data, change)
+
+
+def test_overprint_of_white_text_is_an_error(good: bytes) -> None:
+    content = (
+        b"q "
+        + OVERPRINT_ON
+        + b"BT "
+        + BODY_FONT.encode()
+        + b" 10 Tf 0 0 0 0 k 100 400 Td <0003> Tj ET Q"
+    )
+    finding = only_finding(with_overprint(good, content), "OVERPRINT")
+    assert (finding.page, finding.severity) == (1, "error")
+    assert finding.message.startswith("text in white is set to overprint")
+
+
+def test_overprint_of_a_light_fill_is_an_error_and_black_is_fine(good: bytes) -> None:
+    light = b"q " + OVERPRINT_ON + b"0 0.1 0.2 0 k 100 100 50 50 re f Q"
+    finding = only_finding(with_overprint(good, light), "OVERPRINT")
+    assert "a light colour (CMYK 0 0.1 0.2 0)" in finding.message
+    black = b"q " + OVERPRINT_ON + b"0 0 0 1 k 100 100 50 50 re f Q"
+    assert check_print(with_overprint(good, black)) == []
+
+
+def test_a_hairline_of_0_05_pt_is_an_error(good: bytes) -> None:
+    finding = only_finding(
+        with_content(good, b"q 0.05 w 0 0 0 1 K 100 300 m 300 300 l S Q"), "LINES"
+    )
+    assert (finding.page, finding.severity) == (1, "error")
+    assert finding.message.startswith("a line 0.05 pt thin")
+
+
+def test_a_line_of_0_2_pt_is_a_warning_and_0_25_pt_is_fine(good: bytes) -> None:
+    thin = with_content(good, b"q 0.2 w 0 0 0 1 K 100 300 m 300 300 l S Q")
+    assert only_finding(thin, "LINES").severity == "warning"
+    assert check_print(with_content(good, b"q 0.25 w 0 0 0 1 K 100 300 m 300 300 l S Q")) == []
+
+
 # --- IMAGES ----------------------------------------------------------------------------------
 
 

@@ -188,8 +188,10 @@ def _painted_by(op: str, operands: Any, resources: Any) -> tuple[bool, bool] | N
         return (True, True)
     if op == "Do":
         xobject = resources.get("/XObject", {}).get(str(operands[0]))
-        if xobject is None or str(xobject.get("/Subtype")) == "/Form":
-            return None  # a form paints with the state it inherits, rewritten on its own
+        if xobject is None:
+            return None
+        if str(xobject.get("/Subtype")) == "/Form":
+            return (True, True)  # it may paint in the colours it inherits
         return (bool(xobject.get("/ImageMask", False)), False)
     if op in ("sh", "INLINE IMAGE"):
         return (False, False)
