@@ -62,8 +62,7 @@ class Block:
 
     @property
     def shown(self) -> str:
-        text = SPACE.sub(" ", self.text).strip()
-        return f'"{text[:60]}…"' if len(text) > 60 else f'"{text}"'
+        return _shown(self.text)
 
     @property
     def kind(self) -> str:
@@ -77,6 +76,12 @@ class Source:
     blocks: tuple[Block, ...]
     title: str = ""
     lang: str = ""
+
+
+def _shown(text: str) -> str:
+    """A text as messages quote it: spaces normalised, at most 60 characters."""
+    text = SPACE.sub(" ", text).strip()
+    return f'"{text[:60]}…"' if len(text) > 60 else f'"{text}"'
 
 
 def _key(text: str) -> str:
@@ -372,18 +377,17 @@ def _passage_languages(want: Block, have: Block) -> Iterator[Finding]:
             shown = " and ".join(f"{r or 'no language'}" for r in read)
             yield _error(
                 have.page,
-                f'in {have.shown}, "{passage.text}" is read as {shown}; the source says its'
-                f" language is {passage.lang}: the PDF must give it a /Lang of its own",
+                f"in {have.shown}, {_shown(passage.text)} is read as {shown}; the source says"
+                f" its language is {passage.lang}: the PDF must give it a /Lang of its own",
             )
     for passage in have.passages:
         span = range(passage.start, passage.end)
         if any(wanted[i].casefold() != got[i].casefold() for i in span) and not told & set(span):
             told.update(span)
-            text = SPACE.sub(" ", passage.text).strip()
             yield _error(
                 have.page,
-                f'in {have.shown}, "{text}" is read as {passage.lang}; the source\'s language'
-                f" there is {wanted[passage.start] or 'not given'}",
+                f"in {have.shown}, {_shown(passage.text)} is read as {passage.lang}; the"
+                f" source's language there is {wanted[passage.start] or 'not given'}",
             )
 
 

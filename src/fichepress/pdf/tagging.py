@@ -123,22 +123,20 @@ def _segments(expected: str, units: list[_Unit]) -> list[str]:
 
 def _languages(units: list[_Unit], passages: list[Passage]) -> list[int | None]:
     """For each unit, the passage in another language it belongs to (its index), if any: the
-    one its printed characters lie in (an empty unit: the one it stands in)."""
+    one its printed characters lie in (an empty unit: the one it stands inside of, so that it
+    does not cut the passage in two; at its edge, none)."""
+
+    def holds(passage: Passage, position: int, size: int) -> bool:
+        if size:
+            return passage.start <= position and position + size <= passage.end
+        return passage.start < position < passage.end
+
     result: list[int | None] = []
     position = 0
     for unit in units:
         size = len(squeeze(unit.text))
-        result.append(
-            next(
-                (
-                    index
-                    for index, passage in enumerate(passages)
-                    if passage.start <= position
-                    and (position + size <= passage.end if size else position < passage.end)
-                ),
-                None,
-            )
-        )
+        inside = (i for i, passage in enumerate(passages) if holds(passage, position, size))
+        result.append(next(inside, None))
         position += size
     return result
 
