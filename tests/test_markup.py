@@ -10,7 +10,7 @@ from fichepress.core.errors import InvalidSource
 from fichepress.source.load import load_sheet
 from fichepress.source.markup import check_inline, plain_text, render_inline
 
-from .conftest import copy_project
+from .conftest import ROOT, copy_project
 
 
 def test_bold_italics_links() -> None:
@@ -137,3 +137,29 @@ def test_a_wrong_language_is_told_at_its_place(tmp_path: Path) -> None:
     assert lines[citation.line - 1][citation.column - 1 :] == ">-"
     assert lines[citation.line - 1].strip() == "- citation: >-"
     assert '"anglais" is not a language tag' in citation.message
+
+
+@pytest.mark.e2e
+def test_a_passage_is_hyphenated_in_its_own_language_in_print(tmp_path: Path) -> None:
+    """WeasyPrint hyphenates by the lang attribute: in a French paragraph, "hyphenation"
+    marked English breaks where English breaks it (hyphen-ation), not where French would
+    (hyphe-nation)."""
+    import weasyprint
+
+    from .helpers import pdf_text
+
+    font = (ROOT / "fonts" / "lato" / "Lato-Regular.ttf").as_uri()
+
+    def lines(text: str) -> list[str]:
+        html = (
+            f'<html lang="fr"><head><style>@font-face {{ font-family: T; src: url("{font}") }}'
+            "</style></head>"
+            '<body style="width: 1.65cm; hyphens: auto; font: 12pt T">'
+            f"<p>{render_inline(text)}</p></body></html>"
+        )
+        path = tmp_path / "passage.pdf"
+        weasyprint.HTML(string=html).write_pdf(path)
+        return pdf_text(path).replace("\u2010", "-").split()
+
+    assert lines("hyphenation") == ["hyphe-", "nation"]
+    assert lines("[hyphenation]{lang=en}") == ["hyphen-", "ation"]
