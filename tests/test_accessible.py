@@ -12,7 +12,7 @@ import pikepdf
 import pytest
 
 from fichepress.checks.accessibility import check_accessible
-from fichepress.checks.ua_source import reading_text
+from fichepress.checks.ua_source import reading_text, source_of
 from fichepress.core.project import Project
 from fichepress.html.edition import load_edition
 from fichepress.pdf import artifacts
@@ -20,7 +20,7 @@ from fichepress.pdf import tagging as accessible
 from fichepress.pdf.expected import expected_tree
 from fichepress.pdf.marks import scan_marks
 from fichepress.pdf.matching import StructureError
-from fichepress.pdf.structure import walk
+from fichepress.pdf.structure import text_of, walk
 from fichepress.pdf.tagging import finish_accessible_pdf
 from fichepress.series.builder import Builder, build
 from fichepress.series.collection import build_collection
@@ -456,3 +456,171 @@ def test_headings_with_french_spaces_have_their_bookmarks(project: Project, tmp_
     with pdf, pdf.open_outline() as outline:
         titles = [item.title for item in outline.root]
     assert titles and "\u202f;" in titles[0]  # the no-break space is there, in the bookmark too
+
+
+# --- words in another language -----------------------------------------------------------------
+
+VOICES = "Voices From the Field III"
+VIDEO = (
+    "Faire la connexion – Notre ville, notre société, notre santé\u202f: les déterminants"
+    " sociaux de la santé"
+)
+"""The first resource of the reference sheet, given an address and English in `_in_english`."""
+ENGLISH_REFERENCE = "Jane DOE, Voices From the Field, Aspen Institute, 2010."
+
+
+def _in_english(project: Project) -> None:
+    """The reference sheet with a resource whose title (a link) is English (`language:`), and
+    a second reference that is English as a whole; its citation already marks
+    "Voices From the Field III" as English."""
+    path = project.sheets / f"{REFERENCE}.yaml"
+    text = path.read_text("utf-8")
+    video = "        - kind: Vidéo\n"
+    assert text.count(video) == 1
+    text = text.replace(
+        video, video + "          language: en\n          url: https://example.org/connexion\n"
+    )
+    text += '    - citation: "Jane DOE, *Voices From the Field*, Aspen Institute, 2010."\n'
+    text += "      language: en\n"
+    path.write_text(text, "utf-8")
+
+
+def test_the_html_gives_words_in_another_language_their_lang(project: Project) -> None:
+    _in_english(project)
+    builder = Builder(load_edition(project, []), project.root / "unused")
+    html = builder.sheet_html(
+        load_sheet(project.sheets / f"{REFERENCE}.yaml", project).sheet, "accessible"
+    )
+    assert f'traduction de <span lang="en"><em>{VOICES}</em></span>, 2010.' in html
+    assert (
+        '<cite class="resource-title" lang="en"><a href="https://example.org/connexion">Faire'
+        in html
+    )
+    assert (
+        '<p class="reference" data-src="further_reading.references[1]" lang="en">Jane DOE,' in html
+    )
+    tree = expected_tree(html)
+    passages = [(leaf.type, p.text, p.lang) for leaf in tree.leaves() for p in leaf.passages]
+    assert passages == [("P", _words(VIDEO), "en"), ("P", VOICES, "en")]
+    assert [leaf.text for leaf in tree.leaves() if leaf.lang == "en"] == [ENGLISH_REFERENCE]
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _merged(found: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """Elements read one after another with the same roles and language, as one (a link cut
+    by a line break is two Link elements), their words joined."""
+    merged: list[tuple[str, ...]] = []
+    for *kind, words in found:
+        if merged and list(merged[-1][:-1]) == kind:
+            merged[-1] = (*kind, _words(merged[-1][-1] + " " + words))
+        else:
+            merged.append((*kind, _words(words)))
+    return merged
+
+
+def _pikepdf_languages(data: bytes) -> list[tuple[str, ...]]:
+    """(role, its parent's role, /Lang, words) of the elements below the document with a
+    /Lang, read back with pikepdf."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        tree = walk(pdf)
+        scans = [scan_marks(page, {}) for page in pdf.pages]
+        texts = {(i, m): t for i, scan in enumerate(scans) for m, t in scan.mcid_text.items()}
+        pages = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
+        return _merged(
+            [
+                (
+                    str(element.S).lstrip("/"),
+                    str(tree.parents[element.objgen].S).lstrip("/"),
+                    str(element.Lang),
+                    text_of(element, texts, pages, 0, tree),
+                )
+                for element in tree.elements
+                if "/Lang" in element and element.S != "/Document"
+            ]
+        )
+
+
+def _pdfium_languages(data: bytes) -> list[tuple[str, ...]]:
+    """(role, its parent's role, lang, words) of each element with a language of its own, as
+    PDFium (Chrome's viewer) reads them: FPDF_StructElement_GetLang, and the words of the
+    element's marked content from the page's own objects."""
+    import ctypes
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    def text(function: Any, *args: Any) -> str:
+        size = function(*args, None, 0)  # in bytes, with the closing null
+        buffer = (ctypes.c_ushort * (size // 2 + 1))()
+        function(*args, buffer, size)
+        return bytes(buffer)[: max(size - 2, 0)].decode("utf-16-le")
+
+    def mcid_texts(objects: list[Any], textpage: Any, texts: dict[int, str]) -> None:
+        for obj in objects:
+            if raw.FPDFPageObj_GetType(obj) == raw.FPDF_PAGEOBJ_FORM:
+                count = raw.FPDFFormObj_CountObjects(obj)
+                inner = [raw.FPDFFormObj_GetObject(obj, i) for i in range(count)]
+                mcid_texts(inner, textpage, texts)
+                continue
+            if raw.FPDFPageObj_GetType(obj) != raw.FPDF_PAGEOBJ_TEXT:
+                continue
+            mcid = ctypes.c_int(-1)
+            for index in range(raw.FPDFPageObj_CountMarks(obj)):
+                mark = raw.FPDFPageObj_GetMark(obj, index)
+                raw.FPDFPageObjMark_GetParamIntValue(mark, b"MCID", ctypes.byref(mcid))
+            if mcid.value >= 0:
+                found = text(raw.FPDFTextObj_GetText, obj, textpage)
+                texts[mcid.value] = texts.get(mcid.value, "") + found
+
+    found: list[tuple[str, ...]] = []
+
+    def visit(element: Any, texts: dict[int, str], lang: str | None, parent: str) -> str:
+        own = text(raw.FPDF_StructElement_GetLang, element)
+        role = text(raw.FPDF_StructElement_GetType, element)
+        words = "".join(
+            texts.get(raw.FPDF_StructElement_GetMarkedContentIdAtIndex(element, i), "")
+            for i in range(raw.FPDF_StructElement_GetMarkedContentIdCount(element))
+        )
+        at = len(found)
+        for index in range(raw.FPDF_StructElement_CountChildren(element)):
+            kid = raw.FPDF_StructElement_GetChildAtIndex(element, index)
+            if kid:
+                words += visit(kid, texts, own or lang, role)
+        if own and own != lang:
+            found.insert(at, (role, parent, own, words))
+        return words
+
+    document = pdfium.PdfDocument(data)
+    for page in document:
+        textpage = page.get_textpage()
+        count = raw.FPDFPage_CountObjects(page.raw)
+        texts: dict[int, str] = {}
+        mcid_texts([raw.FPDFPage_GetObject(page.raw, i) for i in range(count)], textpage.raw, texts)
+        tree = raw.FPDF_StructTree_GetForPage(page.raw)
+        for index in range(raw.FPDF_StructTree_CountChildren(tree)):
+            visit(raw.FPDF_StructTree_GetChildAtIndex(tree, index), texts, None, "")
+        raw.FPDF_StructTree_Close(tree)
+    return _merged(found)
+
+
+@pytest.mark.e2e
+def test_words_in_another_language_have_their_lang_in_the_tree(project: Project) -> None:
+    """A title marked English in a citation, a resource's title (a link) and a reference in
+    English: the accessible PDF gives each its /Lang, on a Span inside its paragraph (inside
+    the link) or on the paragraph itself, and PDFium reads them as such."""
+    _in_english(project)
+    raw, html = raw_render(project, REFERENCE)
+    data = finish_accessible_pdf(raw, html)
+    english = [_words(VIDEO), VOICES, ENGLISH_REFERENCE]
+    languages = _pikepdf_languages(data)
+    assert [kind for *kind, _ in languages] == [
+        ["Span", "Link", "en"],
+        ["Span", "P", "en"],
+        ["P", "Sect", "en"],
+    ]
+    assert [words for *_, words in languages] == english
+    assert _pdfium_languages(data) == languages
+    assert check_accessible(data, source=source_of(expected_tree(html))) == []

@@ -1398,3 +1398,80 @@ def test_figures_a_box_off_the_page(good: bytes) -> None:
         'the Figure "Travail, Emploi et Solidarité sociale Québec": its BBox'
         " [71.81 916.39 203.68 957.96] is not within its page (points, from the bottom left)"
     )
+
+
+# --- words in another language -----------------------------------------------------------------
+
+VOICES = "Voices From the Field III"
+"""The English title in the French further reading of the reference sheet."""
+KUBISCH = '"Anne C. KUBISCH, « Huit leçons fondamentales pour améliorer …"'
+
+
+def _spoken_spans(pdf: pikepdf.Pdf) -> list[Any]:
+    return [span for span in elements(pdf, "/Span") if "/Lang" in span]
+
+
+def test_source_words_in_another_language_keep_their_lang(good: bytes, source: Source) -> None:
+    """Sheet 3 marks "Voices From the Field III" as English: a copy of its PDF where the words
+    lost their /Lang, or got another, reads them in the wrong language."""
+    [reference] = [b for b in source.blocks if b.passages]
+    assert [(p.text, p.lang) for p in reference.passages] == [(VOICES, "en")]
+    with open_pdf(good) as pdf:
+        assert [str(span.Lang) for span in _spoken_spans(pdf)] == ["en"]
+
+    def no_lang(pdf: pikepdf.Pdf) -> None:
+        del _spoken_spans(pdf)[0].Lang
+
+    def german(pdf: pikepdf.Pdf) -> None:
+        _spoken_spans(pdf)[0].Lang = String("de")
+
+    def capitals(pdf: pikepdf.Pdf) -> None:
+        _spoken_spans(pdf)[0].Lang = String("EN")
+
+    told = f'in {KUBISCH}, "{VOICES}" is read as %s; the source says its language is en: the'
+    told += " PDF must give it a /Lang of its own"
+    assert check_accessible(mutated(good, no_lang)) == []  # only the source tells
+    assert against(mutated(good, no_lang), source) == [("UA-SOURCE", 2, told % "fr-CA")]
+    assert against(mutated(good, german), source) == [("UA-SOURCE", 2, told % "de")]
+    assert against(mutated(good, capitals), source) == []  # language tags ignore case
+
+
+def test_source_words_read_in_a_language_the_source_does_not_give(
+    good: bytes, source: Source
+) -> None:
+    """A /Lang on words the source has in the sheet's language: they are read in English."""
+
+    def english_start(pdf: pikepdf.Pdf) -> None:
+        [span] = _spoken_spans(pdf)
+        paragraph = span.P
+        first = next(i for i, kid in enumerate(paragraph.K) if isinstance(kid, int))
+        mcid = int(paragraph.K[first])
+        wrapper = pdf.make_indirect(
+            Dictionary(
+                Type=Name.StructElem, S=Name.Span, P=paragraph, Pg=span.Pg, K=mcid, Lang="en"
+            )
+        )
+        paragraph.K[first] = wrapper
+        parent_tree_entry(pdf, int(span.Pg.StructParents))[mcid] = wrapper
+
+    data = mutated(good, english_start)
+    assert against(data, source) == [
+        (
+            "UA-SOURCE",
+            2,
+            f"in {KUBISCH}, {KUBISCH} is read as en; the source's language there is fr-CA",
+        )
+    ]
+
+
+def test_cli_source_tells_words_that_lost_their_language(good: bytes, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(mutated(good, lambda pdf: _spoken_spans(pdf)[0].__delitem__("/Lang")))
+    sheet = Project(ROOT).sheets / f"{REFERENCE}.yaml"
+    code, out, _ = run("--project", str(ROOT), "--source", str(sheet), str(broken))
+    assert code == 1
+    assert out == (
+        f'{broken}: error UA-SOURCE page 2: in {KUBISCH}, "{VOICES}" is read as fr-CA; the'
+        " source says its language is en: the PDF must give it a /Lang of its own\n"
+        "failed: 1 file checked (1 error, 0 warnings)\n"
+    )

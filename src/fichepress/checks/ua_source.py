@@ -1,6 +1,6 @@
 """The accessible PDF read as a reader gets it, block by block, and compared with its source
 HTML: UA-ORDER (the reading order follows the pages) and UA-SOURCE (title, text, roles, splits,
-language and links of each block are the source's)."""
+language, the language of the words in another one, and links of each block are the source's)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pikepdf
 
 from fichepress.core.findings import Finding
 from fichepress.pdf import structure
-from fichepress.pdf.expected import squeeze
+from fichepress.pdf.expected import Passage, squeeze
 from fichepress.pdf.fonts import FontMetrics
 from fichepress.pdf.marks import scan_marks
 from fichepress.pdf.paints import Scan
@@ -52,6 +52,9 @@ class Block:
     """1-based page where it starts, 0 for the source's."""
     lang: str = ""
     links: tuple[str, ...] = ()
+    passages: tuple[Passage, ...] = ()
+    """Its words in another language than its own (in the PDF: those under an element with
+    its own /Lang), where they lie in `key`."""
 
     @property
     def key(self) -> str:
@@ -59,8 +62,7 @@ class Block:
 
     @property
     def shown(self) -> str:
-        text = SPACE.sub(" ", self.text).strip()
-        return f'"{text[:60]}…"' if len(text) > 60 else f'"{text}"'
+        return _shown(self.text)
 
     @property
     def kind(self) -> str:
@@ -74,6 +76,12 @@ class Source:
     blocks: tuple[Block, ...]
     title: str = ""
     lang: str = ""
+
+
+def _shown(text: str) -> str:
+    """A text as messages quote it: spaces normalised, at most 60 characters."""
+    text = SPACE.sub(" ", text).strip()
+    return f'"{text[:60]}…"' if len(text) > 60 else f'"{text}"'
 
 
 def _key(text: str) -> str:
@@ -97,7 +105,8 @@ def source_of(expected: Expected) -> Source:
         if node.leaf:
             text = node.alt or "" if kind == "Figure" else node.text
             links = tuple(a if _WEB.match(a) else INTERNAL for a in node.links)
-            blocks.append(Block(path, text, lang=lang, links=links))
+            passages = tuple(node.passages)
+            blocks.append(Block(path, text, lang=lang, links=links, passages=passages))
             return
         for child in node.children:
             visit(child, path, lang)
@@ -141,10 +150,13 @@ def found_blocks(
                 path.append(roles[parent.objgen])
             lang = lang or str(parent.get("/Lang", ""))
             parent = tree.parents.get(parent.objgen)
+        passages: tuple[Passage, ...] = ()
         if role == "Figure":
             text = str(element.get("/Alt", element.get("/ActualText", "")))
         else:
-            text = structure.text_of(element, texts, pages, 0, tree)
+            pieces = list(_spoken(element, texts, pages, tree))
+            text = "".join(piece for piece, _ in pieces)
+            passages = _passages(pieces)
         start = _first_page_of(element, tree, first_page)
         blocks.append(
             Block(
@@ -153,9 +165,54 @@ def found_blocks(
                 start + 1 if start is not None else 0,
                 lang or document_lang,
                 tuple(_links_in(element, tree, links)),
+                passages,
             )
         )
     return blocks
+
+
+def _spoken(
+    element: Any,
+    texts: dict[tuple[int, int], str],
+    pages: dict[Any, int],
+    tree: StructTree,
+    page: int = 0,
+    lang: str | None = None,
+    depth: int = 1,
+) -> Iterator[tuple[str, str | None]]:
+    """The text an element reads as (`structure.text_of`'s), piece by piece, each with the
+    language an element inside it gives it (its /Lang; None: the element's own)."""
+    if "/ActualText" in element:
+        yield str(element.ActualText), lang
+        return
+    if depth > structure.MAX_STRUCTURE_DEPTH:  # told by `walk`
+        return
+    own = element.get("/Pg")
+    page = pages.get(own.objgen, page) if own is not None else page
+    for kid in tree.kids_of(element):
+        if isinstance(kid, int):
+            yield texts.get((page, kid), ""), lang
+        elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
+            yield texts.get((pages.get(kid.Pg.objgen, page), int(kid.MCID)), ""), lang
+        elif structure.is_element(kid):
+            inner = str(kid.Lang) if "/Lang" in kid else lang
+            yield from _spoken(kid, texts, pages, tree, page, inner, depth + 1)
+
+
+def _passages(pieces: list[tuple[str, str | None]]) -> tuple[Passage, ...]:
+    """The runs of pieces in another language, where they lie in the squeezed text."""
+    passages: list[Passage] = []
+    position = 0
+    for text, lang in pieces:
+        size = len(squeeze(text))
+        if lang is not None and size:
+            last = passages[-1] if passages else None
+            if last is not None and last.lang == lang and last.end == position:
+                passages[-1] = Passage(last.start, position + size, lang, last.text + text)
+            else:
+                passages.append(Passage(position, position + size, lang, text))
+        position += size
+    return tuple(passages)
 
 
 def _first_pages(tree: StructTree) -> dict[tuple[int, int], int]:
@@ -289,12 +346,49 @@ def _same_blocks(
                 f"{have.shown} is read as {have.lang or 'no language'}; the source's"
                 f" language is {want.lang}",
             )
+        yield from _passage_languages(want, have)
         # An annotation holds its address as a URI, what is not ASCII or not allowed
         # percent-encoded: the source's address is the same link once both are decoded.
         clickable = {unquote(uri) for uri in have.links}
         for address in want.links:
             if unquote(address) not in clickable:
                 yield _error(have.page, f"in {have.shown}, the link to {address} is not clickable")
+
+
+def _passage_languages(want: Block, have: Block) -> Iterator[Finding]:
+    """Words in another language (a title in English in a French sheet) that the PDF reads
+    in another language than the source's: each passage of the source, then each of the
+    PDF the source does not have, said once."""
+
+    def languages(block: Block) -> list[str]:
+        spoken = [block.lang] * len(block.key)
+        for passage in block.passages:
+            spoken[passage.start : passage.end] = [passage.lang] * (passage.end - passage.start)
+        return spoken
+
+    wanted, got = languages(want), languages(have)
+    if len(wanted) != len(got):
+        return  # not the same text: told otherwise
+    told: set[int] = set()
+    for passage in want.passages:
+        read = sorted(set(got[passage.start : passage.end]), key=str.casefold)
+        if [r.casefold() for r in read] != [passage.lang.casefold()]:
+            told.update(range(passage.start, passage.end))
+            shown = " and ".join(f"{r or 'no language'}" for r in read)
+            yield _error(
+                have.page,
+                f"in {have.shown}, {_shown(passage.text)} is read as {shown}; the source says"
+                f" its language is {passage.lang}: the PDF must give it a /Lang of its own",
+            )
+    for passage in have.passages:
+        span = range(passage.start, passage.end)
+        if any(wanted[i].casefold() != got[i].casefold() for i in span) and not told & set(span):
+            told.update(span)
+            yield _error(
+                have.page,
+                f"in {have.shown}, {_shown(passage.text)} is read as {passage.lang}; the"
+                f" source's language there is {wanted[passage.start] or 'not given'}",
+            )
 
 
 def _split_otherwise(wanted: list[Block], got: list[Block]) -> Iterator[Finding]:

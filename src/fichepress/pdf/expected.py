@@ -1,12 +1,13 @@
 """The structure the HTML of a sheet calls for (Art, Sect, H1-H6, P, L/LI/Lbl/LBody,
-BlockQuote, Figure, with the text each block must hold), and the text as compared with the PDF's."""
+BlockQuote, Figure, with the text each block must hold and the passages of it in another
+language), and the text as compared with the PDF's."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from xml.etree.ElementTree import Element
 
 import tinyhtml5
@@ -73,6 +74,18 @@ def squeeze(text: str) -> str:
     return text.translate(UNPRINTED)
 
 
+@dataclass(frozen=True)
+class Passage:
+    """Words of a block in another language than the block's (`<span lang="en">`): where they
+    lie in the block's text as compared (`squeeze`d: printed characters only), their
+    language, and the words as the source has them."""
+
+    start: int
+    end: int
+    lang: str
+    text: str
+
+
 @dataclass
 class Expected:
     """A structure element the HTML calls for."""
@@ -90,6 +103,8 @@ class Expected:
     links: list[str] = field(default_factory=list)
     """For leaves: the addresses of the links the block holds, in order (for the root: none;
     its `text` is the document's title)."""
+    passages: list[Passage] = field(default_factory=list)
+    """For leaves: the words in another language, in order."""
 
     @property
     def leaf(self) -> bool:
@@ -106,6 +121,40 @@ def _text(element: Element) -> str:
     return SPACE.sub(" ", "".join(element.itertext())).strip()
 
 
+def _pieces(element: Element, lang: str | None) -> Iterator[tuple[str, str | None]]:
+    """The text of an element's content, piece by piece, each with the language an inline
+    element inside it gives it (None: the element's own)."""
+    if element.text:
+        yield element.text, lang
+    for child in element:
+        yield from _pieces(child, child.get("lang") or lang)
+        if child.tail:
+            yield child.tail, lang
+
+
+def _passages(element: Element) -> list[Passage]:
+    """The passages of a block's text in another language, each run of one language once."""
+    passages: list[Passage] = []
+    position = 0
+    for text, lang in _pieces(element, None):
+        size = len(squeeze(text))
+        if lang is not None and size:
+            last = passages[-1] if passages else None
+            if last is not None and last.lang == lang and last.end == position:
+                passages[-1] = Passage(last.start, position + size, lang, last.text + text)
+            else:
+                passages.append(Passage(position, position + size, lang, text))
+        position += size
+    return [replace(p, text=SPACE.sub(" ", p.text).strip()) for p in passages]
+
+
+def _leaf(kind: str, element: Element, lang: str | None) -> Expected:
+    """A block of text: its words, links and passages in another language."""
+    return Expected(
+        kind, _text(element), links=_links(element), lang=lang, passages=_passages(element)
+    )
+
+
 def _has_blocks(element: Element) -> bool:
     return any(child.tag in BLOCK_HTML for child in element.iter() if child is not element)
 
@@ -118,10 +167,9 @@ def _expected(element: Element) -> list[Expected]:
     tag = element.tag
     lang = element.get("lang")
     if tag in HEADINGS:
-        return [Expected(HEADINGS[tag], _text(element), links=_links(element), lang=lang)]
+        return [_leaf(HEADINGS[tag], element, lang)]
     if tag == "p":
-        text = _text(element)
-        return [Expected("P", text, links=_links(element), lang=lang)] if text else []
+        return [_leaf("P", element, lang)] if _text(element) else []
     if tag == "img":
         return [Expected("Figure", alt=element.get("alt") or "", lang=lang)]
     if tag == "figure":
@@ -132,7 +180,7 @@ def _expected(element: Element) -> list[Expected]:
             body = Expected("LBody", children=[c for sub in element for c in _expected(sub)])
             body_node = Expected("LBodyGroup", children=body.children)
             return [Expected("LI", children=[label, body_node], lang=lang)]
-        body = Expected("LBody", _text(element), links=_links(element))
+        body = _leaf("LBody", element, None)
         return [Expected("LI", children=[label, body], lang=lang)]
     if tag in CONTAINERS:
         children = [c for sub in element for c in _expected(sub)]

@@ -29,7 +29,14 @@ import pikepdf
 
 from fichepress.pdf import structure
 from fichepress.pdf.artifacts import rewrite_content
-from fichepress.pdf.expected import SPACE, UNPRINTED, Expected, expected_tree, squeeze
+from fichepress.pdf.expected import (
+    SPACE,
+    UNPRINTED,
+    Expected,
+    Passage,
+    expected_tree,
+    squeeze,
+)
 from fichepress.pdf.fonts import FontMetrics
 from fichepress.pdf.marks import scan_marks
 from fichepress.pdf.matching import Content, Match, Reader, match
@@ -114,6 +121,26 @@ def _segments(expected: str, units: list[_Unit]) -> list[str]:
     return result
 
 
+def _languages(units: list[_Unit], passages: list[Passage]) -> list[int | None]:
+    """For each unit, the passage in another language it belongs to (its index), if any: the
+    one its printed characters lie in (an empty unit: the one it stands inside of, so that it
+    does not cut the passage in two; at its edge, none)."""
+
+    def holds(passage: Passage, position: int, size: int) -> bool:
+        if size:
+            return passage.start <= position and position + size <= passage.end
+        return passage.start < position < passage.end
+
+    result: list[int | None] = []
+    position = 0
+    for unit in units:
+        size = len(squeeze(unit.text))
+        inside = (i for i, passage in enumerate(passages) if holds(passage, position, size))
+        result.append(next(inside, None))
+        position += size
+    return result
+
+
 def _link_parts(link: Any, page: int, reader_pages: dict[Any, int]) -> Iterator[Any]:
     """The marked content (as (page, mcid)) and annotation references of a Link, flattened:
     WeasyPrint nests the pieces of a link cut by a line break in NonStruct wrappers."""
@@ -148,7 +175,9 @@ def _write_content(writer: _Writer, element: Any, page: int, text: str, found: M
             else:
                 annotations[index].append(part)
     sources = _segments(text, units)
+    languages = _languages(units, found.expected.passages)
     links: dict[int, Any] = {}
+    spoken: tuple[Any, int, Any] | None = None  # the last Span of a passage: parent, index
     for position, (unit, source) in enumerate(zip(units, sources, strict=True)):
         target = element
         if unit.link is not None:
@@ -156,6 +185,13 @@ def _write_content(writer: _Writer, element: Any, page: int, text: str, found: M
                 links[unit.link] = writer.element("Link", element, unit.page)
                 element.K.append(links[unit.link])
             target = links[unit.link]
+        passage = languages[position]
+        if passage is not None:
+            if spoken is None or spoken[0] is not target or spoken[1] != passage:
+                lang = pikepdf.String(found.expected.passages[passage].lang)
+                spoken = (target, passage, writer.element("Span", target, unit.page, Lang=lang))
+                target.K.append(spoken[2])
+            target = spoken[2]
         piece = Content(unit.page, mcid=unit.mcid, text=unit.text)
         if squeeze(source) != squeeze(unit.text):
             span = writer.element("Span", target, unit.page, ActualText=pikepdf.String(source))

@@ -194,7 +194,8 @@ TEMPLATE_FR = """\
 {modeline}
 # Nouvelle fiche. Remplacez chaque « [À COMPLÉTER] » par votre texte et supprimez les parties
 # dont la fiche n'a pas besoin : seuls number, title, kicker et body sont obligatoires.
-# Les textes acceptent le Markdown en ligne : **gras**, *italique*, [lien](https://…).
+# Les textes acceptent le Markdown en ligne : **gras**, *italique*, [lien](https://…), et
+# [mots dans une autre langue]{{lang=en}} pour qu'ils soient lus dans leur langue.
 # Une ligne qui commence par # est un commentaire : elle n'est pas imprimée.
 # Un texte qui commence par [ ou contient « : » s'écrit entre guillemets droits ("…").
 # Pour vérifier la fiche : fichepress check
@@ -239,8 +240,9 @@ selection:
         # title et authors : son titre et ses auteurs, imprimés après « par » ;
         # year : l'année (2012) ou la période (2011-2015) de publication ;
         # facultatifs : container (« dans le mémoire *…* »), details (durée, numéro, pages),
-        # month (mois, de 1 à 12), description, url (son adresse web) et commentary (pourquoi
-        # elle vaut le détour, imprimé en dessous).
+        # month (mois, de 1 à 12), description, url (son adresse web), commentary (pourquoi
+        # elle vaut le détour, imprimé en dessous) et language (la langue du titre quand ce
+        # n'est pas celle de la fiche : en, es…).
         - kind: "[À COMPLÉTER] Vidéo"
           title: "[À COMPLÉTER] Titre de la ressource"
           authors: "[À COMPLÉTER] Auteurs de la ressource"
@@ -253,7 +255,8 @@ selection:
 further_reading:
   commentary: "[À COMPLÉTER] Pourquoi cette lecture est suggérée."
   references:
-    # Chaque référence s'écrit comme elle sera imprimée, le titre en *italique*.
+    # Chaque référence s'écrit comme elle sera imprimée, le titre en *italique* ; un titre
+    # dans une autre langue entre [ ] suivi de sa langue : [*Voices From the Field*]{{lang=en}}.
     - citation: "[À COMPLÉTER] Prénom NOM, *Titre de l'ouvrage*, éditeur, année."
 """
 
@@ -261,7 +264,8 @@ TEMPLATE_EN = """\
 {modeline}
 # A new sheet. Replace every "[TO COMPLETE]" with your text and delete the parts the sheet
 # does not need: only number, title, kicker and body are required.
-# Texts accept inline Markdown: **bold**, *italics*, [link](https://…).
+# Texts accept inline Markdown: **bold**, *italics*, [link](https://…), and
+# [words in another language]{{lang=fr}} so that they are read out in their language.
 # A line that starts with # is a comment: it is not printed.
 # A text that starts with [ or holds ": " is written between straight quotes ("…").
 # To check the sheet: fichepress check
@@ -306,8 +310,9 @@ selection:
         # title and authors: its title and who made it, printed after "by";
         # year: the year (2012) or the years (2011-2015) of publication;
         # optional: container ("in the report *…*"), details (duration, issue, pages),
-        # month (1 to 12), description, url (its web address) and commentary (why it is
-        # worth reading, printed below it).
+        # month (1 to 12), description, url (its web address), commentary (why it is
+        # worth reading, printed below it) and language (the language of the title when it is
+        # not the sheet's: fr, es…).
         - kind: "[TO COMPLETE] Video"
           title: "[TO COMPLETE] Title of the resource"
           authors: "[TO COMPLETE] Authors of the resource"
@@ -320,6 +325,7 @@ selection:
 further_reading:
   commentary: "[TO COMPLETE] Why this reading is suggested."
   references:
-    # Each reference is written as it will be printed, with the title in *italics*.
+    # Each reference is written as it will be printed, with the title in *italics*; a title
+    # in another language between [ ] followed by its language: [*Le Petit Prince*]{{lang=fr}}.
     - citation: "[TO COMPLETE] First LAST, *Title of the work*, publisher, year."
 """

@@ -1,4 +1,5 @@
-"""Inline Markdown of sheet texts: **bold**, *italics*, [links](https://…), nothing else.
+"""Inline Markdown of sheet texts: **bold**, *italics*, [links](https://…), and passages in
+another language (`[Voices From the Field]{lang=en}`), nothing else.
 
 Only inline rules are on and raw HTML is off, so `<script>` in a sheet prints as text.
 """
@@ -10,6 +11,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markupsafe import Markup
 
@@ -44,10 +46,72 @@ def long_word_problem(words: str) -> str | None:
     )
 
 
+LANGUAGE_TAG = re.compile(r"^(?P<lang>[a-z]{2,3})(?:-(?P<region>[A-Z]{2}|\d{3}))?$")
+"""A language tag as sheets write it: a language, and a region if it matters (en, en-US,
+fr-CA, es, pt-BR)."""
+
+PASSAGE_LANGUAGES = frozenset(
+    "af as be bg ca cs da de el en eo es et eu fr gl hr hu id is it kn lt lv mn mr nb nl nn"  # noqa: SIM905
+    " or pa pl pt ro ru sa sk sl sq sr sv te th uk zu".split()
+)
+"""The languages a passage or a title may be marked in: those the renderer hyphenates
+(it has their hyphenation dictionaries), so that a passage breaks at its own language's
+places."""
+
+
+def language_problem(value: str) -> str | None:
+    """Why `value` is not a language a passage may be marked in, in plain words, or None."""
+    found = LANGUAGE_TAG.match(value)
+    if found is None:
+        return (
+            f'"{value}" is not a language tag: write the language in two small letters, and the'
+            " region after a hyphen in two capitals if it matters, like en, en-US, es or pt-BR"
+        )
+    if found.group("lang") not in PASSAGE_LANGUAGES:
+        return (
+            f'fichepress does not know the language "{value}": write one of'
+            f" {', '.join(sorted(PASSAGE_LANGUAGES))} (with a region if it matters, like en-US)"
+        )
+    return None
+
+
+_SPAN_ATTRIBUTES = re.compile(r'^\s*lang\s*=\s*(?:"(?P<quoted>[^"]*)"|(?P<bare>[^\s"}]*))\s*$')
+
+
+def _span(state: StateInline, silent: bool) -> bool:
+    """`[text]{lang=en}`: a passage in another language (a `span` with its `lang`). What the
+    braces hold is kept as written, for `check_inline` to judge."""
+    start = state.pos
+    if state.src[start] != "[":
+        return False
+    label_end = state.md.helpers.parseLinkLabel(state, start, False)
+    if label_end < 0 or label_end + 1 >= state.posMax or state.src[label_end + 1] != "{":
+        return False
+    close = state.src.find("}", label_end + 2, state.posMax)
+    if close < 0:
+        return False
+    if not silent:
+        attributes = state.src[label_end + 2 : close]
+        found = _SPAN_ATTRIBUTES.match(attributes)
+        lang = (found.group("quoted") or found.group("bare") or "") if found else None
+        old_max = state.posMax
+        state.pos, state.posMax = start + 1, label_end
+        token = state.push("lang_span_open", "span", 1)
+        token.meta = {"attributes": attributes, "lang": lang}
+        if lang is not None and language_problem(lang) is None:
+            token.attrs = {"lang": lang}
+        state.md.inline.tokenize(state)
+        state.push("lang_span_close", "span", -1)
+        state.posMax = old_max
+    state.pos = close + 1
+    return True
+
+
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     parser = MarkdownIt("zero", {"html": False, "typographer": False})
     parser.enable(["emphasis", "link", "autolink", "escape", "entity", "backticks"])
+    parser.inline.ruler.before("link", "lang_span", _span)
     # Accept every link while parsing, so that check_inline can name a bad one to the author
     # instead of markdown-it silently printing it as text.
     parser.validateLink = lambda url: True  # type: ignore[method-assign]
@@ -62,7 +126,7 @@ def _tokens(text: str) -> list[Token]:
 def check_inline(text: str) -> str | None:
     """Return a plain-words problem with the markup of `text`, or None when it is sound."""
     tokens = _tokens(text)
-    problem = _nesting_problem(tokens) or _link_problem(tokens)
+    problem = _nesting_problem(tokens) or _link_problem(tokens) or _span_problem(tokens)
     return problem or long_word_problem(_words(tokens))
 
 
@@ -91,6 +155,39 @@ def _link_problem(tokens: list[Token]) -> str | None:
             parts.scheme != "mailto" and not parts.netloc
         ):
             return f'the link "{href}" must be a web address starting with https://'
+    return None
+
+
+def _span_problem(tokens: list[Token]) -> str | None:
+    """A passage in another language whose braces do not say `lang=` and a language
+    fichepress knows, that holds no text, or that holds the words of a link."""
+    for index, token in enumerate(tokens):
+        if token.type == "text" and "{lang=" in token.content:
+            return (
+                '"{lang=…}" marks the words in brackets just before it, with nothing between'
+                " ] and {: write [Voices From the Field]{lang=en}"
+            )
+        if token.type == "lang_span_close":
+            after = tokens[index + 1] if index + 1 < len(tokens) else None
+            if after is not None and after.type == "text" and after.content.startswith("]("):
+                return (
+                    "a link's words hold a passage in another language ([[…]{lang=…}](…)):"
+                    " put the link inside the passage instead, [[words](https://…)]{lang=en}"
+                )
+        if token.type != "lang_span_open":
+            continue
+        shown = "{" + str(token.meta["attributes"]) + "}"
+        lang = token.meta["lang"]
+        if lang is None:
+            return (
+                f'"{shown}" after a passage in brackets must say its language, like'
+                " [Voices From the Field]{lang=en}"
+            )
+        if tokens[index + 1].type == "lang_span_close":
+            return f'the passage marked "{shown}" holds no words: write them between [ and ]'
+        problem = language_problem(str(lang))
+        if problem is not None:
+            return problem
     return None
 
 

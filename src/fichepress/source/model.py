@@ -20,10 +20,16 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    WithJsonSchema,
 )
 from pydantic_core import PydanticCustomError
 
-from fichepress.source.markup import check_inline, long_word_problem
+from fichepress.source.markup import (
+    PASSAGE_LANGUAGES,
+    check_inline,
+    language_problem,
+    long_word_problem,
+)
 
 # Tags of the discriminated unions start with this marker, so that error locations can drop them.
 TAG = "§"
@@ -65,7 +71,8 @@ Text = Annotated[str, AfterValidator(_text)]
 """Plain text, no markup."""
 
 Inline = Annotated[str, AfterValidator(_inline)]
-"""Text with inline Markdown: **bold**, *italics*, [links](https://…)."""
+"""Text with inline Markdown: **bold**, *italics*, [links](https://…), [words in another
+language]{lang=en}."""
 
 
 MAX_QR_BYTES = 2_331
@@ -159,6 +166,23 @@ def _language(value: str) -> str:
 
 
 Language = Annotated[str, AfterValidator(_language)]
+
+
+def _passage_language(value: str) -> str:
+    problem = language_problem(value)
+    if problem:
+        raise PydanticCustomError("bad_passage_language", problem)
+    return value
+
+
+_PASSAGE_SCHEMA = {
+    "type": "string",
+    "pattern": rf"^({'|'.join(sorted(PASSAGE_LANGUAGES))})(-([A-Z]{{2}}|[0-9]{{3}}))?$",
+    "patternErrorMessage": "must be a language tag like en, en-US or es",
+}
+PassageLanguage = Annotated[str, AfterValidator(_passage_language), WithJsonSchema(_PASSAGE_SCHEMA)]
+"""The language of a title or a reference in another one than the sheet's (en, en-US, es, …):
+any the renderer hyphenates, not only those of the sheets."""
 
 PageSize = Literal["letter", "a4", "legal", "a5"]
 Underfilled = Literal["advice", "warning", "error"]
@@ -265,6 +289,8 @@ class Resource(Strict):
     """What it is (Vidéo, Brochure, Fiche synthèse, Recherche-action, …); printed as a label."""
     title: Inline
     """Its title; printed in italics after the kind, or as the label when there is no kind."""
+    language: PassageLanguage | None = None
+    """Language of its title when not the sheet's (en, es, …); for some words: [words]{lang=en}."""
     authors: Inline
     """Who made it, as it should be printed after "par" ("le Centre Léa-Roback", …)."""
     container: Inline | None = None
@@ -307,7 +333,9 @@ class Reference(Strict):
     """A reference in the "pour aller plus loin" box, written as it should be printed."""
 
     citation: Inline
-    """The full reference, with inline Markdown for titles in italics."""
+    """The full reference; *title* in italics, [words]{lang=en} in another language."""
+    language: PassageLanguage | None = None
+    """Language of the whole reference when it is not the sheet's (en, en-US, es, …)."""
     url: Url | None = None
     """Web address of the referenced work."""
 
