@@ -62,9 +62,7 @@ def _optional_content(pdf: pikepdf.Pdf) -> Iterator[Finding]:
     properties = pdf.Root.get("/OCProperties")
     if not isinstance(properties, pikepdf.Dictionary):
         return
-    configurations: list[tuple[str, Any]] = [
-        ("default configuration (/D)", properties.get("/D"))
-    ]
+    configurations: list[tuple[str, Any]] = [("default configuration (/D)", properties.get("/D"))]
     for index, config in enumerate(properties.get("/Configs", [])):
         configurations.append((f"configuration {index + 1} of /Configs", config))
     for label, config in configurations:

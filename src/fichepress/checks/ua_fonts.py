@@ -273,6 +273,7 @@ def _cid_glyphs(use: FontUse, descendant: Any, program: Any) -> Iterator[str]:
             advance = font["hmtx"][order[gid]][0] * scale
             if abs(widths.get(cid, int(descendant.get("/DW", 1000))) - advance) > 1:
                 wrong.append(cid)
+    yield from _cid_set(descendant, len(order), table)
     if notdef:
         yield f"{len(notdef)} code(s) shown draw the .notdef glyph (no glyph): readers see a box"
     if missing:
@@ -282,6 +283,23 @@ def _cid_glyphs(use: FontUse, descendant: Any, program: Any) -> Iterator[str]:
             f"the widths the PDF gives {len(wrong)} glyph(s) differ from the font program's:"
             " text is laid out with other widths than it is drawn"
         )
+
+
+def _cid_set(descendant: Any, glyphs: int, table: bytes | None) -> Iterator[str]:
+    """31-015: every CID the CIDSet lists is a glyph of the program."""
+    descriptor: Any = descendant.get("/FontDescriptor", {})
+    cid_set = descriptor.get("/CIDSet")
+    if not isinstance(cid_set, pikepdf.Stream):
+        return
+    data = cid_set.read_bytes()
+    listed = [i * 8 + bit for i, byte in enumerate(data) for bit in range(8) if byte & 0x80 >> bit]
+    absent = [
+        cid
+        for cid in listed
+        if (cid if table is None else int.from_bytes(table[2 * cid : 2 * cid + 2], "big")) >= glyphs
+    ]
+    if absent:
+        yield f"its CIDSet lists {len(absent)} CID(s) the font program does not have"
 
 
 def _widths(descendant: Any) -> dict[int, float]:
