@@ -13,6 +13,7 @@ import pikepdf
 
 from fichepress.checks.ua_tree import error
 from fichepress.core.findings import Finding
+from fichepress.pdf.interpreter import shown_bytes
 
 OPERATORS = "q Q BDC BMC EMC Do Tf Tr Tj TJ ' \""
 _SHOWS = frozenset({"Tj", "TJ", "'", '"'})
@@ -144,7 +145,7 @@ def _opens_mcid(form: Any) -> bool:
 def _shown(value: Any, array: bool) -> bytes:
     if not array:
         return bytes(value) if isinstance(value, pikepdf.String) else b""
-    return b"".join(bytes(v) for v in value if isinstance(v, pikepdf.String))
+    return shown_bytes(value) if isinstance(value, pikepdf.Array) else b""
 
 
 def read_content(pdf: pikepdf.Pdf) -> ContentRead:
