@@ -16,6 +16,19 @@ Rules, each a short name in findings:
 - UA-BOOKMARKS: bookmarks for the H1 and H2 headings, leading to the page each is on;
 - UA-TABS: tab order follows the structure (/Tabs /S) on every page;
 - UA-TEXT: every glyph has Unicode, no word cut by hyphenation;
+- UA-MARKS: no tagged content inside an artifact, no artifact inside tagged content;
+- UA-XOBJECTS: no reference XObject, no form holding tagged content painted twice;
+- UA-FONTS: fonts embedded, with the glyphs, widths, CMaps and encodings readers follow, and a
+  ToUnicode map giving real characters;
+- UA-TABLES, UA-NESTING: tables, tables of contents, Ruby and Warichu nested as ISO 32000-1
+  says; a table has header cells, each with a Scope unless the cells give Headers;
+- UA-NOTES: each Note has an ID of its own; UA-FORMULAS: each Formula has Alt;
+- UA-OPTIONAL: optional-content configurations have a name and no AS;
+- UA-FILES: embedded files' specifications have F and UF;
+- UA-SECURITY: encryption lets assistive technology extract the text;
+- UA-XFA: no dynamic XFA form;
+- UA-ANNOTS: annotations other than links in Annot elements (widgets in Form), described, of
+  known types, no TrapNet, printer's marks as artifacts, form fields with a description;
 - UA-ORDER: the reading order follows the pages (a block read after those of a later page,
   such as credits put first in the tree but printed last, is out of order);
 - UA-SOURCE (when the source is known: the build, or `preflight --source`): the document's
@@ -26,7 +39,8 @@ Rules, each a short name in findings:
 - UA-CONTRAST (when asked, by `preflight`): text painted on its background, as the PDF paints
   them, meets WCAG 2.1 AA (4.5:1, 3:1 for large text).
 
-The rules live in `ua_tree`, `ua_content`, `ua_source` and `contrast`; this module opens a PDF
+The rules live in `ua_tree`, `ua_content`, `ua_structure`, `ua_marks`, `ua_fonts`,
+`ua_document`, `ua_source` and `contrast`; this module opens a PDF
 once, reads its pages and its structure tree, and runs them.
 """
 
@@ -41,6 +55,9 @@ import pikepdf
 
 from fichepress.checks.contrast import painted_contrast
 from fichepress.checks.ua_content import artifacts, bookmarks, links, pictures, text_rules
+from fichepress.checks.ua_document import annotation_rules, document
+from fichepress.checks.ua_fonts import fonts
+from fichepress.checks.ua_marks import read_content, xobjects
 from fichepress.checks.ua_source import (
     Source,
     against_source,
@@ -49,6 +66,7 @@ from fichepress.checks.ua_source import (
     order,
     title,
 )
+from fichepress.checks.ua_structure import structure_rules
 from fichepress.checks.ua_tree import identification, integrity, semantics
 from fichepress.core.findings import Finding, page_order
 from fichepress.pdf.fonts import FontMetrics
@@ -177,11 +195,18 @@ def check_accessible_pdf(
     tree = walk(pdf)
     blocks = found_blocks(pdf, tree, scans)
     xmp = metadata(pdf)
+    content = read_content(pdf)
     findings = [
         *identification(pdf, xmp),
         *integrity(pdf, tree, scans),
         *artifacts(scans),
         *semantics(pdf, tree),
+        *structure_rules(pdf, tree),
+        *content.nesting,
+        *xobjects(content),
+        *fonts(content),
+        *document(pdf),
+        *annotation_rules(pdf, tree),
         *pictures(pdf, tree, scans),
         *links(pdf, tree),
         *bookmarks(pdf, blocks),
