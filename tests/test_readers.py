@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pikepdf
 import pytest
 
 from fichepress.core.project import Project
@@ -19,7 +20,7 @@ from fichepress.series.report import Report
 from fichepress.source.load import load_series, load_sheet
 from fichepress.source.model import Sheet
 
-from .conftest import Built
+from .conftest import ROOT, Built
 from .helpers import (
     SEPARATORS,
     collection_figures,
@@ -218,3 +219,165 @@ def test_each_reader_knows_every_role_and_finds_lists_whole(
     for output in outputs:
         titles = [element for element in elements(read[output.name]) if element.role == "H1"]
         assert len(titles) == (1 + sheets if output.name.endswith("/collection") else 1)
+
+
+# --- each check sees what it is for: broken copies of a real output ---------------------------
+
+
+def _elements(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
+    """Every structure element, in tree order."""
+    found: list[pikepdf.Dictionary] = []
+
+    def visit(node: pikepdf.Object) -> None:
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, pikepdf.Array) else [kids] if kids else []:
+            if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                found.append(kid)
+                visit(kid)
+
+    visit(pdf.Root.StructTreeRoot)
+    return found
+
+
+def _role(pdf: pikepdf.Pdf, role: str, index: int = 0) -> pikepdf.Dictionary:
+    return [e for e in _elements(pdf) if str(e.S) == "/" + role][index]
+
+
+def _drop_mcid(pdf: pikepdf.Pdf) -> None:
+    """A paragraph no longer reads its second line: the line is marked, but no element's."""
+    paragraph = _role(pdf, "P", 3)
+    kids = [kid for kid in paragraph.K if isinstance(kid, int)]
+    assert len(kids) > 2
+    paragraph.K.remove(kids[1])
+
+
+def _shown_text(pdf: pikepdf.Pdf, before: list[pikepdf.ContentStreamInstruction]) -> None:
+    """The page's first text, shown once more at the end of the page inside `before`."""
+    page = pdf.pages[0]
+    instructions = pikepdf.parse_content_stream(page)
+    font = next(i for i in instructions if str(i.operator) == "Tf")
+    shown = next(i for i in instructions if str(i.operator) in ("Tj", "TJ"))
+    text: list[pikepdf.ContentStreamInstruction | pikepdf.ContentStreamInlineImage] = [
+        pikepdf.ContentStreamInstruction([], pikepdf.Operator("BT")),
+        font,
+        pikepdf.ContentStreamInstruction([1, 0, 0, 1, 72, 72], pikepdf.Operator("Tm")),
+        shown,
+        pikepdf.ContentStreamInstruction([], pikepdf.Operator("ET")),
+    ]
+    after = [pikepdf.ContentStreamInstruction([], pikepdf.Operator("EMC")) for _ in before]
+    whole = [*before, *text, *after]
+    page.contents_add(pdf.make_stream(pikepdf.unparse_content_stream(whole)))
+
+
+def _untagged(pdf: pikepdf.Pdf) -> None:
+    _shown_text(pdf, [])
+
+
+def _tagged_in_artifact(pdf: pikepdf.Pdf) -> None:
+    _shown_text(
+        pdf,
+        [
+            pikepdf.ContentStreamInstruction([pikepdf.Name.Artifact], pikepdf.Operator("BMC")),
+            pikepdf.ContentStreamInstruction(
+                [pikepdf.Name.P, pikepdf.Dictionary(MCID=900)], pikepdf.Operator("BDC")
+            ),
+        ],
+    )
+
+
+def _wrong_alt(pdf: pikepdf.Pdf) -> None:
+    _role(pdf, "Figure").Alt = pikepdf.String("logo")
+
+
+def _swapped(pdf: pikepdf.Pdf) -> None:
+    """The first two paragraphs of the body read the other way round."""
+    first = _role(pdf, "P", 3)
+    parent = first.P
+    kids = list(parent.K)
+    index = next(i for i, kid in enumerate(kids) if kid.objgen == first.objgen)
+    parent.K[index], parent.K[index + 1] = kids[index + 1], kids[index]
+
+
+def _heading_as_paragraph(pdf: pikepdf.Pdf) -> None:
+    _role(pdf, "H2").S = pikepdf.Name.P
+
+
+def _unknown_role(pdf: pikepdf.Pdf) -> None:
+    _role(pdf, "P", 3).S = pikepdf.Name("/Paragraphe")
+
+
+def _item_outside_its_body(pdf: pikepdf.Pdf) -> None:
+    _role(pdf, "LBody").S = pikepdf.Name.P
+
+
+def _link_as_span(pdf: pikepdf.Pdf) -> None:
+    _role(pdf, "Link").S = pikepdf.Name.Span
+
+
+BREAKAGES: dict[str, tuple[str, Callable[[pikepdf.Pdf], None], str]] = {
+    "marked, read by no element": ("03", _drop_mcid, "stray"),
+    "text marked as nothing": ("03", _untagged, "stray"),
+    "tagged content inside an artifact": ("03", _tagged_in_artifact, "stray"),
+    "a logo's wrong alternative text": ("03", _wrong_alt, "figures"),
+    "two paragraphs read the other way round": ("03", _swapped, "reading"),
+    "a heading tagged as a paragraph": ("03", _heading_as_paragraph, "reading"),
+    "a role without a role map": ("03", _unknown_role, "roles"),
+    "a list item without its body": ("03", _item_outside_its_body, "roles"),
+    "a link that is no Link": ("01", _link_as_span, "reading"),
+}
+"""What is broken, in which reference sheet, and the check that must see it."""
+
+
+@pytest.fixture(scope="module")
+def broken(reference_pdfs: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Output]:
+    """The committed accessible PDFs of sheets 01 and 03 (intact, named by their number), and a
+    copy of one of them broken in each way of BREAKAGES."""
+    project = Project(ROOT)
+    series = load_series(project)
+    sheets = {stem[:2]: (stem, sheet) for stem, sheet in _sheets(project)}
+    folder = tmp_path_factory.mktemp("broken")
+    found = {}
+    for number in ("01", "03"):
+        stem, sheet = sheets[number]
+        path = reference_pdfs / "accessible" / f"{stem}.pdf"
+        found[number] = Output(
+            number, path, list(sheet_reading(sheet, series)), sheet_figures(series)
+        )
+    for index, (name, (number, breaking, _)) in enumerate(BREAKAGES.items()):
+        with pikepdf.open(found[number].path) as pdf:
+            breaking(pdf)
+            path = folder / f"{index}.pdf"
+            pdf.save(path)
+        found[name] = Output(name, path, found[number].wanted, found[number].figures)
+    return found
+
+
+@pytest.fixture(scope="module", params=EACH_READER)
+def read_broken(request: pytest.FixtureRequest, broken: dict[str, Output]) -> dict[str, list[Page]]:
+    pages = READERS[request.param]([output.path for output in broken.values()])
+    return {name: pages[output.path] for name, output in broken.items()}
+
+
+CHECKS: dict[str, Callable[[list[Page], Output], list[str]]] = {
+    "reading": lambda pages, output: reading_problems(pages, output.wanted),
+    "figures": lambda pages, output: figure_problems(pages, output.figures),
+    "stray": lambda pages, _: stray_problems(pages),
+    "roles": lambda pages, _: role_problems(pages),
+}
+
+
+def test_the_reference_sheets_read_clean(
+    read_broken: dict[str, list[Page]], broken: dict[str, Output]
+) -> None:
+    for number in ("01", "03"):
+        assert {
+            name: check(read_broken[number], broken[number]) for name, check in CHECKS.items()
+        } == {name: [] for name in CHECKS}
+
+
+@pytest.mark.parametrize("breakage", list(BREAKAGES))
+def test_each_check_sees_a_broken_copy(
+    breakage: str, read_broken: dict[str, list[Page]], broken: dict[str, Output]
+) -> None:
+    _, _, check = BREAKAGES[breakage]
+    assert CHECKS[check](read_broken[breakage], broken[breakage])

@@ -29,7 +29,7 @@ def require() -> str:
         missing.append("node (20 or newer: apt-get install nodejs npm)")
     if not PDFJS.is_file():
         missing.append("pdf.js (run `npm ci` at the repository's root)")
-    if node is None or missing:
+    if node is None or missing:  # (node is None implies missing: said for the type checker)
         message = "reading with pdf.js needs " + " and ".join(missing)
         if os.environ.get("CI"):
             pytest.fail(message)
