@@ -26,7 +26,7 @@ def require() -> str:
     node = shutil.which("node")
     missing = []
     if node is None:
-        missing.append("node (20 or newer: apt-get install nodejs npm)")
+        missing.append("node (18 or newer: apt-get install nodejs npm)")
     if not PDFJS.is_file():
         missing.append("pdf.js (run `npm ci` at the repository's root)")
     if node is None or missing:  # (node is None implies missing: said for the type checker)
