@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 GOLDEN_DIR ?=
 STAMP  := $(VENV)/.fichepress-installed
 
-.PHONY: all help venv sheets check test test-fast lint format golden dist clean
+.PHONY: all help venv npm sheets check test test-fast lint format golden dist clean
 
 all: sheets
 
@@ -49,7 +49,15 @@ format: venv
 	$(BIN)/ruff format src tests tools benchmarks
 	$(BIN)/ruff check --fix src tests tools benchmarks
 
-test: lint
+# pdf.js (package.json, pinned by package-lock.json), with which tests read the accessible PDFs:
+# installed when node_modules/ is missing or older than the lock; without npm the tests that
+# need it say so (and fail in CI).
+npm:
+	@if ! command -v npm >/dev/null; then echo "npm not found: the pdf.js tests will say so"; \
+	elif [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then \
+		npm ci --omit=optional --no-audit --no-fund --loglevel=error && touch node_modules; fi
+
+test: lint npm
 	$(BIN)/python -m pytest
 
 # The tests marked neither e2e (a real WeasyPrint build) nor process (a subprocess); a test of

@@ -180,6 +180,22 @@ def test_fonts_a_font_not_embedded(good: bytes) -> None:
     assert message.startswith("the font is not embedded")
 
 
+def test_fonts_one_subset_name_for_two_font_programs(good: bytes) -> None:
+    """Two different subsets under one tag and name (as joined collections had them): a
+    reader that caches fonts by name reads the wrong characters."""
+
+    def change(pdf: pikepdf.Pdf) -> None:
+        fonts: Any = pdf.pages[0].obj.Resources.Font
+        body = fonts[BODY_FONT]
+        other = next(f for name, f in fonts.items() if name != BODY_FONT)
+        name = body.DescendantFonts[0].FontDescriptor.FontName
+        other.BaseFont = other.DescendantFonts[0].BaseFont = name
+        other.DescendantFonts[0].FontDescriptor.FontName = name
+
+    told = messages(mutated(good, change), "UA-FONTS")
+    assert 'the subset name "CUXTZP+Lato" stands for 2 different embedded fonts' in told
+
+
 @pytest.mark.parametrize(
     ("value", "said"),
     [
@@ -281,6 +297,7 @@ def _simple_truetype(pdf: pikepdf.Pdf, **entries: Any) -> None:
     source = _descendant(pdf).FontDescriptor
     descriptor = Dictionary({k: v for k, v in source.items()})
     descriptor.Flags = entries.pop("Flags", 32)
+    descriptor.FontName = Name("/ABCDEF+Lato")  # a font and its descriptor share one name
     font = Dictionary(
         Type=Name.Font,
         Subtype=Name.TrueType,

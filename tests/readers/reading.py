@@ -64,7 +64,8 @@ class Run:
 
 def runs(pages: list[Page]) -> Iterator[Run]:
     """The text of the tree page after page, in tree order, as a screen reader reads it: an
-    element's ActualText (or a figure's Alt) instead of its content; each element ends a line."""
+    element's ActualText (or a figure's Alt) instead of its content; each element but a
+    Span ends a line."""
     for page in pages:
         for root in page.roots:
             yield from _runs(root, (), "")
@@ -82,7 +83,12 @@ def _runs(element: Element, roles: tuple[str, ...], lang: str) -> Iterator[Run]:
             yield from _runs(child, roles, lang)
         elif child:
             yield Run(child, roles, lang)
-    yield Run("\n", roles, lang)
+    if element.role not in INLINE:
+        yield Run("\n", roles, lang)
+
+
+INLINE = frozenset({"Span"})
+"""Elements read within the line of their parent (a passage in another language)."""
 
 
 def elements(pages: list[Page]) -> Iterator[Element]:

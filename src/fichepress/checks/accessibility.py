@@ -69,7 +69,7 @@ from fichepress.checks.ua_source import (
 from fichepress.checks.ua_structure import structure_rules
 from fichepress.checks.ua_tree import identification, integrity, semantics
 from fichepress.core.findings import Finding, page_order
-from fichepress.pdf.fonts import FontMetrics
+from fichepress.pdf.fonts import FontMetrics, clashing_subsets
 from fichepress.pdf.marks import scan_marks
 from fichepress.pdf.paints import Scan
 from fichepress.pdf.scan import scan_page
@@ -205,6 +205,7 @@ def check_accessible_pdf(
         *content.nesting,
         *xobjects(content),
         *fonts(content),
+        *(Finding("", rule="UA-FONTS", message=clash) for clash in clashing_subsets(pdf)),
         *document(pdf),
         *annotation_rules(pdf, tree),
         *pictures(pdf, tree, scans),

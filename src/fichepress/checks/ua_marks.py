@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import pikepdf
@@ -67,8 +68,10 @@ class _Reader:
         mode = 0
         stack: list[tuple[FontUse | None, int]] = []
         opened = len(self.marked)
-        for instruction in pikepdf.parse_content_stream(stream, OPERATORS):
+        for instruction in _instructions(stream):
             op, operands = str(instruction.operator), instruction.operands
+            if not _well_formed(op, operands):
+                continue  # an operator with the wrong operands: told by the content rules
             if op in _SHOWS and font is not None:
                 data = _shown(operands[0] if op == "TJ" else operands[-1], op == "TJ")
                 font.data += data
@@ -140,6 +143,29 @@ def _opens_mcid(form: Any) -> bool:
         if _has_mcid(instruction.operands[1]):
             return True
     return False
+
+
+_ARITY = {"BDC": 2, "BMC": 1, "Tf": 2, "Tr": 1, "Do": 1, "Tj": 1, "'": 1, '"': 3, "TJ": 1}
+"""The operands each operator read here needs, at least."""
+
+
+def _instructions(stream: Any) -> list[Any]:
+    """The instructions of a content stream; none when it cannot be parsed (told elsewhere)."""
+    try:
+        return list(pikepdf.parse_content_stream(stream, OPERATORS))
+    except (pikepdf.PdfError, TypeError, ValueError):
+        return []
+
+
+def _well_formed(op: str, operands: Any) -> bool:
+    """Whether the operator has the operands of the kinds read here."""
+    if len(operands) < _ARITY.get(op, 0):
+        return False
+    if op == "Tr":
+        return isinstance(operands[0], (int, float, Decimal)) and not isinstance(operands[0], bool)
+    if op in ("Tf", "Do", "BDC", "BMC"):
+        return isinstance(operands[0], pikepdf.Name)
+    return True
 
 
 def _shown(value: Any, array: bool) -> bytes:
